@@ -1,0 +1,78 @@
+package doc
+
+import (
+	"strings"
+	"testing"
+)
+
+func TestParsePositions(t *testing.T) {
+	src := "{\n  \"plans\": {\n    \"é\": [1, \"x\", true, null]\n  }\n}"
+	n, err := Parse("a.json", []byte(src))
+	if err != nil {
+		t.Fatal(err)
+	}
+	plans := n.Get("plans")
+	if got := plans.Pos.String(); got != "a.json:2:12" {
+		t.Errorf("plans pos = %s", got)
+	}
+	arr := plans.Get("é")
+	if got := arr.Pos.String(); got != "a.json:3:10" {
+		t.Errorf("array pos = %s", got)
+	}
+	if got := arr.Items[1].Pos.String(); got != "a.json:3:14" {
+		t.Errorf("item pos = %s", got)
+	}
+	if got := plans.Fields[0].KeyPos.String(); got != "a.json:3:5" {
+		t.Errorf("key pos = %s", got)
+	}
+}
+
+func TestParseErrors(t *testing.T) {
+	for _, tc := range []struct{ src, want string }{
+		{`{"a":1,"a":2}`, `x.json:1:8: duplicate key "a"`},
+		{`{"a":1,}`, `x.json:1:8: invalid JSON`},
+		{``, `x.json:1:1: invalid JSON: unexpected end of input`},
+		{`{"a":1} x`, `x.json:1:9: unexpected data after`},
+		{"{\n\"a\": [1,\n", `x.json:3:1: invalid JSON: unexpected end of input`},
+		{"\x00\x01", `x.json:1:1: invalid JSON`},
+	} {
+		_, err := Parse("x.json", []byte(tc.src))
+		if err == nil || !strings.HasPrefix(err.Error(), tc.want) {
+			t.Errorf("Parse(%q) = %v, want prefix %q", tc.src, err, tc.want)
+		}
+	}
+}
+
+func TestCanonical(t *testing.T) {
+	n, err := Parse("x", []byte(`{"b":[1,{"d":"<&>","c":"\u2028\n"}],"a":{}}`))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got, want := string(n.Compact()), `{"a":{},"b":[1,{"c":"\u2028\n","d":"<&>"}]}`; got != want {
+		t.Errorf("Compact = %s, want %s", got, want)
+	}
+	want := "{\n  \"a\": {},\n  \"b\": [\n    1,\n    {\n      \"c\": \"\\u2028\\n\",\n      \"d\": \"<&>\"\n    }\n  ]\n}\n"
+	if got := string(n.Indent()); got != want {
+		t.Errorf("Indent = %q, want %q", got, want)
+	}
+}
+
+func FuzzParse(f *testing.F) {
+	for _, s := range []string{`{"plans":{"a":{"regions":{"@@assign":["us-east-1"]}}}}`, `[1,2`, `{"a":"\ud800"}`, "\xff"} {
+		f.Add([]byte(s))
+	}
+	f.Fuzz(func(t *testing.T, data []byte) {
+		n, err := Parse("f", data)
+		if err != nil {
+			return
+		}
+		// Canonical output must itself parse to an equal tree.
+		m, err := Parse("g", n.Compact())
+		if err != nil {
+			t.Fatalf("re-parse of %q: %v", n.Compact(), err)
+		}
+		if !Equal(n, m) {
+			t.Fatalf("round trip changed %q", data)
+		}
+	})
+}
