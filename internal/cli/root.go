@@ -1,13 +1,180 @@
 // Package cli wires orgbackup's commands. It is the only package that knows
-// about flags, environment variables, standard streams and exit codes.
+// about flags, environment variables, standard streams and exit codes;
+// commands parse their flags, call the pure packages and render.
 package cli
 
 import (
+	"errors"
+	"fmt"
+	"io"
 	"os"
+	"strings"
+
+	"github.com/spf13/cobra"
+	"golang.org/x/term"
+
+	"github.com/orgbackup/orgbackup/internal/render"
 )
 
-// Main runs orgbackup with os.Args and returns the process exit code.
-func Main() int {
-	_ = os.Args
-	return 0
+// Exit codes. They are part of the interface scripts and CI depend on.
+const (
+	ExitOK = 0
+	// ExitFailed: the input is invalid, or the command failed.
+	ExitFailed = 1
+	// ExitUsage: the command line itself is wrong.
+	ExitUsage = 2
+	// ExitInvalidEffective: `effective` merged the policies, and the result
+	// is an effective policy AWS would reject.
+	ExitInvalidEffective = 3
+)
+
+// Version is set at build time with -ldflags "-X ...cli.Version=v1.2.3".
+var Version = "dev"
+
+// IO is a command's view of the world outside: streams, environment and
+// working directory. Tests substitute their own.
+type IO struct {
+	In     io.Reader
+	Out    io.Writer
+	Err    io.Writer
+	OutTTY bool
+	Getenv func(string) string
+}
+
+// Style returns how to style text for o.Out: colour only on a terminal, and
+// never when NO_COLOR is set (https://no-color.org).
+func (o *IO) Style() render.Style {
+	return render.Style{Color: o.OutTTY && o.Getenv("NO_COLOR") == "" && o.Getenv("TERM") != "dumb"}
+}
+
+func systemIO() *IO {
+	return &IO{
+		In:     os.Stdin,
+		Out:    os.Stdout,
+		Err:    os.Stderr,
+		OutTTY: term.IsTerminal(int(os.Stdout.Fd())),
+		Getenv: os.Getenv,
+	}
+}
+
+// Main runs orgbackup with the process's arguments and returns the exit
+// code. It is the only place an exit code is decided.
+func Main() int { return Run(os.Args[1:], systemIO()) }
+
+// Run runs orgbackup with args.
+func Run(args []string, o *IO) int {
+	root := newRoot(o)
+	root.SetArgs(args)
+	err := root.Execute()
+	if err == nil {
+		return ExitOK
+	}
+	var ex *exitError
+	if errors.As(err, &ex) {
+		return ex.code
+	}
+	var ue *usageError
+	if errors.As(err, &ue) || isCobraUsage(err) {
+		fmt.Fprintf(o.Err, "orgbackup: %v\n", err)
+		fmt.Fprintf(o.Err, "Run '%s --help' for usage.\n", commandPath(root, args))
+		return ExitUsage
+	}
+	fmt.Fprintf(o.Err, "orgbackup: %v\n", err)
+	return ExitFailed
+}
+
+// exitError ends a command with a code after it has printed its results,
+// e.g. validate finding errors.
+type exitError struct{ code int }
+
+func (e *exitError) Error() string { return fmt.Sprintf("exit status %d", e.code) }
+
+// usageError is a mistake on the command line.
+type usageError struct{ err error }
+
+func (e *usageError) Error() string { return e.err.Error() }
+func (e *usageError) Unwrap() error { return e.err }
+
+func usagef(format string, args ...any) error {
+	return &usageError{err: fmt.Errorf(format, args...)}
+}
+
+// isCobraUsage recognises cobra's own command-line errors, which it returns
+// as plain errors.
+func isCobraUsage(err error) bool {
+	s := err.Error()
+	return strings.HasPrefix(s, "unknown command") || strings.HasPrefix(s, "unknown flag") ||
+		strings.HasPrefix(s, "unknown shorthand flag") || strings.Contains(s, "flag needs an argument") ||
+		strings.HasPrefix(s, "invalid argument") || strings.HasPrefix(s, "required flag")
+}
+
+func commandPath(root *cobra.Command, args []string) string {
+	c, _, err := root.Find(args)
+	if err != nil {
+		return root.CommandPath()
+	}
+	return c.CommandPath()
+}
+
+func newRoot(o *IO) *cobra.Command {
+	root := &cobra.Command{
+		Use:   "orgbackup",
+		Short: "AWS Organizations backup policies as code",
+		Long: `orgbackup puts AWS Organizations backup policies under git.
+
+Policies and member baselines (the backup role and vault every member
+account needs, with exactly the names the policies use) are written in CUE
+in policies/. orgbackup checks them offline, generates the Organizations
+policy documents and the baseline CloudFormation templates, and shows what
+every account's effective policy would be before anything is applied.`,
+		Example: `  orgbackup validate policies          # check the definitions
+  orgbackup build policies --out dist  # write policy JSON, templates, manifest
+  orgbackup preview policies           # effective policy of every account`,
+		SilenceErrors: true,
+		SilenceUsage:  true,
+		Version:       Version,
+		// Without subcommand orgbackup prints help; an unknown word is an
+		// error, not silent help.
+		Args: noArgs,
+		RunE: func(cmd *cobra.Command, _ []string) error { return cmd.Help() },
+	}
+	root.SetOut(o.Out)
+	root.SetErr(o.Err)
+	root.SetFlagErrorFunc(func(_ *cobra.Command, err error) error { return &usageError{err: err} })
+	root.CompletionOptions.DisableDefaultCmd = true
+	root.AddCommand(
+		newValidateCmd(o, nil),
+		newBuildCmd(o, nil),
+		newImportCmd(o, nil),
+		newVersionCmd(o),
+	)
+	return root
+}
+
+func noArgs(cmd *cobra.Command, args []string) error {
+	if len(args) > 0 {
+		return usagef("unknown command %q for %q", args[0], cmd.CommandPath())
+	}
+	return nil
+}
+
+func maxArgs(n int) cobra.PositionalArgs {
+	return func(cmd *cobra.Command, args []string) error {
+		if len(args) > n {
+			return usagef("%s takes at most %d argument(s), got %d: %s", cmd.CommandPath(), n, len(args), strings.Join(args, " "))
+		}
+		return nil
+	}
+}
+
+func newVersionCmd(o *IO) *cobra.Command {
+	return &cobra.Command{
+		Use:   "version",
+		Short: "Print the orgbackup version",
+		Args:  noArgs,
+		RunE: func(*cobra.Command, []string) error {
+			fmt.Fprintf(o.Out, "orgbackup %s\n", Version)
+			return nil
+		},
+	}
 }

@@ -384,3 +384,23 @@ func FromAny(v any) *Node {
 // MarshalJSON encodes n canonically, so a Node can sit inside structs that
 // are encoded with encoding/json.
 func (n *Node) MarshalJSON() ([]byte, error) { return n.Compact(), nil }
+
+// FromStruct encodes v with encoding/json and returns the result as a Node,
+// so that structs get the same canonical encoding as every other document.
+func FromStruct(v any) (*Node, error) {
+	b, err := json.Marshal(v)
+	if err != nil {
+		return nil, err
+	}
+	return Parse("", b)
+}
+
+// MustFromStruct is FromStruct for values that always encode, such as
+// structs of strings and slices; it panics otherwise.
+func MustFromStruct(v any) *Node {
+	n, err := FromStruct(v)
+	if err != nil {
+		panic("doc.MustFromStruct: " + err.Error())
+	}
+	return n
+}

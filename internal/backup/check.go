@@ -1,0 +1,377 @@
+package backup
+
+import (
+	"errors"
+	"fmt"
+	"regexp"
+	"slices"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/orgbackup/orgbackup/internal/cron"
+	"github.com/orgbackup/orgbackup/internal/doc"
+)
+
+// Violation codes. The first three are the codes Organizations itself
+// reports for invalid effective policies (ListEffectivePolicyValidationErrors).
+const (
+	KeyRequired         = "KEY_REQUIRED"
+	ElementsTooMany     = "ELEMENTS_TOO_MANY"
+	ElementsTooFew      = "ELEMENTS_TOO_FEW"
+	InvalidValue        = "INVALID_VALUE"
+	ScheduleTooFrequent = "SCHEDULE_TOO_FREQUENT"
+	LifecycleTooShort   = "LIFECYCLE_TOO_SHORT"
+	ContinuousLifecycle = "CONTINUOUS_BACKUP_LIFECYCLE"
+	UnknownKey          = "UNKNOWN_KEY"
+)
+
+// MinScheduleInterval is the shortest gap AWS Backup allows between two
+// backup jobs of a rule ("The interval between backup jobs shouldn't be
+// less than 60 minutes").
+const MinScheduleInterval = 60 * time.Minute
+
+// Violation is one way a backup policy document breaks AWS's rules.
+type Violation struct {
+	Code string
+	// Path is the keys from the document root to the problem, e.g.
+	// [plans daily rules hourly schedule_expression].
+	Path []string
+	// Node is the offending node, or the object missing a key.
+	Node    *doc.Node
+	Message string
+	Hint    string
+}
+
+// PathString renders the path with '/' separators, the way Organizations
+// prints PathToError.
+func (v Violation) PathString() string { return strings.Join(v.Path, "/") }
+
+// Mode says how complete a document must be.
+type Mode int
+
+const (
+	// Complete is for effective policies and for policies meant to stand on
+	// their own: every required key must be there.
+	Complete Mode = iota
+	// Partial checks the values that are present and nothing else; for a
+	// policy that is only valid merged with its parents.
+	Partial
+)
+
+// Check validates a backup policy document in effective form (values
+// without operators; see Unwrap for a single operator-form document)
+// against AWS's rules: required keys, quotas, value formats, schedules,
+// windows and lifecycles.
+func Check(d *doc.Node, mode Mode) []Violation {
+	c := &checker{mode: mode}
+	c.node(nil, d, Policy)
+	plans := d.GetFold("plans")
+	if plans != nil && plans.Kind == doc.Object {
+		for _, f := range plans.Fields {
+			if strings.HasPrefix(f.Key, "@@") || f.Value.Kind != doc.Object {
+				continue
+			}
+			c.plan([]string{"plans", f.Key}, f.Value)
+		}
+	}
+	return c.out
+}
+
+type checker struct {
+	mode Mode
+	out  []Violation
+}
+
+func (c *checker) add(code string, path []string, n *doc.Node, hint, format string, args ...any) {
+	c.out = append(c.out, Violation{Code: code, Path: slices.Clone(path), Node: n, Message: fmt.Sprintf(format, args...), Hint: hint})
+}
+
+// node checks the structure below n: required keys, counts and value types.
+func (c *checker) node(path []string, n *doc.Node, s *Spec) {
+	if n == nil || s == nil {
+		return
+	}
+	switch s.Kind {
+	case Object, Map:
+		if n.Kind != doc.Object {
+			c.add(InvalidValue, path, n, "", "%s must be an object, not %s", label(path), n.Kind)
+			return
+		}
+	}
+	switch s.Kind {
+	case Object:
+		if c.mode == Complete {
+			for _, k := range s.Required {
+				if n.GetFold(k) == nil {
+					c.add(KeyRequired, path, n, requiredHint(k), "%s is missing required key %q", label(path), k)
+				}
+			}
+		}
+		for _, f := range n.Fields {
+			if strings.HasPrefix(f.Key, "@@") {
+				continue
+			}
+			fs := s.Field(f.Key)
+			if fs == nil {
+				c.add(UnknownKey, append(path, f.Key), f.Value, "allowed keys: "+strings.Join(s.Keys(), ", "), "unknown key %q in %s", f.Key, label(path))
+				continue
+			}
+			c.node(append(path, f.Key), f.Value, fs)
+		}
+	case Map:
+		count := 0
+		for _, f := range n.Fields {
+			if strings.HasPrefix(f.Key, "@@") {
+				continue
+			}
+			count++
+			c.node(append(path, f.Key), f.Value, s.Elem)
+		}
+		c.count(path, n, s, count)
+	case List:
+		if n.Kind != doc.Array {
+			c.add(InvalidValue, path, n, "", "%s must be a list, not %s", label(path), n.Kind)
+			return
+		}
+		c.count(path, n, s, len(n.Items))
+		for i, it := range n.Items {
+			c.value(append(path, strconv.Itoa(i)), it, s.Type)
+		}
+	case Leaf:
+		c.value(path, n, s.Type)
+	}
+}
+
+func (c *checker) count(path []string, n *doc.Node, s *Spec, count int) {
+	what := s.Entry
+	if what == "" {
+		what = "value"
+	}
+	if s.Max > 0 && count > s.Max {
+		c.add(ElementsTooMany, path, n, "AWS quota: "+s.Quota, "%s has %d %ss; at most %d are allowed", label(path), count, what, s.Max)
+	}
+	if c.mode == Complete && count < s.Min {
+		c.add(ElementsTooFew, path, n, "", "%s has %d %ss; at least %d %s required", label(path), count, what, s.Min, plural(s.Min, "is", "are"))
+	}
+}
+
+func (c *checker) value(path []string, n *doc.Node, t Type) {
+	switch t {
+	case Int:
+		if _, ok := intValue(n); !ok {
+			c.add(InvalidValue, path, n, "write a whole number such as \"60\"", "%s must be a whole number, not %s", label(path), n.Scalar())
+		}
+	case Bool:
+		if _, ok := boolValue(n); !ok {
+			c.add(InvalidValue, path, n, "write \"true\" or \"false\"", "%s must be true or false, not %s", label(path), n.Scalar())
+		}
+	case String:
+		if n.Kind != doc.String {
+			c.add(InvalidValue, path, n, "", "%s must be a string, not %s", label(path), n.Kind)
+		}
+	}
+}
+
+var (
+	regionRe = regexp.MustCompile(`^[a-z]{2}(-gov|-iso[a-z]?)?-(central|north|south|east|west|northeast|northwest|southeast|southwest)-[0-9]{1,2}$`)
+	vaultRe  = regexp.MustCompile(`^[a-zA-Z0-9\-_]{2,50}$`)
+)
+
+// plan applies the rules that span several keys of one plan.
+func (c *checker) plan(path []string, p *doc.Node) {
+	if regions, ok := p.GetFold("regions").Strings(); ok {
+		for i, r := range regions {
+			if !regionRe.MatchString(r) {
+				c.add(InvalidValue, append(path, "regions", strconv.Itoa(i)), p.GetFold("regions").Items[i],
+					"a Region code looks like \"us-east-1\"", "%q is not an AWS Region code", r)
+			}
+		}
+	}
+	if c.mode == Complete {
+		if sel := p.GetFold("selections"); sel != nil && sel.Kind == doc.Object {
+			if entries(sel.GetFold("tags"))+entries(sel.GetFold("resources")) == 0 {
+				c.add(ElementsTooFew, append(path, "selections"), sel,
+					"add a selection under selections.tags (by tag) or selections.resources (by resource type)",
+					"%s selects no resources", label(path))
+			}
+		}
+	}
+	if rules := p.GetFold("rules"); rules != nil && rules.Kind == doc.Object {
+		for _, f := range rules.Fields {
+			if strings.HasPrefix(f.Key, "@@") || f.Value.Kind != doc.Object {
+				continue
+			}
+			c.rule(append(slices.Clone(path), "rules", f.Key), f.Value)
+		}
+	}
+}
+
+func (c *checker) rule(path []string, r *doc.Node) {
+	if se := r.GetFold("schedule_expression"); se != nil && se.Kind == doc.String {
+		c.schedule(append(path, "schedule_expression"), se)
+	}
+	if v := r.GetFold("target_backup_vault_name"); v != nil && v.Kind == doc.String && !vaultRe.MatchString(v.Text) {
+		c.add(InvalidValue, append(path, "target_backup_vault_name"), v,
+			"a vault name is 2 to 50 letters, digits, '-' or '_'", "%q is not a valid backup vault name", v.Text)
+	}
+	for _, k := range []string{"start_backup_window_minutes", "complete_backup_window_minutes"} {
+		if n := r.GetFold(k); n != nil {
+			if m, ok := intValue(n); ok && (m < 60 || m > 52560000) {
+				c.add(InvalidValue, append(path, k), n, k+" is at least 60 (AWS recommends it to avoid errors) and at most 52,560,000",
+					"%s is %d minutes", k, m)
+			}
+		}
+	}
+	continuous, _ := boolValue(r.GetFold("enable_continuous_backup"))
+	c.lifecycle(append(path, "lifecycle"), r.GetFold("lifecycle"), continuous)
+	if ca := r.GetFold("copy_actions"); ca != nil && ca.Kind == doc.Object {
+		for _, f := range ca.Fields {
+			if f.Value.Kind == doc.Object {
+				c.lifecycle(append(slices.Clone(path), "copy_actions", f.Key, "lifecycle"), f.Value.GetFold("lifecycle"), false)
+			}
+		}
+	}
+}
+
+func (c *checker) schedule(path []string, n *doc.Node) {
+	s, err := cron.Parse(n.Text)
+	if err != nil {
+		var ce *cron.Error
+		if errors.As(err, &ce) {
+			c.add(InvalidValue, path, n, ce.Hint, "invalid schedule_expression %q: %s", n.Text, ce.Msg)
+			return
+		}
+		c.add(InvalidValue, path, n, "", "invalid schedule_expression %q: %v", n.Text, err)
+		return
+	}
+	if iv := s.MinInterval(); iv < MinScheduleInterval {
+		c.add(ScheduleTooFrequent, path, n,
+			"AWS Backup rejects schedules less than 60 minutes apart; run at most hourly, e.g. \"cron(0 * ? * * *)\"",
+			"schedule_expression %q runs backups %s apart", n.Text, formatDuration(iv))
+	}
+}
+
+func (c *checker) lifecycle(path []string, l *doc.Node, continuous bool) {
+	if l == nil || l.Kind != doc.Object {
+		return
+	}
+	coldN, delN := l.GetFold("move_to_cold_storage_after_days"), l.GetFold("delete_after_days")
+	cold, hasCold := intValue(coldN)
+	del, hasDel := intValue(delN)
+	if hasCold && hasDel && del < cold+90 {
+		c.add(LifecycleTooShort, append(slices.Clone(path), "delete_after_days"), delN,
+			fmt.Sprintf("set delete_after_days to at least %d, or move to cold storage earlier", cold+90),
+			"delete_after_days (%d) must be at least move_to_cold_storage_after_days (%d) + 90: recovery points stay in cold storage at least 90 days", del, cold)
+	}
+	if continuous {
+		if hasDel && del > 35 {
+			c.add(ContinuousLifecycle, append(slices.Clone(path), "delete_after_days"), delN,
+				"keep continuous backups at most 35 days, or turn enable_continuous_backup off",
+				"with enable_continuous_backup, delete_after_days is at most 35, not %d", del)
+		}
+		if coldN != nil {
+			c.add(ContinuousLifecycle, append(slices.Clone(path), "move_to_cold_storage_after_days"), coldN,
+				"remove move_to_cold_storage_after_days, or turn enable_continuous_backup off",
+				"continuous backups cannot move to cold storage")
+		}
+	}
+}
+
+// intValue reads a whole number written as AWS renders it ("60") or as a
+// JSON number.
+func intValue(n *doc.Node) (int64, bool) {
+	if n == nil || (n.Kind != doc.String && n.Kind != doc.Number) {
+		return 0, false
+	}
+	v, err := strconv.ParseInt(n.Text, 10, 64)
+	return v, err == nil
+}
+
+func boolValue(n *doc.Node) (bool, bool) {
+	if n == nil || (n.Kind != doc.String && n.Kind != doc.Bool) {
+		return false, false
+	}
+	switch n.Text {
+	case "true":
+		return true, true
+	case "false":
+		return false, true
+	}
+	return false, false
+}
+
+func entries(n *doc.Node) int {
+	if n == nil || n.Kind != doc.Object {
+		return 0
+	}
+	c := 0
+	for _, f := range n.Fields {
+		if !strings.HasPrefix(f.Key, "@@") {
+			c++
+		}
+	}
+	return c
+}
+
+// label names the node at path for messages: `plan "daily"`,
+// `rule "hourly"`, or the key path.
+func label(path []string) string {
+	if len(path) == 0 {
+		return "the policy"
+	}
+	if len(path) >= 2 {
+		switch path[len(path)-2] {
+		case "plans":
+			return fmt.Sprintf("plan %q", path[len(path)-1])
+		case "rules":
+			return fmt.Sprintf("rule %q", path[len(path)-1])
+		case "copy_actions":
+			return fmt.Sprintf("copy action %q", path[len(path)-1])
+		case "tags", "resources":
+			if len(path) >= 3 && path[len(path)-3] == "selections" {
+				return fmt.Sprintf("selection %q", path[len(path)-1])
+			}
+		}
+	}
+	last := path[len(path)-1]
+	if _, err := strconv.Atoi(last); err == nil && len(path) > 1 {
+		return fmt.Sprintf("%s[%s]", path[len(path)-2], last)
+	}
+	return last
+}
+
+func requiredHint(key string) string {
+	switch key {
+	case "regions":
+		return `add regions, e.g. regions: ["us-east-1"]`
+	case "rules":
+		return "add a rule with schedule_expression and target_backup_vault_name"
+	case "selections":
+		return "add selections.tags or selections.resources to say what to back up"
+	case "schedule_expression":
+		return `add schedule_expression, e.g. "cron(0 5 ? * * *)"`
+	case "target_backup_vault_name":
+		return "add target_backup_vault_name: the vault that exists in every member account"
+	case "iam_role_arn":
+		return `add iam_role_arn, e.g. "arn:aws:iam::$account:role/MyBackupRole"`
+	}
+	return "add " + key
+}
+
+func plural(n int, one, many string) string {
+	if n == 1 {
+		return one
+	}
+	return many
+}
+
+func formatDuration(d time.Duration) string {
+	if d%time.Hour == 0 {
+		return fmt.Sprintf("%d hours", d/time.Hour)
+	}
+	if d < time.Hour {
+		return fmt.Sprintf("%d minutes", d/time.Minute)
+	}
+	return d.String()
+}

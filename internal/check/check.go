@@ -1,0 +1,254 @@
+// Package check runs the semantic checks of `orgbackup validate`: the rules
+// that CUE cannot express because they span policies, baselines and the
+// organization. The classic silent failure it exists for: a rule names a
+// vault (or a selection a role) that no baseline creates, with that exact
+// name, in every account and Region the policy reaches.
+package check
+
+import (
+	"fmt"
+	"slices"
+	"strings"
+	"unicode/utf8"
+
+	"github.com/orgbackup/orgbackup/internal/backup"
+	"github.com/orgbackup/orgbackup/internal/diag"
+	"github.com/orgbackup/orgbackup/internal/doc"
+	"github.com/orgbackup/orgbackup/internal/generate"
+	"github.com/orgbackup/orgbackup/internal/policy"
+	"github.com/orgbackup/orgbackup/internal/suggest"
+)
+
+// MaxAttached is the Organizations quota of backup policies attached
+// directly to one root, OU or account (a hard limit).
+const MaxAttached = 10
+
+// Resolver answers questions about the organization's structure. Without
+// an org snapshot, NameResolver judges by target names alone.
+type Resolver interface {
+	// Covers reports whether an attachment at outer reaches every account
+	// an attachment at inner reaches. known is false when it cannot tell.
+	Covers(outer, inner policy.Target) (covers, known bool)
+	// Same reports whether two targets name the same entity.
+	Same(a, b policy.Target) bool
+	// Attached returns how many backup policies not defined in the
+	// repository are attached directly to t.
+	Attached(t policy.Target) int
+}
+
+// NameResolver judges coverage by target names: "Root" covers everything,
+// an OU path covers the paths below it, ids cover only themselves.
+type NameResolver struct{}
+
+// Covers implements Resolver.
+func (NameResolver) Covers(outer, inner policy.Target) (bool, bool) { return outer.Covers(inner) }
+
+// Same implements Resolver.
+func (NameResolver) Same(a, b policy.Target) bool {
+	return a.Raw == b.Raw || a.Kind() == policy.RootTarget && b.Kind() == policy.RootTarget
+}
+
+// Attached implements Resolver.
+func (NameResolver) Attached(policy.Target) int { return 0 }
+
+// Size is the size of one generated policy document.
+type Size struct {
+	Policy     string `json:"policy"`
+	Characters int    `json:"characters"`
+	Limit      int    `json:"limit"`
+	Margin     int    `json:"margin"`
+}
+
+// Result is what Run found.
+type Result struct {
+	Diags diag.List
+	Sizes []Size
+}
+
+// Run checks repo. r may be nil for name-based judgement.
+func Run(repo *policy.Repo, r Resolver) Result {
+	if r == nil {
+		r = NameResolver{}
+	}
+	c := &checker{repo: repo, r: r, docs: map[string]*doc.Node{}, eff: map[string]*doc.Node{}}
+	for _, p := range repo.Policies {
+		d := generate.Document(p)
+		c.docs[p.Name] = d
+		c.eff[p.Name] = backup.Unwrap(d)
+	}
+	for _, p := range repo.Policies {
+		c.values(p)
+		c.size(p)
+		c.targets(p)
+		c.references(p)
+	}
+	c.attachments()
+	c.sameLeaf()
+	c.planMerges()
+	c.names()
+	c.baselines()
+	c.out = c.out.Dedup()
+	c.out.Sort()
+	return Result{Diags: c.out, Sizes: c.sizes}
+}
+
+type checker struct {
+	repo  *policy.Repo
+	r     Resolver
+	docs  map[string]*doc.Node // operator form, as sent to AWS
+	eff   map[string]*doc.Node // each policy on its own, operators removed
+	out   diag.List
+	sizes []Size
+}
+
+func (c *checker) add(d diag.Diagnostic) { c.out = append(c.out, d) }
+
+// values applies AWS's value rules to the policy as written: schedules,
+// windows, lifecycles and quotas, for the operator form too, whose string
+// values CUE cannot range-check.
+func (c *checker) values(p *policy.Policy) {
+	mode := backup.Complete
+	if p.Partial {
+		mode = backup.Partial
+	}
+	for _, v := range backup.Check(c.eff[p.Name], mode) {
+		pos := p.Pos
+		if v.Node != nil && v.Node.Pos.IsValid() {
+			pos = v.Node.Pos
+		}
+		d := diag.Errorf(violationCode(v.Code), pos, "%s", v.Message).
+			WithPath(configPath(p.Name, v.Path)).WithHint("%s", v.Hint)
+		if v.Node != nil && v.Node.Kind != doc.Object && v.Node.Kind != doc.Array {
+			d = d.WithValue(v.Node.Scalar())
+		}
+		c.add(d)
+	}
+}
+
+func violationCode(code string) string {
+	return strings.ToLower(strings.ReplaceAll(code, "_", "-"))
+}
+
+// size enforces the 10,000-character quota on the minified document, the
+// exact bytes orgbackup sends.
+func (c *checker) size(p *policy.Policy) {
+	n := utf8.RuneCount(c.docs[p.Name].Compact())
+	s := Size{Policy: p.Name, Characters: n, Limit: generate.SizeLimit, Margin: generate.SizeLimit - n}
+	c.sizes = append(c.sizes, s)
+	switch {
+	case n > generate.SizeLimit:
+		c.add(diag.Errorf("policy-too-large", p.Pos, "policy %q is %d characters minified; Organizations allows %d (over by %d)", p.Name, n, generate.SizeLimit, -s.Margin).
+			WithHint("split its plans over several policies attached to the same targets, or move settings shared by many plans to a parent policy"))
+	case n > generate.SizeLimit*9/10:
+		c.add(diag.Warningf("policy-near-limit", p.Pos, "policy %q is %d characters minified, within 10%% of the %d limit (%d left)", p.Name, n, generate.SizeLimit, s.Margin).
+			WithHint("plan for splitting it before it grows further"))
+	}
+}
+
+func (c *checker) targets(p *policy.Policy) {
+	if len(p.Targets) == 0 {
+		c.add(diag.Warningf("not-attached", p.Pos, "policy %q is attached nowhere (targets is empty)", p.Name).
+			WithHint(`add where it applies, e.g. targets: ["Root"] or ["Root/Workloads/Prod"]`))
+	}
+}
+
+// attachments enforces the quota of 10 backup policies attached directly
+// to one entity, counting the policies already attached that the
+// repository does not define when an org snapshot says so.
+func (c *checker) attachments() {
+	type group struct {
+		t     policy.Target
+		names []string
+		pos   []doc.Pos
+	}
+	var groups []*group
+	for _, p := range c.repo.Policies {
+		for _, t := range p.Targets {
+			var g *group
+			for _, x := range groups {
+				if c.r.Same(x.t, t) {
+					g = x
+					break
+				}
+			}
+			if g == nil {
+				g = &group{t: t}
+				groups = append(groups, g)
+			}
+			g.names = append(g.names, p.Name)
+			g.pos = append(g.pos, t.Pos)
+		}
+	}
+	for _, g := range groups {
+		foreign := c.r.Attached(g.t)
+		if n := len(g.names) + foreign; n > MaxAttached {
+			msg := fmt.Sprintf("%d backup policies would be attached directly to %s; Organizations allows %d", n, g.t.Raw, MaxAttached)
+			if foreign > 0 {
+				msg += fmt.Sprintf(" (%d from this repository, %d already attached by others)", len(g.names), foreign)
+			}
+			d := diag.Errorf("too-many-attachments", g.pos[min(len(g.pos)-1, MaxAttached-foreign)], "%s", msg).
+				WithHint("merge policies, or attach some to the OUs or accounts below %s", g.t.Raw)
+			for i, name := range g.names {
+				d = d.WithRelated(g.pos[i], "attached by policy "+quoted(name))
+			}
+			c.add(d)
+		}
+	}
+}
+
+// names reports policies whose names differ only in case: easy to confuse
+// in the console, and one file per name on case-insensitive file systems.
+func (c *checker) names() {
+	seen := map[string]*policy.Policy{}
+	for _, p := range c.repo.Policies {
+		k := strings.ToLower(p.Name)
+		if q, ok := seen[k]; ok {
+			c.add(diag.Errorf("duplicate-policy-name", p.Pos, "policy name %q differs from %q only in case", p.Name, q.Name).
+				WithRelated(q.Pos, "policy "+quoted(q.Name)).
+				WithHint("rename one of them; Organizations and most people treat them as the same"))
+			continue
+		}
+		seen[k] = p
+	}
+}
+
+func (c *checker) baselines() {
+	for _, b := range c.repo.Baselines {
+		if b.RoleName == "" && b.VaultName == "" {
+			c.add(diag.Errorf("empty-baseline", b.Pos, "baseline %q provides neither a role nor a vault", b.Name).
+				WithHint("set role_name, vault_name or both"))
+		}
+	}
+}
+
+func quoted(s string) string { return fmt.Sprintf("%q", s) }
+
+// configPath renders the configuration path of a document path inside a
+// policy, the way validate prints paths.
+func configPath(policyName string, docPath []string) string {
+	parts := []string{"policies", cueLabel(policyName)}
+	for _, p := range docPath {
+		parts = append(parts, cueLabel(p))
+	}
+	return strings.Join(parts, ".")
+}
+
+// cueLabel quotes a label the way CUE prints it when it is not an
+// identifier.
+func cueLabel(s string) string {
+	if s == "" {
+		return `""`
+	}
+	for i, r := range s {
+		if !(r == '_' || r >= 'a' && r <= 'z' || r >= 'A' && r <= 'Z' || i > 0 && r >= '0' && r <= '9') {
+			return quoted(s)
+		}
+	}
+	return s
+}
+
+// closest returns the candidate most like name, for "did you mean".
+func closest(name string, candidates []string) string {
+	slices.Sort(candidates)
+	return suggest.Closest(name, slices.Compact(candidates))
+}

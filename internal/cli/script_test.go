@@ -1,0 +1,79 @@
+package cli
+
+import (
+	"fmt"
+	"os"
+	"path/filepath"
+	"testing"
+
+	"github.com/rogpeppe/go-internal/testscript"
+
+	"github.com/orgbackup/orgbackup/internal/doc"
+)
+
+// TestMain makes the test binary double as the orgbackup binary, so the
+// testscript suite drives the real command end to end: flags, exit codes,
+// streams and files.
+func TestMain(m *testing.M) {
+	testscript.Main(m, map[string]func(){
+		"orgbackup": func() { os.Exit(Main()) },
+	})
+}
+
+// TestScript runs the scripts in testdata/script. UPDATE_GOLDEN=1 rewrites
+// their expected output in place; review the diff before committing.
+func TestScript(t *testing.T) {
+	example, err := filepath.Abs("../../policies")
+	if err != nil {
+		t.Fatal(err)
+	}
+	testscript.Run(t, testscript.Params{
+		Dir:                 "testdata/script",
+		RequireExplicitExec: true,
+		RequireUniqueNames:  true,
+		UpdateScripts:       os.Getenv("UPDATE_GOLDEN") != "",
+		Cmds: map[string]func(ts *testscript.TestScript, neg bool, args []string){
+			"jsonfmt": cmdJSONFmt,
+		},
+		Setup: func(env *testscript.Env) error {
+			env.Setenv("NO_COLOR", "1")
+			// The bundled example, so scripts test what a new user runs.
+			return copyDir(example, filepath.Join(env.WorkDir, "example"))
+		},
+	})
+}
+
+func copyDir(src, dst string) error {
+	return filepath.WalkDir(src, func(p string, d os.DirEntry, err error) error {
+		if err != nil {
+			return err
+		}
+		rel, _ := filepath.Rel(src, p)
+		target := filepath.Join(dst, rel)
+		if d.IsDir() {
+			return os.MkdirAll(target, 0o755)
+		}
+		data, err := os.ReadFile(p)
+		if err != nil {
+			return err
+		}
+		return os.WriteFile(target, data, 0o644)
+	})
+}
+
+// cmdJSONFmt prints the canonical form of a JSON file (sorted keys, no
+// insignificant space), so scripts can compare documents semantically.
+func cmdJSONFmt(ts *testscript.TestScript, neg bool, args []string) {
+	if len(args) != 1 {
+		ts.Fatalf("usage: jsonfmt FILE")
+	}
+	n, err := doc.Parse(args[0], []byte(ts.ReadFile(args[0])))
+	if neg {
+		if err == nil {
+			ts.Fatalf("%s is valid JSON", args[0])
+		}
+		return
+	}
+	ts.Check(err)
+	fmt.Fprintf(ts.Stdout(), "%s\n", n.Compact())
+}

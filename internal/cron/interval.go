@@ -1,0 +1,81 @@
+package cron
+
+import (
+	"math"
+	"time"
+)
+
+// none marks a kind of gap that cannot occur, e.g. within an hour when only
+// one minute is selected.
+const none = math.MaxInt
+
+// gaps are the smallest gaps, in minutes, between consecutive runs of each
+// of the three kinds that can follow one another.
+//
+// Why three kinds cover everything, and why each is exact: no cron field ties
+// a time of day to a date, so every run day has the same times, the product
+// of the selected hours and minutes. Consecutive runs are therefore either
+//
+//  1. two selected minutes in the same hour: the smallest difference between
+//     consecutive selected minutes;
+//  2. the last selected minute of an hour and the first of the next selected
+//     hour on the same day: (h2-h1)*60 - (lastMinute - firstMinute), smallest
+//     for the smallest step between consecutive selected hours (this is where
+//     "cron(5,55 * ? * * *)" gets its 10 minutes);
+//  3. the last run of a run day and the first run of the next run day:
+//     D*1440 - lastTime + firstTime, smallest for the smallest distance D in
+//     days between consecutive run days (this is where "cron(0 23,0 ? * * *)"
+//     gets its 1 hour across midnight).
+//
+// D is where the calendar comes in: "L", "W", "#", month lengths and the year
+// field make it irregular. Rather than bound it (taking D = 1 whenever two
+// adjacent days can both run would be safe but pessimistic for monthly
+// schedules), gaps walks every run day AWS allows, 1970-2199, and stops early
+// once D = 1, which nothing can beat. So MinInterval is exact, which is in
+// particular never larger than the truth.
+type gaps struct {
+	withinHour, acrossHours, acrossDays int
+}
+
+func (c *cronSpec) gaps() gaps {
+	g := gaps{none, none, none}
+	mins, hours := c.values(fMinutes), c.values(fHours)
+	for i := 1; i < len(mins); i++ {
+		g.withinHour = min(g.withinHour, mins[i]-mins[i-1])
+	}
+	spread := mins[len(mins)-1] - mins[0]
+	for i := 1; i < len(hours); i++ {
+		g.acrossHours = min(g.acrossHours, (hours[i]-hours[i-1])*60-spread)
+	}
+	if d := c.minDayGap(); d != none {
+		last := hours[len(hours)-1]*60 + mins[len(mins)-1]
+		first := hours[0]*60 + mins[0]
+		g.acrossDays = d*24*60 - last + first
+	}
+	return g
+}
+
+// minDayGap is the smallest number of days between consecutive run days, or
+// none if the schedule runs on at most one day.
+func (c *cronSpec) minDayGap() int {
+	best, prev := none, -1
+	c.eachRunDay(minYear, 1, 1, func(_, _, d int, m month) bool {
+		day := m.epochDay + d - 1
+		if prev >= 0 {
+			best = min(best, day-prev)
+		}
+		prev = day
+		return best > 1
+	})
+	return best
+}
+
+// min is the smallest gap as a Duration; the largest Duration if no two runs
+// exist.
+func (g gaps) min() time.Duration {
+	m := min(g.withinHour, g.acrossHours, g.acrossDays)
+	if m == none {
+		return time.Duration(math.MaxInt64)
+	}
+	return time.Duration(m) * time.Minute
+}

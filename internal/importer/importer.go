@@ -1,0 +1,167 @@
+// Package importer turns existing Organizations backup policy documents
+// (AWS operator form, as the console and the API hold them) into author-form
+// CUE definitions. Building the imported definitions reproduces the original
+// document: a setting is simplified to its plain value only when the
+// generator turns that value back into exactly what AWS had.
+package importer
+
+import (
+	"fmt"
+	"regexp"
+	"strings"
+
+	"cuelang.org/go/cue/ast"
+	"cuelang.org/go/cue/format"
+	"cuelang.org/go/cue/token"
+
+	"github.com/orgbackup/orgbackup/internal/backup"
+	"github.com/orgbackup/orgbackup/internal/doc"
+)
+
+// AuthorForm converts a policy document's "plans" object to author form.
+func AuthorForm(plans *doc.Node) *doc.Node { return simplify(plans, backup.Plans) }
+
+func simplify(n *doc.Node, s *backup.Spec) *doc.Node {
+	return backup.MapSettings(n, s, func(n *doc.Node, s *backup.Spec) *doc.Node {
+		v, ok := onlyAssign(n)
+		if !ok {
+			return n.Clone()
+		}
+		if s.Kind == backup.Leaf {
+			if p, ok := plain(v, s.Type); ok {
+				return p
+			}
+			return n.Clone()
+		}
+		if v.Kind != doc.Array {
+			return n.Clone()
+		}
+		items := make([]*doc.Node, len(v.Items))
+		for i, it := range v.Items {
+			p, ok := plain(it, s.Type)
+			if !ok {
+				return n.Clone()
+			}
+			items[i] = p
+		}
+		return doc.NewArray(v.Pos, items...)
+	})
+}
+
+// onlyAssign returns v for {"@@assign": v} with no other operator.
+func onlyAssign(n *doc.Node) (*doc.Node, bool) {
+	if n.Kind != doc.Object || len(n.Fields) != 1 || n.Fields[0].Key != "@@assign" {
+		return nil, false
+	}
+	return n.Fields[0].Value, true
+}
+
+var canonicalInt = regexp.MustCompile(`^(0|[1-9][0-9]{0,17})$`)
+
+// plain returns the author-form value that the generator renders back as
+// exactly v, or false if there is none (a JSON number or boolean where AWS
+// usually has strings, or digits with leading zeros).
+func plain(v *doc.Node, t backup.Type) (*doc.Node, bool) {
+	if v.Kind != doc.String {
+		return nil, false
+	}
+	switch t {
+	case backup.Int:
+		if canonicalInt.MatchString(v.Text) {
+			return &doc.Node{Kind: doc.Number, Text: v.Text, Pos: v.Pos}, true
+		}
+		return nil, false
+	case backup.Bool:
+		if v.Text == "true" || v.Text == "false" {
+			return doc.NewBool(v.Text == "true", v.Pos), true
+		}
+		return nil, false
+	}
+	return v.Clone(), true
+}
+
+// Definition is one imported policy.
+type Definition struct {
+	Name        string
+	Source      string // the file it came from, for the header comment
+	Description string
+	Targets     []string
+	Partial     bool
+	Plans       *doc.Node // author form
+}
+
+// Source renders d as a CUE file of package pkg.
+func Source(pkg string, d Definition) ([]byte, error) {
+	body := &ast.StructLit{}
+	if d.Description != "" {
+		body.Elts = append(body.Elts, field("description", ast.NewString(d.Description)))
+	}
+	targets := &ast.ListLit{}
+	for _, t := range d.Targets {
+		targets.Elts = append(targets.Elts, ast.NewString(t))
+	}
+	tf := field("targets", targets)
+	if len(d.Targets) == 0 {
+		ast.AddComment(tf, &ast.CommentGroup{Doc: true, List: []*ast.Comment{{Text: `// TODO: where the policy is attached, e.g. ["Root"] or ["Root/Workloads/Prod"].`}}})
+	}
+	body.Elts = append(body.Elts, tf)
+	if d.Partial {
+		pf := field("partial", ast.NewBool(true))
+		ast.AddComment(pf, &ast.CommentGroup{Doc: true, List: []*ast.Comment{{Text: "// The document is not a complete policy on its own: it refines plans inherited from parent policies."}}})
+		body.Elts = append(body.Elts, pf)
+	}
+	body.Elts = append(body.Elts, field("plans", expr(d.Plans)))
+	top := field("policies", &ast.StructLit{Elts: []ast.Decl{&ast.Field{Label: ast.NewString(d.Name), Value: body}}})
+	ast.AddComment(top, &ast.CommentGroup{Doc: true, List: []*ast.Comment{{Text: fmt.Sprintf("// Imported from %s by orgbackup import.", d.Source)}}})
+	f := &ast.File{Decls: []ast.Decl{&ast.Package{Name: ast.NewIdent(pkg)}, top}}
+	return format.Node(f, format.Simplify())
+}
+
+func field(label string, v ast.Expr) *ast.Field {
+	return &ast.Field{Label: labelOf(label), Value: v}
+}
+
+var identRe = regexp.MustCompile(`^[a-zA-Z][a-zA-Z0-9_]*$`)
+
+var keywords = map[string]bool{"package": true, "import": true, "for": true, "in": true, "if": true, "let": true,
+	"true": true, "false": true, "null": true, "div": true, "mod": true, "quo": true, "rem": true, "func": true}
+
+// labelOf quotes a key unless it is a plain identifier, which CUE would
+// otherwise read as a reference, a definition or a hidden field.
+func labelOf(k string) ast.Label {
+	if identRe.MatchString(k) && !keywords[k] {
+		return ast.NewIdent(k)
+	}
+	return ast.NewString(k)
+}
+
+func expr(n *doc.Node) ast.Expr {
+	switch n.Kind {
+	case doc.Object:
+		s := &ast.StructLit{Lbrace: token.NoSpace.Pos(), Rbrace: token.Newline.Pos()}
+		for _, f := range n.Fields {
+			s.Elts = append(s.Elts, &ast.Field{Label: labelOf(f.Key), Value: expr(f.Value)})
+		}
+		return s
+	case doc.Array:
+		l := &ast.ListLit{}
+		for _, it := range n.Items {
+			l.Elts = append(l.Elts, expr(it))
+		}
+		return l
+	case doc.String:
+		return ast.NewString(n.Text)
+	case doc.Number:
+		return &ast.BasicLit{Kind: numberKind(n.Text), Value: n.Text}
+	case doc.Bool:
+		return ast.NewBool(n.Text == "true")
+	}
+	return ast.NewNull()
+}
+
+func numberKind(text string) token.Token {
+	if strings.ContainsAny(text, ".eE") {
+		return token.FLOAT
+	}
+	return token.INT
+}

@@ -1,0 +1,141 @@
+package loader
+
+import (
+	"slices"
+	"strings"
+
+	"cuelang.org/go/cue"
+
+	"github.com/orgbackup/orgbackup/internal/diag"
+	"github.com/orgbackup/orgbackup/internal/doc"
+	"github.com/orgbackup/orgbackup/internal/policy"
+)
+
+// decode turns the validated configuration into a policy.Repo. The schema
+// has already checked every type, so decode only reshapes. Values come from
+// the unified value v; positions from the user's value u, because a struct
+// in v reports the schema's position of its definition.
+func decode(v, u cue.Value) (*policy.Repo, diag.List) {
+	repo := &policy.Repo{}
+	for name, pv := range fields(v.LookupPath(cue.ParsePath("policies"))) {
+		pu := u.LookupPath(cue.MakePath(cue.Str("policies"), cue.Str(name)))
+		p := &policy.Policy{Name: name, Pos: posOf(pu.Pos())}
+		if d := pv.LookupPath(cue.ParsePath("description")); d.Exists() {
+			p.Description, _ = d.String()
+		}
+		p.Targets = targets(pv.LookupPath(cue.ParsePath("targets")))
+		p.Partial, _ = pv.LookupPath(cue.ParsePath("partial")).Bool()
+		p.Plans = toNode(pv.LookupPath(cue.ParsePath("plans")), pu.LookupPath(cue.ParsePath("plans")))
+		repo.Policies = append(repo.Policies, p)
+	}
+	for name, bv := range fields(v.LookupPath(cue.ParsePath("baselines"))) {
+		bu := u.LookupPath(cue.MakePath(cue.Str("baselines"), cue.Str(name)))
+		b := &policy.Baseline{Name: name, Pos: posOf(bu.Pos()), RolePath: "/"}
+		b.Targets = targets(bv.LookupPath(cue.ParsePath("targets")))
+		rv := bv.LookupPath(cue.ParsePath("regions"))
+		b.RegionsPos = posOf(bu.LookupPath(cue.ParsePath("regions")).Pos())
+		for _, t := range targets(rv) {
+			b.Regions = append(b.Regions, t.Raw)
+		}
+		str := func(key string, dst *string, pos *doc.Pos) {
+			if x := bv.LookupPath(cue.ParsePath(key)); x.Exists() {
+				*dst, _ = x.String()
+				if pos != nil {
+					*pos = posOf(x.Pos())
+				}
+			}
+		}
+		str("role_name", &b.RoleName, &b.RoleNamePos)
+		str("role_path", &b.RolePath, nil)
+		str("vault_name", &b.VaultName, &b.VaultNamePos)
+		str("vault_kms_key_arn", &b.VaultKMSKeyARN, nil)
+		for _, t := range targets(bv.LookupPath(cue.ParsePath("role_managed_policy_arns"))) {
+			b.RoleManagedPolicyARNs = append(b.RoleManagedPolicyARNs, t.Raw)
+		}
+		if x := bv.LookupPath(cue.ParsePath("vault_access_policy")); x.Exists() {
+			b.VaultAccessPolicy = toNode(x, bu.LookupPath(cue.ParsePath("vault_access_policy")))
+		}
+		b.AllowCopyFromOrganization, _ = bv.LookupPath(cue.ParsePath("allow_copy_from_organization")).Bool()
+		repo.Baselines = append(repo.Baselines, b)
+	}
+	slices.SortFunc(repo.Policies, func(a, b *policy.Policy) int { return strings.Compare(a.Name, b.Name) })
+	slices.SortFunc(repo.Baselines, func(a, b *policy.Baseline) int { return strings.Compare(a.Name, b.Name) })
+	return repo, nil
+}
+
+// fields iterates the regular fields of a struct value.
+func fields(v cue.Value) func(yield func(string, cue.Value) bool) {
+	return func(yield func(string, cue.Value) bool) {
+		if !v.Exists() {
+			return
+		}
+		it, err := v.Fields()
+		if err != nil {
+			return
+		}
+		for it.Next() {
+			if !yield(it.Selector().Unquoted(), it.Value()) {
+				return
+			}
+		}
+	}
+}
+
+func targets(v cue.Value) []policy.Target {
+	var out []policy.Target
+	if !v.Exists() {
+		return nil
+	}
+	it, err := v.List()
+	if err != nil {
+		return nil
+	}
+	for it.Next() {
+		s, _ := it.Value().String()
+		out = append(out, policy.Target{Raw: s, Pos: posOf(it.Value().Pos())})
+	}
+	return out
+}
+
+// toNode converts a concrete CUE value v into a doc.Node, taking each
+// node's position from u, the same value as the user wrote it, where it
+// exists there.
+func toNode(v, u cue.Value) *doc.Node {
+	// A scalar's own position is the value as written; a struct's is the
+	// schema definition it was unified with, so take the user's field.
+	pos := posOf(v.Pos())
+	if p := v.Pos(); !p.IsValid() || isSchema(p) {
+		if p := u.Pos(); u.Exists() && p.IsValid() {
+			pos = posOf(p)
+		}
+	}
+	switch v.Kind() {
+	case cue.StructKind:
+		n := doc.NewObject(pos)
+		for k, fv := range fields(v) {
+			c := toNode(fv, u.LookupPath(cue.MakePath(cue.Str(k))))
+			n.Fields = append(n.Fields, doc.Field{Key: k, KeyPos: c.Pos, Value: c})
+		}
+		return n
+	case cue.ListKind:
+		n := doc.NewArray(pos)
+		n.Items = []*doc.Node{}
+		it, err := v.List()
+		if err == nil {
+			for i := 0; it.Next(); i++ {
+				n.Items = append(n.Items, toNode(it.Value(), u.LookupPath(cue.MakePath(cue.Index(i)))))
+			}
+		}
+		return n
+	case cue.StringKind:
+		s, _ := v.String()
+		return doc.NewString(s, pos)
+	case cue.BoolKind:
+		b, _ := v.Bool()
+		return doc.NewBool(b, pos)
+	case cue.IntKind, cue.FloatKind, cue.NumberKind:
+		b, _ := v.MarshalJSON()
+		return &doc.Node{Kind: doc.Number, Text: string(b), Pos: pos}
+	}
+	return &doc.Node{Kind: doc.Null, Pos: pos}
+}

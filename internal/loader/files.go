@@ -1,0 +1,193 @@
+package loader
+
+import (
+	"bytes"
+	"errors"
+	"io"
+	"io/fs"
+	"os"
+	"path/filepath"
+	"slices"
+	"strings"
+	"unicode/utf8"
+
+	"github.com/orgbackup/orgbackup/internal/diag"
+	"github.com/orgbackup/orgbackup/internal/doc"
+)
+
+// MaxFileSize bounds what the loader reads from any one file. A backup
+// policy is at most 10,000 characters; even a large CUE file of shared
+// definitions is far below this, so anything bigger is a mistake (a build
+// artefact or a log committed into policies/) and reading it would only make
+// validation slow.
+const MaxFileSize = 4 << 20
+
+// SnapshotSuffix marks org snapshot files, which live next to the policies
+// but are not policies.
+const SnapshotSuffix = ".snapshot.json"
+
+// source is one definition file.
+type source struct {
+	name string // display path: relative to the working directory, forward slashes
+	data []byte
+	json bool
+}
+
+// discover lists the .cue and .json files below dir. It does not follow
+// symbolic links to directories, so a link loop cannot make it run forever;
+// it skips hidden directories and cue.mod.
+func discover(dir, cwd string) (srcs []source, snapshots []string, diags diag.List) {
+	info, err := os.Stat(dir)
+	if err != nil {
+		d := diag.Errorf("input", doc.Pos{File: display(cwd, dir)}, "cannot read policy directory: %v", cleanErr(err))
+		if errors.Is(err, fs.ErrNotExist) {
+			d = d.WithHint("pass the directory that holds your policy definitions, e.g. `orgbackup validate policies`")
+		}
+		return nil, nil, diag.List{d}
+	}
+	if !info.IsDir() {
+		return nil, nil, diag.List{diag.Errorf("input", doc.Pos{File: display(cwd, dir)}, "not a directory").
+			WithHint("pass the directory that holds your policy definitions, e.g. `orgbackup validate policies`")}
+	}
+	err = filepath.WalkDir(dir, func(path string, d fs.DirEntry, err error) error {
+		name := display(cwd, path)
+		if err != nil {
+			diags = append(diags, diag.Errorf("input", doc.Pos{File: name}, "cannot read: %v", cleanErr(err)))
+			return nil
+		}
+		if d.IsDir() {
+			if path != dir && (strings.HasPrefix(d.Name(), ".") || d.Name() == "cue.mod" || d.Name() == "testdata") {
+				return filepath.SkipDir
+			}
+			return nil
+		}
+		ext := filepath.Ext(path)
+		if ext != ".cue" && ext != ".json" {
+			return nil
+		}
+		if d.Type()&fs.ModeSymlink != 0 {
+			st, err := os.Stat(path)
+			if err != nil {
+				diags = append(diags, diag.Errorf("input", doc.Pos{File: name}, "cannot follow symbolic link: %v", cleanErr(err)).
+					WithHint("fix or remove the link"))
+				return nil
+			}
+			if !st.Mode().IsRegular() {
+				diags = append(diags, diag.Errorf("input", doc.Pos{File: name}, "symbolic link does not point to a regular file").
+					WithHint("fix or remove the link"))
+				return nil
+			}
+		} else if !d.Type().IsRegular() {
+			return nil
+		}
+		if strings.HasSuffix(path, SnapshotSuffix) {
+			snapshots = append(snapshots, name)
+			return nil
+		}
+		data, dd := readBounded(path, name)
+		if dd != nil {
+			diags = append(diags, *dd)
+			return nil
+		}
+		srcs = append(srcs, source{name: name, data: data, json: ext == ".json"})
+		return nil
+	})
+	if err != nil {
+		diags = append(diags, diag.Errorf("input", doc.Pos{File: display(cwd, dir)}, "cannot read policy directory: %v", cleanErr(err)))
+	}
+	slices.SortFunc(srcs, func(a, b source) int { return strings.Compare(a.name, b.name) })
+	slices.Sort(snapshots)
+	return srcs, snapshots, diags
+}
+
+// readBounded reads a definition file, refusing files that are too large or
+// not text, so hostile input cannot exhaust memory or reach the parsers as
+// binary junk.
+func readBounded(path, name string) ([]byte, *diag.Diagnostic) {
+	f, err := os.Open(path)
+	if err != nil {
+		d := diag.Errorf("input", doc.Pos{File: name}, "cannot read: %v", cleanErr(err))
+		return nil, &d
+	}
+	defer f.Close()
+	data, err := io.ReadAll(io.LimitReader(f, MaxFileSize+1))
+	if err != nil {
+		d := diag.Errorf("input", doc.Pos{File: name}, "cannot read: %v", cleanErr(err))
+		return nil, &d
+	}
+	if len(data) > MaxFileSize {
+		d := diag.Errorf("file-too-large", doc.Pos{File: name}, "file is larger than %d MiB", MaxFileSize>>20).
+			WithHint("policy definitions are small text files; move generated or unrelated files out of the policy directory")
+		return nil, &d
+	}
+	if i := bytes.IndexByte(data, 0); i >= 0 || !utf8.Valid(data) {
+		pos := doc.Pos{File: name, Line: 1, Col: 1}
+		if i < 0 {
+			i = invalidUTF8(data)
+		}
+		pos = offsetPos(name, data, i)
+		d := diag.Errorf("not-text", pos, "file is not UTF-8 text").
+			WithHint("definition files must be UTF-8 text; remove binary files from the policy directory")
+		return nil, &d
+	}
+	return data, nil
+}
+
+func invalidUTF8(data []byte) int {
+	for i := 0; i < len(data); {
+		r, size := utf8.DecodeRune(data[i:])
+		if r == utf8.RuneError && size == 1 {
+			return i
+		}
+		i += size
+	}
+	return 0
+}
+
+// offsetPos converts a byte offset to a position.
+func offsetPos(name string, data []byte, off int) doc.Pos {
+	line, col := 1, 1
+	for i := 0; i < off && i < len(data); i++ {
+		if data[i] == '\n' {
+			line++
+			col = 1
+		} else if data[i] < 0x80 || data[i] >= 0xC0 {
+			col++
+		}
+	}
+	return doc.Pos{File: name, Line: line, Col: col}
+}
+
+// display returns path relative to cwd with forward slashes, the way
+// positions are printed: short, and clickable in terminals and CI logs.
+func display(cwd, path string) string {
+	abs, err := filepath.Abs(path)
+	if err != nil {
+		return filepath.ToSlash(path)
+	}
+	rel, err := filepath.Rel(cwd, abs)
+	if err != nil || strings.HasPrefix(rel, ".."+string(filepath.Separator)) && len(rel) > len(abs) {
+		return filepath.ToSlash(abs)
+	}
+	return filepath.ToSlash(rel)
+}
+
+// cleanErr drops the path from *fs.PathError: the diagnostic already names
+// the file.
+func cleanErr(err error) error {
+	var pe *fs.PathError
+	if errors.As(err, &pe) {
+		return pe.Err
+	}
+	return err
+}
+
+// DisplayPath returns p the way diagnostics print file names: relative to
+// the working directory, with forward slashes.
+func DisplayPath(p string) string {
+	cwd, err := os.Getwd()
+	if err != nil {
+		return filepath.ToSlash(p)
+	}
+	return display(cwd, p)
+}

@@ -1,0 +1,153 @@
+// Package policy holds the validated, decoded form of a policies/ directory:
+// the backup policies, where they are attached, and the member baselines.
+// It imports nothing from CUE, AWS or GitHub; the loader produces it and the
+// generator, the checks and the previews consume it.
+package policy
+
+import (
+	"regexp"
+	"strings"
+
+	"github.com/orgbackup/orgbackup/internal/doc"
+)
+
+// Type is the Organizations policy type orgbackup manages.
+const Type = "BACKUP_POLICY"
+
+// Repo is everything defined in a policies/ directory.
+type Repo struct {
+	// Dir is the directory as the user named it.
+	Dir       string
+	Policies  []*Policy   // sorted by name
+	Baselines []*Baseline // sorted by name
+	// Snapshots are the org snapshot files (*.snapshot.json) found in Dir,
+	// relative to the working directory, sorted.
+	Snapshots []string
+	// Files are the definition files read, relative to the working directory.
+	Files []string
+}
+
+// Policy returns the policy named name, or nil.
+func (r *Repo) Policy(name string) *Policy {
+	for _, p := range r.Policies {
+		if p.Name == name {
+			return p
+		}
+	}
+	return nil
+}
+
+// Policy is one Organizations backup policy as its author wrote it.
+type Policy struct {
+	Name        string
+	Pos         doc.Pos // where the policy is defined
+	Description string
+	Targets     []Target
+	// Partial marks a policy meant to be merged with policies attached
+	// above it; complete policies must define whole plans.
+	Partial bool
+	// Plans is the policy's `plans` object in author form: plain values,
+	// or AWS operator objects where the author used them.
+	Plans *doc.Node
+}
+
+// Baseline is what must exist in member accounts for policies to work: a
+// backup role and a vault with exactly the names the policies use.
+type Baseline struct {
+	Name                      string
+	Pos                       doc.Pos
+	Targets                   []Target
+	Regions                   []string
+	RegionsPos                doc.Pos
+	RoleName                  string
+	RoleNamePos               doc.Pos
+	RolePath                  string
+	RoleManagedPolicyARNs     []string
+	VaultName                 string
+	VaultNamePos              doc.Pos
+	VaultKMSKeyARN            string
+	VaultAccessPolicy         *doc.Node
+	AllowCopyFromOrganization bool
+}
+
+// TargetKind says how a target names an organization entity.
+type TargetKind int
+
+// The ways to name a target.
+const (
+	RootTarget    TargetKind = iota // "Root"
+	OUPathTarget                    // "Root/Workloads/Prod"
+	RootIDTarget                    // "r-ab12"
+	OUIDTarget                      // "ou-ab12-abcdefgh"
+	AccountTarget                   // "123456789012"
+)
+
+// Target is one place a policy or baseline is attached, as written.
+type Target struct {
+	Raw string
+	Pos doc.Pos
+}
+
+var (
+	rootIDRe  = regexp.MustCompile(`^r-[0-9a-z]{4,32}$`)
+	ouIDRe    = regexp.MustCompile(`^ou-[0-9a-z]{4,32}-[a-z0-9]{8,32}$`)
+	accountRe = regexp.MustCompile(`^[0-9]{12}$`)
+)
+
+// Kind classifies the target.
+func (t Target) Kind() TargetKind {
+	switch {
+	case t.Raw == "Root":
+		return RootTarget
+	case strings.HasPrefix(t.Raw, "Root/"):
+		return OUPathTarget
+	case rootIDRe.MatchString(t.Raw):
+		return RootIDTarget
+	case ouIDRe.MatchString(t.Raw):
+		return OUIDTarget
+	case accountRe.MatchString(t.Raw):
+		return AccountTarget
+	}
+	return OUPathTarget
+}
+
+// IsRoot reports whether the target is the organization root, by name or id.
+func (t Target) IsRoot() bool {
+	k := t.Kind()
+	return k == RootTarget || k == RootIDTarget
+}
+
+// Segments returns the OU names of an OU path target ("Root/A/B" gives
+// [A B]), and nil for other targets.
+func (t Target) Segments() []string {
+	if t.Kind() != OUPathTarget {
+		return nil
+	}
+	return strings.Split(strings.TrimPrefix(t.Raw, "Root/"), "/")
+}
+
+// Covers reports whether an attachment at t reaches everything an
+// attachment at u reaches, judging by the names alone: the root covers
+// everything, an OU path covers itself and the paths below it, and an id
+// covers only itself. known is false when ids make it impossible to tell
+// without the organization's structure (an org snapshot).
+func (t Target) Covers(u Target) (covers, known bool) {
+	if t.IsRoot() {
+		return true, true
+	}
+	if t.Raw == u.Raw {
+		return true, true
+	}
+	tk, uk := t.Kind(), u.Kind()
+	if tk == OUPathTarget && uk == OUPathTarget {
+		return strings.HasPrefix(u.Raw+"/", t.Raw+"/"), true
+	}
+	if uk == RootTarget || uk == RootIDTarget {
+		return false, true
+	}
+	if tk == AccountTarget {
+		// An account contains nothing else.
+		return false, true
+	}
+	return false, false
+}
