@@ -1,0 +1,117 @@
+package render
+
+import (
+	"bytes"
+	"os"
+	"path/filepath"
+	"testing"
+
+	"github.com/orgbackup/orgbackup/internal/check"
+	"github.com/orgbackup/orgbackup/internal/diag"
+	"github.com/orgbackup/orgbackup/internal/doc"
+)
+
+// golden compares got with testdata/name; UPDATE_GOLDEN=1 rewrites the
+// file instead. Review the diff of rewritten files before committing.
+func golden(t *testing.T, name string, got []byte) {
+	t.Helper()
+	path := filepath.Join("testdata", name)
+	if os.Getenv("UPDATE_GOLDEN") != "" {
+		if err := os.WriteFile(path, got, 0o644); err != nil {
+			t.Fatal(err)
+		}
+		return
+	}
+	want, err := os.ReadFile(path)
+	if err != nil {
+		t.Fatalf("%v (run with UPDATE_GOLDEN=1 to create it)", err)
+	}
+	if !bytes.Equal(got, want) {
+		t.Errorf("%s differs from golden file (UPDATE_GOLDEN=1 to update):\n--- got\n%s\n--- want\n%s", name, got, want)
+	}
+}
+
+func fixtureValidation() *Validation {
+	p := func(line, col int) doc.Pos { return doc.Pos{File: "policies/backup.cue", Line: line, Col: col} }
+	return &Validation{
+		Dir:       "policies",
+		Policies:  2,
+		Baselines: 1,
+		Diags: diag.List{
+			diag.Errorf("vault-not-provided", p(9, 30), `rule "test-bk-rule" of plan "test-bk-plan" names vault "test-bkvault", but no baseline creates a vault of that name`).
+				WithValue(`"test-bkvault"`).
+				WithPath(`policies."test-bk-policy".plans."test-bk-plan".rules."test-bk-rule".target_backup_vault_name`).
+				WithHint(`baseline "test-bk" creates vault "test-bk-vault": did you mean "test-bk-vault"?`).
+				WithRelated(p(23, 14), `baseline "test-bk"`),
+			// Hostile text: a newline that would forge a second annotation,
+			// a workflow command, Markdown that would link, mention and
+			// break the table.
+			diag.Warningf("plan-merge", doc.Pos{File: "policies/a,b:c.cue", Line: 3, Col: 1}, "plan %q merges\n::error::forged", "x|y`z").
+				WithValue("[click](https://evil.example) @org/team <img src=x> ```").
+				WithHint("%s", "100% sure\r\nsecond line"),
+			diag.Errorf("syntax", doc.Pos{File: "policies/broken.cue"}, "cannot read: permission denied"),
+		},
+		Sizes: []check.Size{{Policy: "test-bk-policy", Characters: 540, Limit: 10000, Margin: 9460}},
+	}
+}
+
+func TestValidationGolden(t *testing.T) {
+	for _, f := range []Format{Text, JSON, GitHub, Markdown} {
+		var b bytes.Buffer
+		if err := WriteValidation(&b, f, fixtureValidation(), Style{}); err != nil {
+			t.Fatal(err)
+		}
+		golden(t, "validate."+string(f)+".golden", b.Bytes())
+	}
+	// A valid run lists the sizes.
+	v := fixtureValidation()
+	v.Diags = v.Diags[1:2]
+	for _, f := range []Format{Text, Markdown} {
+		var b bytes.Buffer
+		if err := WriteValidation(&b, f, v, Style{}); err != nil {
+			t.Fatal(err)
+		}
+		golden(t, "validate-ok."+string(f)+".golden", b.Bytes())
+	}
+	// Colour only when asked for (a TTY).
+	var b bytes.Buffer
+	if err := WriteValidation(&b, Text, fixtureValidation(), Style{Color: true}); err != nil {
+		t.Fatal(err)
+	}
+	golden(t, "validate.text-color.golden", b.Bytes())
+}
+
+func TestGitHubCapsAnnotations(t *testing.T) {
+	v := &Validation{Dir: "policies"}
+	for i := 0; i < 25; i++ {
+		v.Diags = append(v.Diags, diag.Errorf("x", doc.Pos{File: "f.cue", Line: i + 1, Col: 1}, "problem %d", i))
+	}
+	var b bytes.Buffer
+	if err := WriteValidation(&b, GitHub, v, Style{}); err != nil {
+		t.Fatal(err)
+	}
+	lines := bytes.Split(bytes.TrimSpace(b.Bytes()), []byte("\n"))
+	if len(lines) != MaxAnnotations+1 {
+		t.Fatalf("got %d lines, want %d annotations and a notice:\n%s", len(lines), MaxAnnotations+1, b.String())
+	}
+	if !bytes.HasPrefix(lines[MaxAnnotations], []byte("::notice title=orgbackup::25 errors and 0 warnings in total")) {
+		t.Errorf("last line = %s", lines[MaxAnnotations])
+	}
+}
+
+func TestEscapeMarkdownInert(t *testing.T) {
+	for _, s := range []string{"[x](y)", "![i](u)", "@team", "<b>", "a|b", "# h", "`x`"} {
+		got := EscapeMarkdown(s)
+		for _, bad := range []string{"](", "<b>", "@t"} {
+			if bytes.Contains([]byte(got), []byte(bad)) && bad != "](" {
+				t.Errorf("EscapeMarkdown(%q) = %q still contains %q", s, got, bad)
+			}
+		}
+		if bytes.Contains([]byte(got), []byte("](")) {
+			t.Errorf("EscapeMarkdown(%q) = %q still forms a link", s, got)
+		}
+	}
+	if got := Code("a``b"); got != "```a``b```" {
+		t.Errorf("Code = %q", got)
+	}
+}
