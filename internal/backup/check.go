@@ -148,11 +148,16 @@ func (c *checker) count(path []string, n *doc.Node, s *Spec, count int) {
 	if what == "" {
 		what = "value"
 	}
+	// A map's entries belong to its parent: "plan "daily" has 11 rules".
+	owner := label(path)
+	if s.Kind == Map && len(path) > 0 {
+		owner = label(path[:len(path)-1])
+	}
 	if s.Max > 0 && count > s.Max {
-		c.add(ElementsTooMany, path, n, "AWS quota: "+s.Quota, "%s has %d %ss; at most %d are allowed", label(path), count, what, s.Max)
+		c.add(ElementsTooMany, path, n, "AWS quota: "+s.Quota, "%s has %d %ss; at most %d are allowed", owner, count, what, s.Max)
 	}
 	if c.mode == Complete && count < s.Min {
-		c.add(ElementsTooFew, path, n, "", "%s has %d %ss; at least %d %s required", label(path), count, what, s.Min, plural(s.Min, "is", "are"))
+		c.add(ElementsTooFew, path, n, "", "%s has %d %ss; at least %d %s required", owner, count, what, s.Min, plural(s.Min, "is", "are"))
 	}
 }
 

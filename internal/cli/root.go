@@ -146,6 +146,8 @@ every account's effective policy would be before anything is applied.`,
 		newValidateCmd(o, nil),
 		newBuildCmd(o, nil),
 		newImportCmd(o, nil),
+		newEffectiveCmd(o, nil),
+		newPreviewCmd(o, nil),
 		newVersionCmd(o),
 	)
 	return root

@@ -7,8 +7,9 @@ import (
 	"github.com/spf13/cobra"
 
 	"github.com/orgbackup/orgbackup/internal/check"
-	"github.com/orgbackup/orgbackup/internal/diag"
+	"github.com/orgbackup/orgbackup/internal/effective"
 	"github.com/orgbackup/orgbackup/internal/loader"
+	"github.com/orgbackup/orgbackup/internal/org"
 	"github.com/orgbackup/orgbackup/internal/policy"
 	"github.com/orgbackup/orgbackup/internal/render"
 )
@@ -103,11 +104,11 @@ func validate(dir, orgFile string) (*render.Validation, *policy.Repo, error) {
 	v.Policies, v.Baselines = len(repo.Policies), len(repo.Baselines)
 	var r check.Resolver
 	if orgFile != "" {
-		res, err := orgResolver(orgFile, repo)
+		o, err := org.Load(orgFile)
 		if err != nil {
 			return nil, nil, err
 		}
-		r = res
+		r = effective.NewResolver(o, repo)
 	}
 	res := check.Run(repo, r)
 	v.Diags = append(v.Diags, res.Diags...)
@@ -127,5 +128,3 @@ func appendFile(path string, write func(*os.File) error) error {
 	}
 	return f.Close()
 }
-
-var _ = diag.Error

@@ -1,0 +1,255 @@
+package cli
+
+import (
+	"fmt"
+	"os"
+	"strings"
+
+	"github.com/spf13/cobra"
+
+	"github.com/orgbackup/orgbackup/internal/doc"
+	"github.com/orgbackup/orgbackup/internal/effective"
+	"github.com/orgbackup/orgbackup/internal/inherit"
+	"github.com/orgbackup/orgbackup/internal/loader"
+	"github.com/orgbackup/orgbackup/internal/org"
+	"github.com/orgbackup/orgbackup/internal/policy"
+	"github.com/orgbackup/orgbackup/internal/render"
+)
+
+// The policy types whose inheritance rules effective implements; AWS
+// documents the same rules for all three.
+var effectiveTypes = []string{"BACKUP_POLICY", "TAG_POLICY", "AISERVICES_OPT_OUT_POLICY"}
+
+type effectiveOptions struct {
+	IO         *IO
+	Levels     []string
+	PolicyType string
+	Org        string
+	Policies   string
+	Account    string
+	OU         string
+	Current    bool
+}
+
+func newEffectiveCmd(o *IO, runF func(*effectiveOptions) error) *cobra.Command {
+	opts := &effectiveOptions{IO: o}
+	cmd := &cobra.Command{
+		Use:   "effective (--level FILE[,FILE...]... | --org SNAPSHOT (--account ID | --ou PATH))",
+		Short: "Compute an effective policy with Organizations' inheritance rules",
+		Long: `Effective computes the effective policy an account gets: the merge of the
+policies attached to the root, each OU on its path and the account itself,
+under the inheritance operators (@@assign, @@append, @@remove,
+@@operators_allowed_for_child_policies). It prints it as AWS renders it
+(operators removed, keys lower-cased) as canonical JSON on stdout.
+
+From raw documents: each --level is one level, from the root downwards,
+listing the documents attached there in attachment order (the first
+attached wins a conflict at one level).
+
+From an organization: --org SNAPSHOT with the definitions in --policies
+(default: policies) attached as they would be after apply; --current uses
+the snapshot's attachments only. --account ID prints that account's policy;
+--ou PATH prints an object with the effective policy of every account
+below the OU, keyed by account id.
+
+Diagnostics go to stderr: operators a parent forbids (ignored, as AWS
+ignores them), same-level overrides, and for backup policies every reason
+the merged policy would be invalid, with the account, the contributing
+policies and the path to the problem.
+
+Exit status: 0 valid, 3 merged but invalid, 1 input error, 2 usage error.`,
+		Example: `  orgbackup effective --level root.json --level ou-prod.json,ou-prod-2.json --level account.json
+  orgbackup effective --policy-type TAG_POLICY --level root-tags.json --level ou-tags.json
+  orgbackup effective --org policies/example-org.snapshot.json --account 222222222222
+  orgbackup effective --org policies/example-org.snapshot.json --ou Root/Workloads`,
+		Args: noArgs,
+		RunE: func(cmd *cobra.Command, args []string) error {
+			if !containsString(effectiveTypes, opts.PolicyType) {
+				return usagef("unknown --policy-type %q (want %s)", opts.PolicyType, strings.Join(effectiveTypes, ", "))
+			}
+			switch {
+			case len(opts.Levels) > 0 && opts.Org != "":
+				return usagef("use either --level or --org, not both")
+			case len(opts.Levels) > 0:
+				if opts.Account != "" || opts.OU != "" || opts.Current {
+					return usagef("--account, --ou and --current go with --org")
+				}
+			case opts.Org != "":
+				if (opts.Account == "") == (opts.OU == "") {
+					return usagef("with --org, name exactly one of --account ID or --ou PATH")
+				}
+				if opts.PolicyType != policy.Type && !opts.Current {
+					return usagef("the definitions in --policies are backup policies; for %s add --current to use the snapshot's attachments", opts.PolicyType)
+				}
+			default:
+				return usagef("name the policies to merge: --level FILE[,FILE...] (repeat per level) or --org SNAPSHOT")
+			}
+			if runF != nil {
+				return runF(opts)
+			}
+			if len(opts.Levels) > 0 {
+				return effectiveLevelsRun(opts)
+			}
+			return effectiveOrgRun(opts)
+		},
+	}
+	f := cmd.Flags()
+	f.StringArrayVar(&opts.Levels, "level", nil, "policy documents attached at one level, comma-separated in attachment order (repeat from the root down)")
+	f.StringVar(&opts.PolicyType, "policy-type", policy.Type, "policy type: "+strings.Join(effectiveTypes, "|"))
+	f.StringVar(&opts.Org, "org", "", "org snapshot file")
+	f.StringVar(&opts.Policies, "policies", DefaultDir, "policy definitions to apply to the snapshot")
+	f.StringVar(&opts.Account, "account", "", "account id (with --org)")
+	f.StringVar(&opts.OU, "ou", "", "OU path or id; every account below it (with --org)")
+	f.BoolVar(&opts.Current, "current", false, "use the snapshot's attachments as they are, without the definitions")
+	return cmd
+}
+
+func containsString(list []string, s string) bool {
+	for _, x := range list {
+		if x == s {
+			return true
+		}
+	}
+	return false
+}
+
+func effectiveLevelsRun(opts *effectiveOptions) error {
+	var levels []inherit.Level
+	for i, spec := range opts.Levels {
+		lvl := inherit.Level{Target: fmt.Sprintf("level %d", i+1)}
+		for _, file := range strings.Split(spec, ",") {
+			if file == "" {
+				return usagef("--level %q has an empty file name", spec)
+			}
+			data, err := os.ReadFile(file)
+			if err != nil {
+				return fmt.Errorf("read %s: %w", file, unwrapPath(err))
+			}
+			name := loader.DisplayPath(file)
+			n, err := doc.Parse(name, data)
+			if err != nil {
+				return err
+			}
+			if n.Kind != doc.Object {
+				return fmt.Errorf("%s: a policy document is a JSON object", n.Pos)
+			}
+			lvl.Policies = append(lvl.Policies, inherit.Policy{ID: name, Name: name, Doc: n})
+		}
+		levels = append(levels, lvl)
+	}
+	s := inherit.Merge(levels...)
+	if _, err := opts.IO.Out.Write(s.Effective().Indent()); err != nil {
+		return err
+	}
+	writeNotes(opts.IO, s.Notes())
+	if opts.PolicyType != policy.Type {
+		return nil
+	}
+	problems := effective.Validate(s, nil, nil, nil)
+	if len(problems) == 0 {
+		return nil
+	}
+	var b strings.Builder
+	fmt.Fprintf(&b, "the effective policy is invalid (%s); AWS would keep the account's last valid policy:\n", plural(len(problems), "problem", "problems"))
+	for _, p := range problems {
+		render.WriteProblem(&b, p, render.Style{}, "  ")
+	}
+	fmt.Fprint(opts.IO.Err, b.String())
+	return &exitError{code: ExitInvalidEffective}
+}
+
+func writeNotes(o *IO, notes []inherit.Note) {
+	for _, n := range notes {
+		fmt.Fprintf(o.Err, "note: %s\n", n.String())
+	}
+}
+
+func effectiveOrgRun(opts *effectiveOptions) error {
+	var actual *org.Org
+	var repo *policy.Repo
+	if opts.Current {
+		o, err := org.Load(opts.Org)
+		if err != nil {
+			return err
+		}
+		actual = o
+	} else {
+		r, o, _, err := loadRepoAndOrg(opts.IO, opts.Policies, opts.Org)
+		if err != nil {
+			return err
+		}
+		repo, actual = r, o
+	}
+	target := opts.Account
+	if target == "" {
+		target = opts.OU
+	}
+	o := actual
+	var ours func(string) bool
+	var bl *effective.Baselines
+	if repo != nil {
+		desired, diags := effective.Desired(actual, repo)
+		if diags.HasErrors() {
+			var b strings.Builder
+			for _, d := range diags {
+				render.WriteDiagnostic(&b, d, render.Style{})
+			}
+			fmt.Fprint(opts.IO.Err, b.String())
+			return &exitError{code: ExitFailed}
+		}
+		o = desired
+		bl = effective.NewBaselines(desired, repo.Baselines)
+		ours = func(id string) bool {
+			p := desired.Policy(id)
+			return p != nil && repo.Policy(p.Name) != nil
+		}
+	}
+	ent, err := o.Resolve(target)
+	if err != nil {
+		return err
+	}
+	if opts.Account != "" && ent.Kind != org.Account {
+		return usagef("%s is %s, not an account; use --ou", target, ent.Kind)
+	}
+	if opts.OU != "" && ent.Kind == org.Account {
+		return usagef("%s is an account; use --account", target)
+	}
+	eng := effective.NewEngine(o, opts.PolicyType)
+	label := effective.Label(o)
+	accounts := o.AccountsUnder(ent)
+	out := doc.NewObject(doc.Pos{})
+	invalid := 0
+	var b strings.Builder
+	for _, a := range accounts {
+		s := eng.State(a)
+		eff := s.Effective()
+		if opts.Account != "" {
+			out = eff
+		} else {
+			out.Fields = append(out.Fields, doc.Field{Key: a.ID, Value: eff})
+		}
+		for _, n := range s.Notes() {
+			fmt.Fprintf(&b, "note: account %s (%s): %s\n", a.ID, o.Path(a), n.String())
+		}
+		if opts.PolicyType != policy.Type {
+			continue
+		}
+		problems := effective.Validate(s, bl.For(a), ours, label)
+		if len(problems) == 0 {
+			continue
+		}
+		invalid++
+		fmt.Fprintf(&b, "account %s (%s): the effective backup policy is invalid; AWS would keep the account's last valid policy:\n", a.ID, o.Path(a))
+		for _, p := range problems {
+			render.WriteProblem(&b, p, render.Style{}, "  ")
+		}
+	}
+	if _, err := opts.IO.Out.Write(out.Indent()); err != nil {
+		return err
+	}
+	fmt.Fprint(opts.IO.Err, b.String())
+	if invalid > 0 {
+		return &exitError{code: ExitInvalidEffective}
+	}
+	return nil
+}

@@ -1,0 +1,117 @@
+package cli
+
+import (
+	"fmt"
+	"strings"
+
+	"github.com/spf13/cobra"
+
+	"github.com/orgbackup/orgbackup/internal/diag"
+	"github.com/orgbackup/orgbackup/internal/effective"
+	"github.com/orgbackup/orgbackup/internal/loader"
+	"github.com/orgbackup/orgbackup/internal/org"
+	"github.com/orgbackup/orgbackup/internal/policy"
+	"github.com/orgbackup/orgbackup/internal/render"
+)
+
+type previewOptions struct {
+	IO     *IO
+	Dir    string
+	Org    string
+	Output string
+}
+
+func newPreviewCmd(o *IO, runF func(*previewOptions) error) *cobra.Command {
+	opts := &previewOptions{IO: o}
+	cmd := &cobra.Command{
+		Use:   "preview [DIR]",
+		Short: "Show how every account's effective backup policy would change",
+		Long: `Preview applies the definitions in DIR (default: policies) to an organization
+snapshot and computes, with Organizations' inheritance rules, every
+account's effective backup policy before and after. It shows which accounts
+change (grouped, with a diff of the effective policy) and every account
+whose effective policy would be invalid or would name a vault or role that
+no baseline creates there — the failures AWS reports nowhere.
+
+The snapshot is --org, or the only *.snapshot.json file in DIR. Policies
+orgbackup does not own stay as they are; policies it owns but DIR no longer
+defines are kept (deletion is explicit) and reported as orphaned.
+
+Exit status: 0 no problems, 1 an account would be invalid or the input has
+errors, 2 usage error.`,
+		Example: `  orgbackup preview
+  orgbackup preview policies --org org.snapshot.json --output markdown`,
+		Args: maxArgs(1),
+		RunE: func(cmd *cobra.Command, args []string) error {
+			opts.Dir = DefaultDir
+			if len(args) == 1 {
+				opts.Dir = args[0]
+			}
+			if _, err := render.ParseFormat(opts.Output, render.Text, render.JSON, render.Markdown); err != nil {
+				return &usageError{err: err}
+			}
+			if runF != nil {
+				return runF(opts)
+			}
+			return previewRun(opts)
+		},
+	}
+	cmd.Flags().StringVarP(&opts.Output, "output", "o", "text", "output format: "+render.Formats(render.Text, render.JSON, render.Markdown))
+	cmd.Flags().StringVar(&opts.Org, "org", "", "org snapshot file (default: the *.snapshot.json in DIR)")
+	return cmd
+}
+
+func previewRun(opts *previewOptions) error {
+	repo, actual, snapshot, err := loadRepoAndOrg(opts.IO, opts.Dir, opts.Org)
+	if err != nil {
+		return err
+	}
+	pv := effective.Compute(actual, repo)
+	pv.Diags.Sort()
+	r := &render.PreviewReport{Dir: opts.Dir, Snapshot: snapshot, Preview: pv}
+	if err := render.WritePreview(opts.IO.Out, render.Format(opts.Output), r, opts.IO.Style()); err != nil {
+		return err
+	}
+	if len(pv.Invalid()) > 0 || pv.Diags.HasErrors() {
+		return &exitError{code: ExitFailed}
+	}
+	return nil
+}
+
+// loadRepoAndOrg loads and validates the definitions and the org snapshot.
+// Invalid definitions are printed to stderr and end the command: a preview
+// of definitions that do not validate would be a preview of something that
+// can never be applied.
+func loadRepoAndOrg(o *IO, dir, orgFile string) (*policy.Repo, *org.Org, string, error) {
+	v, repo, err := validate(dir, "")
+	if err != nil {
+		return nil, nil, "", err
+	}
+	if !v.Valid() {
+		var b strings.Builder
+		for _, d := range v.Diags {
+			if d.Severity == diag.Error {
+				render.WriteDiagnostic(&b, d, render.Style{})
+				b.WriteByte('\n')
+			}
+		}
+		fmt.Fprint(o.Err, b.String())
+		fmt.Fprintf(o.Err, "orgbackup: %s in %s; run `orgbackup validate %s` for details\n", countErrors(v.Diags), dir, dir)
+		return nil, nil, "", &exitError{code: ExitFailed}
+	}
+	if orgFile == "" {
+		switch len(repo.Snapshots) {
+		case 0:
+			return nil, nil, "", usagef("no org snapshot: pass --org FILE, or put one *.snapshot.json file in %s (format: see internal/org/FORMAT.md)", dir)
+		case 1:
+			orgFile = repo.Snapshots[0]
+		default:
+			return nil, nil, "", usagef("%d snapshot files in %s (%s); choose one with --org", len(repo.Snapshots), dir, strings.Join(repo.Snapshots, ", "))
+		}
+	}
+	actual, err := org.Load(orgFile)
+	if err != nil {
+		return nil, nil, "", err
+	}
+	return repo, actual, loader.DisplayPath(orgFile), nil
+}

@@ -1,0 +1,636 @@
+package org
+
+import (
+	"cmp"
+	"fmt"
+	"slices"
+	"strings"
+	"time"
+	"unicode/utf8"
+
+	"github.com/orgbackup/orgbackup/internal/doc"
+)
+
+// builder checks a decoded snapshot and builds the Org. Every check reports
+// and carries on, so one run lists every problem; checks that depend on an
+// earlier one skip quietly when it failed instead of piling on.
+type builder struct {
+	ps *problems
+	o  *Org
+
+	roots []*Entity
+	meta  map[*Entity]*meta
+	metas []meta // backing store for meta: one allocation, sized up front so pointers into it stay valid
+}
+
+// meta is what the builder knows about an entity while it checks it.
+type meta struct {
+	loc      *loc
+	order    int // position in the file, for stable reports
+	parentID string
+	refs     map[string][]string // attachments as written
+}
+
+// badRef marks a reference the decoder already reported.
+const badRef = "\x00bad"
+
+// build validates f and returns the Org, or nil with problems added to ps.
+func build(f *rawFile, ps *problems) *Org {
+	b := &builder{
+		ps:    ps,
+		meta:  make(map[*Entity]*meta, len(f.Roots)+len(f.OUs)+len(f.Accounts)),
+		metas: make([]meta, 0, len(f.Roots)+len(f.OUs)+len(f.Accounts)),
+		o: &Org{
+			byID:     make(map[string]*Entity, 1+len(f.OUs)+len(f.Accounts)),
+			policyID: make(map[string]*Policy, len(f.Policies)),
+			attached: map[*Entity]map[string][]*Policy{},
+		},
+	}
+	if !b.header(f) {
+		return nil
+	}
+	b.policies(f)
+	b.entities(f)
+	b.parents()
+	b.attachments()
+	b.managementAccount(f)
+	if len(ps.list) > 0 {
+		return nil
+	}
+	b.finish()
+	return b.o
+}
+
+// header checks format_version, source, captured_at and organization. It
+// returns false when the format version is one this build does not read.
+func (b *builder) header(f *rawFile) bool {
+	l := f.loc
+	switch {
+	case f.FormatVersion == FormatVersion, l.isBad("format_version"):
+	case f.FormatVersion == "" && !l.has("format_version"):
+		b.ps.add(l.pos(), `add "format_version": "1" at the top of the file`, "missing format_version")
+	case f.FormatVersion == "":
+		b.ps.add(l.at("format_version"), `write "format_version": "1"`, "format_version is empty")
+	default:
+		b.ps.add(l.at("format_version"), "upgrade orgbackup to read it, or write the snapshot again with this version (orgbackup reads format_version \"1\")",
+			"unsupported format_version %q; this build reads only %q", f.FormatVersion, FormatVersion)
+		return false
+	}
+
+	o := b.o
+	o.Source = f.Source
+	switch f.Source {
+	case "":
+		o.Source = "hand-written"
+	case "hand-written", "aws", "synthetic":
+	default:
+		b.ps.add(l.at("source"), `use "hand-written", or "aws" for a snapshot captured from AWS`, "unknown source %q", f.Source)
+	}
+	if f.CapturedAt != "" {
+		t, err := time.Parse(time.RFC3339, f.CapturedAt)
+		if err != nil {
+			b.ps.add(l.at("captured_at"), `write an RFC 3339 time, e.g. "2025-01-31T09:00:00Z"`, "captured_at %q is not an RFC 3339 time", f.CapturedAt)
+		}
+		o.CapturedAt = t
+	} else if f.Source == "aws" && !l.isBad("captured_at") {
+		b.ps.add(l.at("source"), `add "captured_at" with the time the snapshot was read, e.g. "2025-01-31T09:00:00Z"`, "a snapshot with source \"aws\" needs captured_at")
+	}
+
+	if g := f.Organization; g != nil {
+		o.Info = Info{ID: g.ID, ARN: g.ARN, ManagementAccountID: g.ManagementAccountID, FeatureSet: g.FeatureSet}
+		if g.ID != "" && !IsOrgID(g.ID) {
+			b.ps.add(g.loc.at("id"), `an organization id is "o-" and 10 to 32 lower-case letters or digits, as DescribeOrganization returns it`, "bad organization id %q", g.ID)
+		}
+		b.arn(g.loc, g.ARN)
+		if m := g.ManagementAccountID; m != "" && !IsAccountID(m) {
+			b.ps.add(g.loc.at("management_account_id"), "an account id is exactly 12 digits", "bad management account id %q", m)
+		}
+		if fs := g.FeatureSet; fs != "" && fs != "ALL" && fs != "CONSOLIDATED_BILLING" {
+			b.ps.add(g.loc.at("feature_set"), `use "ALL" or "CONSOLIDATED_BILLING"; backup policies need "ALL"`, "unknown feature_set %q", fs)
+		}
+	}
+	return true
+}
+
+// arn does a light sanity check: every ARN the API returns starts with
+// "arn:", and anything else in an arn field is a value pasted into the
+// wrong key.
+func (b *builder) arn(l *loc, arn string) {
+	if arn != "" && !strings.HasPrefix(arn, "arn:") {
+		b.ps.add(l.at("arn"), "an ARN starts with \"arn:\"; leave the key out if you do not know it", "bad arn %q", arn)
+	}
+}
+
+func (b *builder) enum(l *loc, key, v string, allowed ...string) {
+	if v != "" && !slices.Contains(allowed, v) {
+		b.ps.add(l.at(key), "use one of "+strings.Join(allowed, ", "), "unknown %s %q", key, v)
+	}
+}
+
+// policyType reports an unsupported policy type name.
+func (b *builder) policyType(pos doc.Pos, t string) bool {
+	if IsPolicyType(t) {
+		return true
+	}
+	b.ps.add(pos, joinHints(didYouMean(suggest(t, PolicyTypes)), "this build knows "+strings.Join(PolicyTypes, ", ")+"; if AWS has added a type, upgrade orgbackup"),
+		"unsupported policy type %q", t)
+	return false
+}
+
+func (b *builder) policies(f *rawFile) {
+	o := b.o
+	firstID := map[string]doc.Pos{}
+	firstName := map[[2]string]doc.Pos{}
+	for i := range f.Policies {
+		rp := &f.Policies[i]
+		l := rp.loc
+		what := fmt.Sprintf("policy %q", cmp.Or(rp.Name, rp.ID))
+		if rp.Name == "" && rp.ID == "" {
+			what = fmt.Sprintf("policy #%d", i+1)
+		}
+		p := &Policy{ID: rp.ID, Name: rp.Name, ARN: rp.ARN, Type: rp.Type, Description: rp.Description,
+			AWSManaged: rp.AWSManaged, Tags: rp.Tags, Content: rp.content}
+		if len(p.Tags) == 0 {
+			p.Tags = nil // "tags": {} and no tags are the same thing
+		}
+		switch {
+		case l.isBad("id"):
+		case rp.ID == "":
+			b.ps.add(l.at("id"), `copy the id from ListPolicies, e.g. "p-abcd1234"`, "%s has no id", what)
+		case !IsPolicyID(rp.ID):
+			b.ps.add(l.at("id"), `a policy id is "p-" and 8 to 128 letters, digits or underscores`, "bad policy id %q", rp.ID)
+		}
+		if rp.ID != "" {
+			if first, dup := firstID[rp.ID]; dup {
+				b.ps.add(l.at("id"), "each policy is listed once; first "+at(first), "duplicate policy id %q", rp.ID)
+			} else {
+				firstID[rp.ID] = l.at("id")
+				o.policyID[rp.ID] = p
+			}
+		}
+		switch n := utf8.RuneCountInString(rp.Name); {
+		case l.isBad("name"):
+		case n == 0:
+			b.ps.add(l.at("name"), "add the policy's name as ListPolicies shows it", "%s has no name", what)
+		case n > 128:
+			b.ps.add(l.at("name"), "Organizations allows 1 to 128 characters", "policy name %q is longer than 128 characters", rp.Name)
+		}
+		switch {
+		case l.isBad("type"):
+		case rp.Type == "":
+			b.ps.add(l.at("type"), `add e.g. "type": "BACKUP_POLICY"`, "%s has no type", what)
+		default:
+			b.policyType(l.at("type"), rp.Type)
+		}
+		if rp.Name != "" && rp.Type != "" {
+			k := [2]string{rp.Type, rp.Name}
+			if first, dup := firstName[k]; dup {
+				b.ps.add(l.at("name"), "Organizations keeps policy names unique within a type; first "+at(first), "duplicate %s name %q", rp.Type, rp.Name)
+			} else {
+				firstName[k] = l.at("name")
+			}
+		}
+		if utf8.RuneCountInString(rp.Description) > 512 {
+			b.ps.add(l.at("description"), "Organizations allows at most 512 characters", "description of %s is longer than 512 characters", what)
+		}
+		for _, k := range sortedKeys(rp.Tags) {
+			if n := utf8.RuneCountInString(k); n == 0 || n > 128 || utf8.RuneCountInString(rp.Tags[k]) > 256 {
+				b.ps.add(l.at("tags"), "tag keys are 1 to 128 characters and values at most 256", "bad tag %q on %s", k, what)
+			}
+		}
+		b.arn(l, rp.ARN)
+		if rp.contentProblem != nil {
+			b.ps.list = append(b.ps.list, *rp.contentProblem)
+		}
+		o.policies = append(o.policies, p)
+	}
+	slices.SortStableFunc(o.policies, policyCmp)
+}
+
+// at renders where something was first seen, for "duplicate" hints.
+func at(p doc.Pos) string {
+	if !p.IsValid() {
+		return "above"
+	}
+	return fmt.Sprintf("at line %d", p.Line)
+}
+
+func (b *builder) add(e *Entity, l *loc, parentID string, policies map[string][]string, firstID map[string]doc.Pos) {
+	b.metas = append(b.metas, meta{loc: l, order: len(b.metas), parentID: parentID, refs: policies})
+	b.meta[e] = &b.metas[len(b.metas)-1]
+	idPos := l.at("id")
+	if e.ID == "" || l.isBad("id") {
+		return
+	}
+	if first, dup := firstID[e.ID]; dup {
+		b.ps.add(idPos, "each root, OU and account is listed once; first "+at(first), "duplicate id %q", e.ID)
+		return
+	}
+	firstID[e.ID] = idPos
+	b.o.byID[e.ID] = e
+}
+
+func (b *builder) entities(f *rawFile) {
+	o := b.o
+	firstID := map[string]doc.Pos{}
+	if len(f.Roots) == 0 {
+		b.ps.add(f.loc.at("roots"), `add the root as ListRoots returns it, e.g. "roots": [{"id": "r-ab12"}]`, "no root: a snapshot needs the organization's root")
+	}
+	for i := range f.Roots {
+		r := &f.Roots[i]
+		l := r.loc
+		e := &Entity{Kind: Root, ID: r.ID, Name: cmp.Or(r.Name, "Root"), ARN: r.ARN}
+		if i > 0 {
+			b.ps.add(l.pos(), "an organization has exactly one root (ListRoots returns one); keep one and put every OU and account under it",
+				"two roots: %q and %q", f.Roots[0].ID, r.ID)
+		}
+		switch {
+		case l.isBad("id"):
+		case r.ID == "":
+			b.ps.add(l.at("id"), `add the root's id, e.g. "id": "r-ab12"`, "root has no id")
+		case !IsRootID(r.ID):
+			b.ps.add(l.at("id"), `a root id is "r-" and 4 to 32 lower-case letters or digits`, "bad root id %q", r.ID)
+		}
+		b.arn(l, r.ARN)
+		seen := map[string]bool{}
+		for _, pt := range r.PolicyTypes {
+			pl := pt.loc
+			if pt.Type == "" && !pl.isBad("type") {
+				b.ps.add(pl.at("type"), `add e.g. "type": "BACKUP_POLICY"`, "policy type status has no type")
+			} else if pt.Type != "" && b.policyType(pl.at("type"), pt.Type) && seen[pt.Type] {
+				b.ps.add(pl.at("type"), "list each policy type once", "policy type %s is listed twice", pt.Type)
+			}
+			seen[pt.Type] = true
+			switch {
+			case pl.isBad("status"):
+			case pt.Status == "":
+				b.ps.add(pl.at("status"), `add e.g. "status": "ENABLED"`, "policy type %s has no status", pt.Type)
+			default:
+				b.enum(pl, "status", pt.Status, "ENABLED", "PENDING_ENABLE", "PENDING_DISABLE")
+			}
+			e.PolicyTypes = append(e.PolicyTypes, PolicyTypeStatus{Type: pt.Type, Status: pt.Status})
+		}
+		b.add(e, l, "", r.Policies, firstID)
+		b.roots = append(b.roots, e)
+	}
+	if len(b.roots) > 0 {
+		o.root = b.roots[0]
+	}
+	for i := range f.OUs {
+		u := &f.OUs[i]
+		l := u.loc
+		e := &Entity{Kind: OU, ID: u.ID, Name: u.Name, ARN: u.ARN}
+		switch {
+		case l.isBad("id"):
+		case u.ID == "":
+			b.ps.add(l.at("id"), `add the OU's id, e.g. "id": "ou-ab12-11111111"`, "organizational unit %q has no id", u.Name)
+		case !IsOUID(u.ID):
+			b.ps.add(l.at("id"), `an OU id is "ou-", 4 to 32 lower-case letters or digits (the root id without "r-"), "-", and 8 to 32 more, e.g. "ou-ab12-11111111"`, "bad organizational unit id %q", u.ID)
+		}
+		switch n := utf8.RuneCountInString(u.Name); {
+		case l.isBad("name"):
+		case n == 0:
+			b.ps.add(l.at("name"), "OUs are addressed by name in target paths like Root/Workloads/Prod; add the OU's name", "organizational unit %q has no name", u.ID)
+		case n > 128:
+			b.ps.add(l.at("name"), "Organizations allows 1 to 128 characters", "organizational unit name %q is longer than 128 characters", u.Name)
+		}
+		b.arn(l, u.ARN)
+		b.add(e, l, u.ParentID, u.Policies, firstID)
+		o.ous = append(o.ous, e)
+	}
+	for i := range f.Accounts {
+		a := &f.Accounts[i]
+		l := a.loc
+		e := &Entity{Kind: Account, ID: a.ID, Name: a.Name, ARN: a.ARN, Email: a.Email, Status: a.Status, State: a.State, JoinedMethod: a.JoinedMethod}
+		switch {
+		case l.isBad("id"):
+		case a.ID == "":
+			b.ps.add(l.at("id"), `add the account's 12-digit id, e.g. "id": "123456789012"`, "account %q has no id", a.Name)
+		case !IsAccountID(a.ID):
+			b.ps.add(l.at("id"), "an account id is exactly 12 digits, written as a string", "bad account id %q", a.ID)
+		}
+		if utf8.RuneCountInString(a.Name) > 50 {
+			b.ps.add(l.at("name"), "Organizations allows at most 50 characters", "account name %q is longer than 50 characters", a.Name)
+		}
+		if a.Email != "" && !strings.Contains(a.Email, "@") {
+			b.ps.add(l.at("email"), "write the account's root user email address, or leave the key out", "bad email %q", a.Email)
+		}
+		b.arn(l, a.ARN)
+		b.enum(l, "status", a.Status, "ACTIVE", "SUSPENDED", "PENDING_CLOSURE")
+		b.enum(l, "state", a.State, "PENDING_ACTIVATION", "ACTIVE", "SUSPENDED", "PENDING_CLOSURE", "CLOSED")
+		b.enum(l, "joined_method", a.JoinedMethod, "INVITED", "CREATED")
+		if a.JoinedTimestamp != "" {
+			t, err := time.Parse(time.RFC3339, a.JoinedTimestamp)
+			if err != nil {
+				b.ps.add(l.at("joined_timestamp"), `write an RFC 3339 time, e.g. "2021-04-01T12:00:00Z"`, "joined_timestamp %q is not an RFC 3339 time", a.JoinedTimestamp)
+			}
+			e.JoinedTimestamp = t
+		}
+		b.add(e, l, a.ParentID, a.Policies, firstID)
+		o.accounts = append(o.accounts, e)
+	}
+}
+
+// describe names e in messages.
+func describe(e *Entity) string {
+	switch e.Kind {
+	case Root:
+		return "the root"
+	case OU:
+		if e.Name != "" {
+			return fmt.Sprintf("organizational unit %q", e.Name)
+		}
+		return "organizational unit " + e.ID
+	}
+	if e.Name != "" {
+		return fmt.Sprintf("account %s (%s)", e.ID, e.Name)
+	}
+	return "account " + e.ID
+}
+
+// parents links every OU and account to its parent, then checks for cycles,
+// nesting depth and sibling OU names.
+func (b *builder) parents() {
+	o := b.o
+	link := func(e *Entity) {
+		pid := b.meta[e].parentID
+		l := b.meta[e].loc
+		if pid == "" {
+			// Omitted parent_id means "directly under the root"; with no
+			// root or two, the root problem is already reported.
+			e.Parent = o.root
+			return
+		}
+		p := o.byID[pid]
+		switch {
+		case p == nil:
+			var parentIDs []string
+			for _, x := range append(slices.Clone(b.roots), o.ous...) {
+				parentIDs = append(parentIDs, x.ID)
+			}
+			hint := didYouMean(suggest(pid, parentIDs))
+			for _, x := range append(slices.Clone(b.roots), o.ous...) {
+				if x.Name == pid && x.ID != "" {
+					hint = fmt.Sprintf("parent_id takes an id: %s is %q", describe(x), x.ID)
+					break
+				}
+			}
+			hint = joinHints(hint, "parent_id is the id of the root or of an OU listed under organizational_units")
+			if e.Kind == Account {
+				b.ps.add(l.at("parent_id"), hint, "account %s is under an unknown parent %q", e.ID, pid)
+			} else {
+				b.ps.add(l.at("parent_id"), hint, "unknown parent %q of %s", pid, describe(e))
+			}
+		case p.Kind == Account:
+			b.ps.add(l.at("parent_id"), "only the root and OUs contain OUs and accounts; use the id of the root or an OU", "parent %q of %s is an account", pid, describe(e))
+		default:
+			e.Parent = p
+		}
+	}
+	for _, u := range o.ous {
+		link(u)
+	}
+	for _, a := range o.accounts {
+		link(a)
+	}
+
+	// Depths, and cycles among OUs. An OU below a broken link or a cycle
+	// has no known depth; the link or cycle is reported once.
+	const (
+		unvisited = iota
+		visiting
+		done
+	)
+	state := map[*Entity]int{}
+	known := map[*Entity]bool{}
+	for _, r := range b.roots {
+		state[r], known[r] = done, true
+	}
+	for _, start := range o.ous {
+		var path []*Entity
+		ok := false
+	walk:
+		for x := start; x != nil; x = x.Parent {
+			switch state[x] {
+			case visiting:
+				b.cycle(path[slices.Index(path, x):])
+				break walk
+			case done:
+				ok = known[x]
+				break walk
+			}
+			state[x] = visiting
+			path = append(path, x)
+		}
+		for i := len(path) - 1; i >= 0; i-- {
+			u := path[i]
+			state[u] = done
+			if ok {
+				u.Depth = u.Parent.Depth + 1
+				known[u] = true
+			}
+		}
+	}
+	for _, u := range o.ous {
+		if known[u] && u.Depth == MaxOUDepth+1 {
+			b.ps.add(b.meta[u].loc.at("parent_id"), "move it, or one of the OUs above it, higher up the tree",
+				"%s is nested %d levels below the root; AWS allows at most %d", describe(u), u.Depth, MaxOUDepth)
+		}
+	}
+	for _, a := range o.accounts {
+		if known[a.Parent] {
+			a.Depth = a.Parent.Depth + 1
+		}
+	}
+
+	// Sibling OU names must be unique: AWS enforces it, and paths rely on it.
+	type key struct {
+		parent *Entity
+		name   string
+	}
+	first := map[key]*Entity{}
+	for _, u := range o.ous {
+		if u.Parent == nil || u.Name == "" {
+			continue
+		}
+		k := key{u.Parent, u.Name}
+		if f, dup := first[k]; dup {
+			b.ps.add(b.meta[u].loc.at("name"), "OU names are unique under one parent, as in AWS, so that paths like Root/Workloads/Prod are unambiguous; first "+at(b.meta[f].loc.at("name")),
+				"two organizational units named %q under %s", u.Name, describe(u.Parent))
+			continue
+		}
+		first[k] = u
+	}
+}
+
+// cycle reports a parent cycle once, at the OU of the cycle that comes first
+// in the file.
+func (b *builder) cycle(c []*Entity) {
+	start := 0
+	for i, e := range c {
+		if b.meta[e].order < b.meta[c[start]].order {
+			start = i
+		}
+	}
+	c = append(slices.Clone(c[start:]), c[:start]...)
+	names := make([]string, 0, len(c)+1)
+	for _, e := range append(c, c[0]) {
+		names = append(names, cmp.Or(e.Name, e.ID))
+	}
+	b.ps.add(b.meta[c[0]].loc.at("parent_id"), "an OU cannot be below itself; point one of these parent_ids at the root or another OU",
+		"parent cycle: %s", strings.Join(names, " → "))
+}
+
+// attachments resolves every attachment list.
+func (b *builder) attachments() {
+	o := b.o
+	var enabled map[string]bool
+	if o.root != nil && o.root.PolicyTypes != nil {
+		enabled = map[string]bool{}
+		for _, pt := range o.root.PolicyTypes {
+			enabled[pt.Type] = true // PENDING_* too: attachments exist while AWS works
+		}
+	}
+	byName := map[[2]string]*Policy{}
+	for _, p := range o.policies {
+		k := [2]string{p.Type, p.Name}
+		if _, dup := byName[k]; !dup {
+			byName[k] = p
+		}
+	}
+	var ents []*Entity
+	for e, m := range b.meta {
+		if m.refs != nil {
+			ents = append(ents, e)
+		}
+	}
+	slices.SortFunc(ents, func(x, y *Entity) int { return cmp.Compare(b.meta[x].order, b.meta[y].order) })
+	for _, e := range ents {
+		l := b.meta[e].loc
+		m := b.meta[e].refs
+		for _, t := range sortedKeys(m) {
+			refs := m[t]
+			if !b.policyType(l.typeKey(t), t) {
+				continue
+			}
+			if enabled != nil && !enabled[t] && len(refs) > 0 {
+				b.ps.add(l.typeKey(t), fmt.Sprintf(`add {"type": %q, "status": "ENABLED"} to the root's policy_types, or remove these attachments`, t),
+					"%s policies are attached to %s but the policy type is not enabled on the root", t, describe(e))
+			}
+			if len(refs) > MaxAttachedPerType {
+				b.ps.add(l.list(t), fmt.Sprintf("AWS allows at most %d policies of one type attached directly to an entity; detach some or attach them higher up", MaxAttachedPerType),
+					"%d %s policies attached to %s", len(refs), t, describe(e))
+			}
+			var ps []*Policy
+			for i, ref := range refs {
+				if ref == badRef {
+					continue
+				}
+				p := o.policyID[ref]
+				if p == nil {
+					p = byName[[2]string{t, ref}]
+				}
+				if p != nil && p.Type != t {
+					b.ps.add(l.ref(t, i), fmt.Sprintf("list it under %q", p.Type), "policy %q is a %s, not a %s", ref, p.Type, t)
+					continue
+				}
+				if p == nil {
+					var other *Policy
+					var cands []string
+					for _, q := range o.policies {
+						if q.Name == ref && other == nil {
+							other = q
+						}
+						if q.Type == t {
+							cands = append(cands, q.ID, q.Name)
+						}
+					}
+					if other != nil {
+						b.ps.add(l.ref(t, i), fmt.Sprintf("list it under %q", other.Type), "policy %q is a %s, not a %s", ref, other.Type, t)
+						continue
+					}
+					b.ps.add(l.ref(t, i), joinHints(didYouMean(suggest(ref, cands)), "attach a policy listed under policies, by its id or name"),
+						"attachment to unknown policy %q", ref)
+					continue
+				}
+				if slices.Contains(ps, p) {
+					b.ps.add(l.ref(t, i), "a policy is attached to an entity at most once; remove the repeat", "policy %q is attached to %s twice", ref, describe(e))
+					continue
+				}
+				ps = append(ps, p)
+			}
+			if len(ps) > 0 {
+				if o.attached[e] == nil {
+					o.attached[e] = map[string][]*Policy{}
+				}
+				o.attached[e][t] = ps
+			}
+		}
+	}
+}
+
+func (b *builder) managementAccount(f *rawFile) {
+	m := b.o.Info.ManagementAccountID
+	if m == "" || !IsAccountID(m) {
+		return
+	}
+	if e := b.o.byID[m]; e == nil || e.Kind != Account {
+		b.ps.add(f.Organization.loc.at("management_account_id"), "add the management account under accounts (it is a member of the organization like any other), or fix the id",
+			"management account %s is not among the accounts", m)
+	}
+}
+
+// finish sorts everything whose order carries no meaning and derives the
+// account path segments. It runs only on a valid snapshot.
+func (b *builder) finish() {
+	o := b.o
+	slices.SortFunc(o.ous, byEntityID)
+	slices.SortFunc(o.accounts, byEntityID)
+	for _, u := range o.ous {
+		u.segment = u.Name
+		u.Parent.Children = append(u.Parent.Children, u)
+	}
+	for _, a := range o.accounts {
+		a.Parent.Children = append(a.Parent.Children, a)
+	}
+	for _, e := range append([]*Entity{o.root}, o.ous...) {
+		finishChildren(e)
+	}
+}
+
+// finishChildren sorts e's children (OUs by name, then accounts by id) and
+// picks each account's path segment: its name, unless the name is empty,
+// shared with a sibling, or could be read as something else in a path.
+func finishChildren(e *Entity) {
+	slices.SortFunc(e.Children, func(x, y *Entity) int {
+		if x.Kind != y.Kind {
+			return cmp.Compare(x.Kind, y.Kind)
+		}
+		if x.Kind == OU {
+			return cmp.Or(strings.Compare(x.Name, y.Name), strings.Compare(x.ID, y.ID))
+		}
+		return strings.Compare(x.ID, y.ID)
+	})
+	count := map[string]int{}
+	for _, c := range e.Children {
+		count[c.Name]++
+	}
+	for _, c := range e.Children {
+		if c.Kind != Account {
+			continue
+		}
+		c.segment = c.ID
+		if c.Name != "" && count[c.Name] == 1 && !strings.Contains(c.Name, "/") && !IsAccountID(c.Name) {
+			c.segment = c.Name
+		}
+	}
+}
+
+func sortedKeys[V any](m map[string]V) []string {
+	ks := make([]string, 0, len(m))
+	for k := range m {
+		ks = append(ks, k)
+	}
+	slices.Sort(ks)
+	return ks
+}

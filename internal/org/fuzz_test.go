@@ -1,0 +1,92 @@
+package org
+
+import (
+	"bytes"
+	"errors"
+	"strings"
+	"testing"
+)
+
+// FuzzParse checks that Parse never panics, that every failure is a
+// *LoadError whose problems have positions, that the fast path never
+// accepts what the slow path refuses, and that whatever loads survives an
+// Encode/Parse round trip byte for byte.
+func FuzzParse(f *testing.F) {
+	f.Add([]byte(treeSrc))
+	f.Add(exampleSrc(f))
+	f.Add(Synthetic(5, 4, 3, 2).Encode())
+	for _, tc := range loadErrorCases {
+		f.Add([]byte(tc.src))
+	}
+	f.Fuzz(checkParse)
+}
+
+// checkParse is FuzzParse's property check.
+func checkParse(t *testing.T, data []byte) {
+	o, err := Parse("fuzz.json", data)
+	if err != nil {
+		var le *LoadError
+		if !errors.As(err, &le) || len(le.Problems) == 0 {
+			t.Fatalf("error %T %v, want a *LoadError with problems", err, err)
+		}
+		for _, p := range le.Problems {
+			if !p.Pos.IsValid() || p.Pos.File != "fuzz.json" || p.Msg == "" {
+				t.Fatalf("problem without position or message: %+v", p)
+			}
+		}
+		if parseFast("fuzz.json", data) != nil {
+			t.Fatalf("the fast path accepted a snapshot the slow path refuses: %v", err)
+		}
+		return
+	}
+	enc := o.Encode()
+	o2, err := Parse("enc.json", enc)
+	if err != nil {
+		t.Fatalf("Parse(Encode()) failed: %v\n%s", err, enc)
+	}
+	if enc2 := o2.Encode(); !bytes.Equal(enc, enc2) {
+		t.Fatalf("Encode not stable:\n%s", lineDiff(string(enc), string(enc2)))
+	}
+	if slow, err := parseSlow("fuzz.json", data); err != nil || !bytes.Equal(slow.Encode(), enc) {
+		t.Fatalf("the slow path disagrees: %v", err)
+	}
+	for _, e := range append(o.Accounts(), o.OUs()...) {
+		if got, err := o.Resolve(o.Path(e)); err != nil || got != e {
+			t.Fatalf("Resolve(Path(%s) = %q) = %v, %v", e.ID, o.Path(e), got, err)
+		}
+	}
+}
+
+// FuzzResolve checks that Resolve never panics and that what it finds
+// resolves again from its path.
+func FuzzResolve(f *testing.F) {
+	o, err := Parse("tree.json", []byte(treeSrc))
+	if err != nil {
+		f.Fatal(err)
+	}
+	for _, s := range []string{"Root", "Root/Workloads/Prod", "Root/Sandbox/A/B/sandbox-a", "r-ab12", "ou-ab12-22222222", "222222222222", "root/x", "Root//", "Prod", ""} {
+		f.Add(s)
+	}
+	f.Fuzz(func(t *testing.T, target string) {
+		e, err := o.Resolve(target)
+		if err != nil {
+			var re *ResolveError
+			if !errors.As(err, &re) || re.Msg == "" {
+				t.Fatalf("error %T %v", err, err)
+			}
+			return
+		}
+		if got, err := o.Resolve(o.Path(e)); err != nil || got != e {
+			t.Fatalf("Resolve(Path(Resolve(%q))) = %v, %v", target, got, err)
+		}
+	})
+}
+
+func slashInOUNames(o *Org) bool {
+	for _, u := range o.OUs() {
+		if strings.Contains(u.Name, "/") {
+			return true
+		}
+	}
+	return false
+}

@@ -1,0 +1,775 @@
+package org
+
+import (
+	"bytes"
+	"encoding/json"
+	"fmt"
+	"os"
+	"slices"
+	"strings"
+	"unicode/utf8"
+
+	"github.com/orgbackup/orgbackup/internal/doc"
+)
+
+// Load reads and validates the snapshot file at path. Problems in the file
+// are reported as a *LoadError.
+func Load(path string) (*Org, error) {
+	data, err := os.ReadFile(path)
+	if err != nil {
+		return nil, fmt.Errorf("read snapshot: %w", err)
+	}
+	return Parse(path, data)
+}
+
+// Parse decodes and validates a snapshot; file names it in positions.
+// Problems are reported as a *LoadError listing all of them. Parse never
+// panics.
+//
+// Parse has two paths that accept exactly the same files. The fast one
+// decodes with encoding/json into structs and tracks no positions; it is
+// what a valid 10,000-account snapshot takes. When it finds any problem at
+// all, Parse starts over on the slow path, which parses with doc.Parse so
+// that every problem can be reported at its line and column. Invalid
+// snapshots are rare and small enough to afford that.
+func Parse(file string, data []byte) (*Org, error) {
+	if o := parseFast(file, data); o != nil {
+		return o, nil
+	}
+	return parseSlow(file, data)
+}
+
+// parseFast returns nil whenever the snapshot is not plainly valid.
+func parseFast(file string, data []byte) *Org {
+	var f rawFile
+	if err := json.Unmarshal(data, &f); err != nil {
+		return nil
+	}
+	// encoding/json ignores unknown keys, matches keys case-insensitively
+	// and lets a duplicate key overwrite the first; the snapshot format
+	// allows none of that. The scan also finds where each policy's content
+	// is, for positions. (json.Decoder's DisallowUnknownFields would cover
+	// only the first, and costs a copy of the input.)
+	spans, ok := scanSnapshot(data, len(f.Policies))
+	if !ok {
+		return nil
+	}
+	var lines []int
+	for i := range f.Policies {
+		p := &f.Policies[i]
+		if spans[i][1] == 0 {
+			return nil
+		}
+		if lines == nil {
+			lines = lineStarts(data)
+		}
+		base := offsetPos(file, data, lines, spans[i][0])
+		p.content, p.contentProblem = parseContent(file, data[spans[i][0]:spans[i][1]], base, nil)
+		if p.contentProblem != nil {
+			return nil
+		}
+	}
+	var ps problems
+	o := build(&f, &ps)
+	if len(ps.list) > 0 {
+		return nil
+	}
+	return o
+}
+
+// parseSlow decodes through doc.Parse so that every problem has a position.
+func parseSlow(file string, data []byte) (*Org, error) {
+	var ps problems
+	n, err := doc.Parse(file, data)
+	if err != nil {
+		pos := doc.Pos{File: file, Line: 1, Col: 1}
+		msg := err.Error()
+		if se, ok := err.(*doc.SyntaxError); ok {
+			pos, msg = se.Pos, se.Msg
+		}
+		ps.add(pos, "fix the JSON syntax; a snapshot is a single JSON object", "%s", msg)
+		return nil, ps.err(file)
+	}
+	d := &decoder{ps: &ps, file: file}
+	if f := d.decodeFile(n); f != nil {
+		if o := build(f, &ps); len(ps.list) == 0 {
+			return o, nil
+		}
+	}
+	return nil, ps.err(file)
+}
+
+// parseContent turns a policy's content value into a document. raw is the
+// JSON value as written in the snapshot (object or string) and base its
+// position there. In the slow path node is the already parsed value.
+func parseContent(file string, raw []byte, base doc.Pos, node *doc.Node) (*doc.Node, *Problem) {
+	hint := "content is the policy document, as a JSON object or as a string holding one (as DescribePolicy returns it)"
+	kind := doc.Null
+	switch {
+	case node != nil:
+		kind = node.Kind
+	case len(raw) > 0 && raw[0] == '{':
+		kind = doc.Object
+	case len(raw) > 0 && raw[0] == '"':
+		kind = doc.String
+	case len(raw) > 0 && raw[0] != 'n':
+		kind = doc.Number // any non-object, non-string, non-null value
+	}
+	switch kind {
+	case doc.Null:
+		return nil, &Problem{Pos: base, Msg: "policy has no content", Hint: hint}
+	case doc.Object:
+		if node != nil {
+			return node, nil
+		}
+		n, err := doc.Parse(file, raw)
+		if err != nil {
+			// Not reachable for input encoding/json accepted, except for
+			// duplicate keys, which the slow path reports with positions.
+			return nil, &Problem{Pos: base, Msg: "content is not valid JSON: " + err.Error(), Hint: hint}
+		}
+		shift(n, base)
+		return n, nil
+	case doc.String:
+		var s string
+		if node != nil {
+			s = node.Text
+		} else if err := json.Unmarshal(raw, &s); err != nil {
+			return nil, &Problem{Pos: base, Msg: "content is not a valid JSON string", Hint: hint}
+		}
+		n, err := doc.Parse("content", []byte(s))
+		if err != nil {
+			msg := err.Error()
+			if se, ok := err.(*doc.SyntaxError); ok {
+				msg = fmt.Sprintf("%s (line %d, column %d of the string)", se.Msg, se.Pos.Line, se.Pos.Col)
+			}
+			return nil, &Problem{Pos: base, Msg: "content string is not valid JSON: " + msg, Hint: "fix the policy document, or write it as a JSON object instead of a string"}
+		}
+		if n.Kind != doc.Object {
+			return nil, &Problem{Pos: base, Msg: fmt.Sprintf("content string holds a JSON %s, not an object", n.Kind), Hint: hint}
+		}
+		setPos(n, base)
+		return n, nil
+	}
+	return nil, &Problem{Pos: base, Msg: "content must be a JSON object or a string", Hint: hint}
+}
+
+// shift moves positions parsed from a slice of the snapshot that starts at
+// base to where they are in the whole snapshot. Only the first line's
+// columns move: later lines start at column 1 either way.
+func shift(n *doc.Node, base doc.Pos) {
+	mv := func(p *doc.Pos) {
+		if p.Line == 1 {
+			p.Col += base.Col - 1
+		}
+		p.Line += base.Line - 1
+	}
+	var walk func(*doc.Node)
+	walk = func(n *doc.Node) {
+		mv(&n.Pos)
+		for _, it := range n.Items {
+			walk(it)
+		}
+		for i := range n.Fields {
+			mv(&n.Fields[i].KeyPos)
+			walk(n.Fields[i].Value)
+		}
+	}
+	walk(n)
+}
+
+// setPos gives every node of a document parsed from a content string the
+// position of that string.
+func setPos(n *doc.Node, p doc.Pos) {
+	n.Pos = p
+	for _, it := range n.Items {
+		setPos(it, p)
+	}
+	for i := range n.Fields {
+		n.Fields[i].KeyPos = p
+		setPos(n.Fields[i].Value, p)
+	}
+}
+
+func lineStarts(data []byte) []int {
+	ls := make([]int, 1, bytes.Count(data, []byte{'\n'})+1)
+	for i := 0; ; {
+		j := bytes.IndexByte(data[i:], '\n')
+		if j < 0 {
+			return ls
+		}
+		i += j + 1
+		ls = append(ls, i)
+	}
+}
+
+// offsetPos converts a byte offset into a position the way doc.Parse does:
+// 1-based line, 1-based column counted in characters.
+func offsetPos(file string, data []byte, lines []int, off int) doc.Pos {
+	line, found := slices.BinarySearch(lines, off)
+	if !found {
+		line--
+	}
+	return doc.Pos{File: file, Line: line + 1, Col: utf8.RuneCount(data[lines[line]:off]) + 1}
+}
+
+// --- the fast path's scan ----------------------------------------------------
+
+// shape is what the scanner expects a JSON value to be.
+type shape uint8
+
+const (
+	shapeAny  shape = iota // map or free-form value: keys checked for duplicates
+	shapeSkip              // policy content: doc.Parse checks it later
+	shapeList              // a list of the struct shape that follows it
+	// Objects decoded into structs: keys must be exactly the struct's.
+	shapeFile
+	shapeOrg
+	shapeRoot
+	shapePolicyType
+	shapeOU
+	shapeAccount
+	shapePolicy
+)
+
+// shapeKeys holds the keys each struct shape accepts.
+var shapeKeys = map[shape]map[string]bool{
+	shapeFile:       keySet(fileKeys),
+	shapeOrg:        keySet(orgKeys),
+	shapeRoot:       keySet(rootKeys),
+	shapePolicyType: keySet(policyTypeKeys),
+	shapeOU:         keySet(ouKeys),
+	shapeAccount:    keySet(accountKeys),
+	shapePolicy:     keySet(policyKeys),
+}
+
+func keySet(ks []string) map[string]bool {
+	m := make(map[string]bool, len(ks))
+	for _, k := range ks {
+		m[k] = true
+	}
+	return m
+}
+
+// childShape is the shape of the value of key in an object of shape sh; a
+// list's element shape is returned as the second result.
+func childShape(sh shape, key string) (shape, shape) {
+	switch {
+	case sh == shapeSkip:
+		return shapeSkip, 0
+	case sh == shapeFile && key == "organization":
+		return shapeOrg, 0
+	case sh == shapeFile && key == "roots":
+		return shapeList, shapeRoot
+	case sh == shapeFile && key == "organizational_units":
+		return shapeList, shapeOU
+	case sh == shapeFile && key == "accounts":
+		return shapeList, shapeAccount
+	case sh == shapeFile && key == "policies":
+		return shapeList, shapePolicy
+	case sh == shapeRoot && key == "policy_types":
+		return shapeList, shapePolicyType
+	case sh == shapePolicy && key == "content":
+		return shapeSkip, 0
+	}
+	return shapeAny, 0
+}
+
+// scanner walks JSON that encoding/json has already accepted, so it need not
+// report syntax errors, only bail out safely on anything surprising.
+type scanner struct {
+	data  []byte
+	i     int
+	bad   bool
+	spans [][2]int // content value of policies[i]: [start, end)
+	keys  [][]byte // keys of the objects being scanned, innermost last
+}
+
+// scanSnapshot checks that no object has a duplicate key and that every
+// object decoded into a struct has only that struct's keys, spelled
+// exactly, and returns the byte span of each policy's content value.
+func scanSnapshot(data []byte, policies int) ([][2]int, bool) {
+	s := &scanner{data: data, spans: make([][2]int, policies)}
+	s.value(shapeFile, 0, -1)
+	s.ws()
+	return s.spans, !s.bad && s.i == len(data)
+}
+
+func (s *scanner) ws() {
+	for s.i < len(s.data) {
+		switch s.data[s.i] {
+		case ' ', '\t', '\r', '\n':
+			s.i++
+		default:
+			return
+		}
+	}
+}
+
+func (s *scanner) peek() byte {
+	s.ws()
+	if s.i >= len(s.data) {
+		s.bad = true
+		return 0
+	}
+	return s.data[s.i]
+}
+
+func (s *scanner) value(sh, elem shape, policy int) {
+	switch s.peek() {
+	case '{':
+		s.object(sh, policy)
+	case '[':
+		s.array(sh, elem)
+	case '"':
+		s.str()
+	case 0:
+	default:
+		for s.i < len(s.data) {
+			switch s.data[s.i] {
+			case ',', '}', ']', ' ', '\t', '\r', '\n':
+				return
+			}
+			s.i++
+		}
+	}
+}
+
+// str skips a string and returns its raw bytes between the quotes, and
+// whether it contained escapes.
+func (s *scanner) str() ([]byte, bool) {
+	start := s.i + 1
+	esc := false
+	for i := start; i < len(s.data); i++ {
+		switch s.data[i] {
+		case '\\':
+			esc = true
+			i++
+		case '"':
+			s.i = i + 1
+			return s.data[start:i], esc
+		}
+	}
+	s.bad = true
+	s.i = len(s.data)
+	return nil, false
+}
+
+func (s *scanner) object(sh shape, policy int) {
+	s.i++ // {
+	mark := len(s.keys)
+	defer func() { s.keys = s.keys[:mark] }()
+	var many map[string]bool
+	if s.peek() == '}' {
+		s.i++
+		return
+	}
+	for !s.bad {
+		if s.peek() != '"' {
+			s.bad = true
+			return
+		}
+		key, esc := s.str()
+		if esc {
+			// An escaped key could spell a known key in a way the
+			// byte comparisons below miss; let the slow path decide.
+			s.bad = true
+			return
+		}
+		if keys := shapeKeys[sh]; keys != nil && !keys[string(key)] {
+			s.bad = true // unknown, or a case variant encoding/json folded onto a field
+			return
+		}
+		if sh != shapeSkip {
+			// Duplicate keys: encoding/json would keep the last silently.
+			if many != nil {
+				if many[string(key)] {
+					s.bad = true
+					return
+				}
+				many[string(key)] = true
+			} else {
+				for _, k := range s.keys[mark:] {
+					if bytes.Equal(k, key) {
+						s.bad = true
+						return
+					}
+				}
+				s.keys = append(s.keys, key)
+				// Linear search is fastest for the handful of keys
+				// snapshot objects have; switch for big maps.
+				if len(s.keys)-mark > 32 {
+					many = map[string]bool{}
+					for _, k := range s.keys[mark:] {
+						many[string(k)] = true
+					}
+				}
+			}
+		}
+		if s.peek() != ':' {
+			s.bad = true
+			return
+		}
+		s.i++
+		child, elem := childShape(sh, string(key))
+		s.ws()
+		start := s.i
+		s.value(child, elem, -1)
+		if child == shapeSkip && sh == shapePolicy && policy >= 0 && policy < len(s.spans) {
+			s.spans[policy] = [2]int{start, s.i}
+		}
+		switch s.peek() {
+		case ',':
+			s.i++
+		case '}':
+			s.i++
+			return
+		default:
+			s.bad = true
+			return
+		}
+	}
+}
+
+func (s *scanner) array(sh, elem shape) {
+	s.i++ // [
+	switch sh {
+	case shapeSkip:
+		elem = shapeSkip
+	case shapeList:
+	default:
+		elem = shapeAny
+	}
+	if s.peek() == ']' {
+		s.i++
+		return
+	}
+	for n := 0; !s.bad; n++ {
+		policy := -1
+		if elem == shapePolicy {
+			policy = n
+		}
+		s.value(elem, 0, policy)
+		switch s.peek() {
+		case ',':
+			s.i++
+		case ']':
+			s.i++
+			return
+		default:
+			s.bad = true
+			return
+		}
+	}
+}
+
+// --- the slow path's decoder -----------------------------------------------------
+
+// decoder turns a doc.Node tree into the raw structs, reporting unknown keys
+// and wrong types with positions. JSON null counts as absent everywhere,
+// which is also what encoding/json does on the fast path.
+type decoder struct {
+	ps   *problems
+	file string
+}
+
+// fields walks the members of the object n, reporting unknown keys, and
+// calls fn for each known one. what names the object in messages.
+func (d *decoder) fields(n *doc.Node, what string, known []string, fn func(l *loc, f *doc.Field)) *loc {
+	l := &loc{obj: n.Pos, keys: map[string]doc.Pos{}}
+	switch n.Kind {
+	case doc.Null:
+		return l
+	case doc.Object:
+	default:
+		d.ps.add(n.Pos, fmt.Sprintf("write %s as a JSON object {…}", article(what)), "%s must be an object, not a JSON %s", what, n.Kind)
+		return l
+	}
+	for i := range n.Fields {
+		f := &n.Fields[i]
+		if !slices.Contains(known, f.Key) {
+			hint := didYouMean(suggest(f.Key, known))
+			d.ps.add(f.KeyPos, joinHints(hint, fmt.Sprintf("%s takes %s", article(what), strings.Join(known, ", "))), "unknown key %q in %s", f.Key, what)
+			continue
+		}
+		l.keys[f.Key] = f.Value.Pos
+		fn(l, f)
+	}
+	return l
+}
+
+func article(what string) string {
+	if strings.IndexByte("aeiou", what[0]) >= 0 {
+		return "an " + what
+	}
+	return "a " + what
+}
+
+func (d *decoder) str(l *loc, f *doc.Field) string {
+	switch f.Value.Kind {
+	case doc.String:
+		return f.Value.Text
+	case doc.Null:
+		return ""
+	}
+	d.badType(l, f, "a string", fmt.Sprintf("write it in double quotes, e.g. %q", f.Value.Text))
+	return ""
+}
+
+func (d *decoder) boolean(l *loc, f *doc.Field) bool {
+	switch f.Value.Kind {
+	case doc.Bool:
+		return f.Value.Text == "true"
+	case doc.Null:
+		return false
+	}
+	d.badType(l, f, "true or false", "write true or false without quotes")
+	return false
+}
+
+func (d *decoder) badType(l *loc, f *doc.Field, want, hint string) {
+	if l.bad == nil {
+		l.bad = map[string]bool{}
+	}
+	l.bad[f.Key] = true
+	d.ps.add(f.Value.Pos, hint, "%q must be %s, not a JSON %s", f.Key, want, f.Value.Kind)
+}
+
+// list calls fn for each element of the array in f.
+func (d *decoder) list(l *loc, f *doc.Field, fn func(n *doc.Node)) {
+	switch f.Value.Kind {
+	case doc.Array:
+		for _, it := range f.Value.Items {
+			fn(it)
+		}
+	case doc.Null:
+	default:
+		d.badType(l, f, "a list", "write a JSON list [...]")
+	}
+}
+
+// decodeFile decodes the top-level object. It returns nil when there is
+// nothing more worth checking.
+func (d *decoder) decodeFile(n *doc.Node) *rawFile {
+	f := &rawFile{}
+	if n.Kind != doc.Object {
+		d.ps.add(n.Pos, `start from {"format_version": "1", "roots": [...]}; see internal/org/FORMAT.md`, "a snapshot must be a JSON object, not a JSON %s", n.Kind)
+		return nil
+	}
+	// Read format_version first: if it names a version this build does not
+	// read, the rest of the file may be valid in that version, and listing
+	// its keys as unknown would only bury the one problem that matters.
+	if fv := n.Field("format_version"); fv != nil {
+		if fv.Value.Kind == doc.String && fv.Value.Text != FormatVersion && fv.Value.Text != "" {
+			l := &loc{obj: n.Pos, keys: map[string]doc.Pos{"format_version": fv.Value.Pos}}
+			f.FormatVersion, f.loc = fv.Value.Text, l
+			return f
+		}
+	}
+	f.loc = d.fields(n, "snapshot", fileKeys, func(l *loc, fl *doc.Field) {
+		switch fl.Key {
+		case "format_version":
+			f.FormatVersion = d.str(l, fl)
+		case "source":
+			f.Source = d.str(l, fl)
+		case "captured_at":
+			f.CapturedAt = d.str(l, fl)
+		case "organization":
+			if fl.Value.Kind == doc.Null {
+				return
+			}
+			o := &rawOrg{}
+			o.loc = d.fields(fl.Value, "organization", orgKeys, func(l *loc, fl *doc.Field) {
+				switch fl.Key {
+				case "id":
+					o.ID = d.str(l, fl)
+				case "arn":
+					o.ARN = d.str(l, fl)
+				case "management_account_id":
+					o.ManagementAccountID = d.str(l, fl)
+				case "feature_set":
+					o.FeatureSet = d.str(l, fl)
+				}
+			})
+			f.Organization = o
+		case "roots":
+			d.list(l, fl, func(n *doc.Node) { f.Roots = append(f.Roots, d.root(n)) })
+		case "organizational_units":
+			d.list(l, fl, func(n *doc.Node) { f.OUs = append(f.OUs, d.ou(n)) })
+		case "accounts":
+			d.list(l, fl, func(n *doc.Node) { f.Accounts = append(f.Accounts, d.account(n)) })
+		case "policies":
+			d.list(l, fl, func(n *doc.Node) { f.Policies = append(f.Policies, d.policy(n)) })
+		}
+	})
+	return f
+}
+
+func (d *decoder) root(n *doc.Node) rawRoot {
+	var r rawRoot
+	r.loc = d.fields(n, "root", rootKeys, func(l *loc, f *doc.Field) {
+		switch f.Key {
+		case "id":
+			r.ID = d.str(l, f)
+		case "name":
+			r.Name = d.str(l, f)
+		case "arn":
+			r.ARN = d.str(l, f)
+		case "policy_types":
+			d.list(l, f, func(n *doc.Node) {
+				var pt rawPolicyType
+				pt.loc = d.fields(n, "policy type status", policyTypeKeys, func(l *loc, f *doc.Field) {
+					switch f.Key {
+					case "type":
+						pt.Type = d.str(l, f)
+					case "status":
+						pt.Status = d.str(l, f)
+					}
+				})
+				r.PolicyTypes = append(r.PolicyTypes, pt)
+			})
+		case "policies":
+			r.Policies = d.attachments(l, f)
+		}
+	})
+	return r
+}
+
+func (d *decoder) ou(n *doc.Node) rawOU {
+	var u rawOU
+	u.loc = d.fields(n, "organizational unit", ouKeys, func(l *loc, f *doc.Field) {
+		switch f.Key {
+		case "id":
+			u.ID = d.str(l, f)
+		case "name":
+			u.Name = d.str(l, f)
+		case "parent_id":
+			u.ParentID = d.str(l, f)
+		case "arn":
+			u.ARN = d.str(l, f)
+		case "policies":
+			u.Policies = d.attachments(l, f)
+		}
+	})
+	return u
+}
+
+func (d *decoder) account(n *doc.Node) rawAccount {
+	var a rawAccount
+	a.loc = d.fields(n, "account", accountKeys, func(l *loc, f *doc.Field) {
+		switch f.Key {
+		case "id":
+			a.ID = d.str(l, f)
+		case "name":
+			a.Name = d.str(l, f)
+		case "parent_id":
+			a.ParentID = d.str(l, f)
+		case "email":
+			a.Email = d.str(l, f)
+		case "arn":
+			a.ARN = d.str(l, f)
+		case "status":
+			a.Status = d.str(l, f)
+		case "state":
+			a.State = d.str(l, f)
+		case "joined_method":
+			a.JoinedMethod = d.str(l, f)
+		case "joined_timestamp":
+			a.JoinedTimestamp = d.str(l, f)
+		case "policies":
+			a.Policies = d.attachments(l, f)
+		}
+	})
+	return a
+}
+
+// attachments decodes a "policies" member: policy type → list of policy ids
+// or names, recording the position of every type key and reference.
+func (d *decoder) attachments(l *loc, f *doc.Field) map[string][]string {
+	switch f.Value.Kind {
+	case doc.Null:
+		return nil
+	case doc.Object:
+	default:
+		d.badType(l, f, `an object of policy lists, e.g. {"BACKUP_POLICY": ["p-…"]}`, "map each policy type to the policies attached, in attachment order")
+		return nil
+	}
+	m := make(map[string][]string, len(f.Value.Fields))
+	l.typeKeys = map[string]doc.Pos{}
+	l.lists = map[string]doc.Pos{}
+	l.refs = map[string][]doc.Pos{}
+	for _, tf := range f.Value.Fields {
+		l.typeKeys[tf.Key] = tf.KeyPos
+		l.lists[tf.Key] = tf.Value.Pos
+		refs := []string{}
+		switch tf.Value.Kind {
+		case doc.Null:
+		case doc.Array:
+			for _, it := range tf.Value.Items {
+				s := it.Text
+				switch it.Kind {
+				case doc.String:
+				case doc.Null:
+					s = ""
+				default:
+					d.ps.add(it.Pos, `write the policy id or name in double quotes, e.g. "p-abcd1234"`, "a policy reference must be a string, not a JSON %s", it.Kind)
+					s = badRef // reported; keeps the list length and the later checks quiet
+				}
+				refs = append(refs, s)
+				l.refs[tf.Key] = append(l.refs[tf.Key], it.Pos)
+			}
+		default:
+			d.ps.add(tf.Value.Pos, fmt.Sprintf(`write a list in attachment order, e.g. %q: ["p-abcd1234"]`, tf.Key), "the policies attached for %s must be a list, not a JSON %s", tf.Key, tf.Value.Kind)
+			refs = nil
+		}
+		m[tf.Key] = refs
+	}
+	return m
+}
+
+func (d *decoder) policy(n *doc.Node) rawPolicy {
+	var p rawPolicy
+	var content *doc.Node
+	p.loc = d.fields(n, "policy", policyKeys, func(l *loc, f *doc.Field) {
+		switch f.Key {
+		case "id":
+			p.ID = d.str(l, f)
+		case "name":
+			p.Name = d.str(l, f)
+		case "type":
+			p.Type = d.str(l, f)
+		case "arn":
+			p.ARN = d.str(l, f)
+		case "description":
+			p.Description = d.str(l, f)
+		case "aws_managed":
+			p.AWSManaged = d.boolean(l, f)
+		case "tags":
+			switch f.Value.Kind {
+			case doc.Null:
+			case doc.Object:
+				p.Tags = make(map[string]string, len(f.Value.Fields))
+				for _, tf := range f.Value.Fields {
+					switch tf.Value.Kind {
+					case doc.String:
+						p.Tags[tf.Key] = tf.Value.Text
+					case doc.Null:
+						p.Tags[tf.Key] = ""
+					default:
+						d.ps.add(tf.Value.Pos, "tag values are strings; write it in double quotes", "tag %q must be a string, not a JSON %s", tf.Key, tf.Value.Kind)
+					}
+				}
+			default:
+				d.badType(l, f, `an object of tag keys and values, e.g. {"owner": "platform"}`, "ListTagsForResource's [{Key, Value}] list is written as one object")
+			}
+		case "content":
+			content = f.Value
+		}
+	})
+	if content == nil {
+		p.contentProblem = &Problem{Pos: p.loc.obj, Msg: "policy has no content", Hint: "add the policy document under \"content\""}
+	} else {
+		p.content, p.contentProblem = parseContent(d.file, nil, content.Pos, content)
+	}
+	return p
+}

@@ -1,0 +1,315 @@
+package render
+
+import (
+	"bytes"
+	"fmt"
+	"io"
+	"strings"
+
+	"github.com/orgbackup/orgbackup/internal/diag"
+	"github.com/orgbackup/orgbackup/internal/doc"
+	"github.com/orgbackup/orgbackup/internal/effective"
+	"github.com/orgbackup/orgbackup/internal/inherit"
+)
+
+// PreviewReport is what `orgbackup preview` shows.
+type PreviewReport struct {
+	Dir      string
+	Snapshot string
+	Preview  *effective.Preview
+}
+
+// maxListed is how many accounts a text or Markdown group lists by name;
+// the JSON lists all.
+const maxListed = 10
+
+// WritePreview renders r in format f.
+func WritePreview(w io.Writer, f Format, r *PreviewReport, st Style) error {
+	switch f {
+	case JSON:
+		_, err := w.Write(previewJSON(r).Indent())
+		return err
+	case Markdown:
+		return previewMarkdown(w, r)
+	}
+	return previewText(w, r, st)
+}
+
+func accountLabel(a *effective.Account) string {
+	name := a.Account.Name
+	if name == "" {
+		return fmt.Sprintf("%s (%s)", a.Account.ID, parentPath(a.Path))
+	}
+	return fmt.Sprintf("%s %s (%s)", a.Account.ID, name, parentPath(a.Path))
+}
+
+// parentPath drops the account's own segment from its path.
+func parentPath(p string) string {
+	if i := strings.LastIndexByte(p, '/'); i > 0 {
+		return p[:i]
+	}
+	return p
+}
+
+func counts(r *PreviewReport) (total, changed, invalid int) {
+	for _, a := range r.Preview.Accounts {
+		total++
+		if a.Changed {
+			changed++
+		}
+		if len(a.Problems) > 0 {
+			invalid++
+		}
+	}
+	return
+}
+
+func previewText(w io.Writer, r *PreviewReport, st Style) error {
+	var b strings.Builder
+	total, changed, invalid := counts(r)
+	fmt.Fprintf(&b, "%s %s against %s (%s)\n\n", st.Bold("Preview of"), r.Dir, r.Snapshot, plural(total, "account", "accounts"))
+	for _, d := range r.Preview.Diags {
+		WriteDiagnostic(&b, d, st)
+		b.WriteByte('\n')
+	}
+	for _, g := range r.Preview.Groups() {
+		mark := st.Yellow("~")
+		if len(g.Problems) > 0 {
+			mark = st.Red("✗")
+		} else if g.Diff == nil {
+			mark = " "
+		}
+		fmt.Fprintf(&b, "%s %s\n", mark, st.Bold(groupTitle(g)))
+		for i, a := range g.Accounts {
+			if i == maxListed {
+				fmt.Fprintf(&b, "    … and %d more (orgbackup preview --output json lists all)\n", len(g.Accounts)-maxListed)
+				break
+			}
+			fmt.Fprintf(&b, "    %s\n", oneLine(accountLabel(a)))
+		}
+		for _, p := range g.Problems {
+			writeProblem(&b, p, st, "    ")
+		}
+		for _, n := range g.Notes {
+			fmt.Fprintf(&b, "    %s %s\n", st.Cyan("note:"), oneLine(n.String()))
+		}
+		if g.Diff != nil {
+			for _, line := range strings.SplitAfter(string(g.Diff), "\n") {
+				if line == "" {
+					continue
+				}
+				switch {
+				case strings.HasPrefix(line, "+") && !strings.HasPrefix(line, "+++"):
+					line = st.Green(strings.TrimSuffix(line, "\n")) + "\n"
+				case strings.HasPrefix(line, "-") && !strings.HasPrefix(line, "---"):
+					line = st.Red(strings.TrimSuffix(line, "\n")) + "\n"
+				}
+				b.WriteString("    " + line)
+			}
+		}
+		b.WriteByte('\n')
+	}
+	summary := fmt.Sprintf("%d of %s change, %d would be invalid, %d unchanged", changed, plural(total, "account", "accounts"), invalid, total-changed)
+	switch {
+	case invalid > 0 || r.Preview.Diags.HasErrors():
+		fmt.Fprintf(&b, "%s %s\n", st.Red("✗"), summary)
+	default:
+		fmt.Fprintf(&b, "%s %s\n", st.Green("✓"), summary)
+	}
+	_, err := io.WriteString(w, b.String())
+	return err
+}
+
+func groupTitle(g *effective.Group) string {
+	n := plural(len(g.Accounts), "account", "accounts")
+	switch {
+	case len(g.Problems) > 0 && g.Diff != nil:
+		return n + ": effective policy changes and would be invalid"
+	case len(g.Problems) > 0:
+		return n + ": effective policy is invalid"
+	}
+	if bytes.Equal(bytes.TrimSpace(g.Before), []byte("{}")) {
+		return n + ": gain a backup policy"
+	}
+	if bytes.Equal(bytes.TrimSpace(g.After), []byte("{}")) {
+		return n + ": lose their backup policy"
+	}
+	return n + ": effective policy changes"
+}
+
+// WriteProblem renders an effective-policy problem as text: the code and
+// path as Organizations reports them, the contributing policies, the fix.
+func WriteProblem(b *strings.Builder, p effective.Problem, st Style, indent string) {
+	writeProblem(b, p, st, indent)
+}
+
+func writeProblem(b *strings.Builder, p effective.Problem, st Style, indent string) {
+	fmt.Fprintf(b, "%s%s %s at %s: %s\n", indent, st.Red("✗"), p.Code, oneLine(p.PathString()), oneLine(p.Message))
+	if len(p.Policies) > 0 {
+		fmt.Fprintf(b, "%s    contributing policies: %s\n", indent, oneLine(strings.Join(p.Policies, ", ")))
+	}
+	if p.Pos.IsValid() {
+		fmt.Fprintf(b, "%s    source: %s\n", indent, p.Pos)
+	}
+	if p.Hint != "" {
+		fmt.Fprintf(b, "%s    hint: %s\n", indent, oneLine(p.Hint))
+	}
+}
+
+type jsonProblem struct {
+	Code     string   `json:"code"`
+	Path     string   `json:"path"`
+	Message  string   `json:"message"`
+	Hint     string   `json:"hint"`
+	Policies []string `json:"contributing_policies"`
+	Source   *jsonPos `json:"source"`
+}
+
+type jsonNote struct {
+	Kind    string `json:"kind"`
+	Policy  string `json:"policy"`
+	Target  string `json:"target"`
+	Path    string `json:"path"`
+	Message string `json:"message"`
+}
+
+// ProblemsJSON converts problems for JSON output.
+func ProblemsJSON(ps []effective.Problem) []jsonProblem {
+	out := []jsonProblem{}
+	for _, p := range ps {
+		jp := jsonProblem{Code: p.Code, Path: p.PathString(), Message: p.Message, Hint: p.Hint, Policies: p.Policies}
+		if jp.Policies == nil {
+			jp.Policies = []string{}
+		}
+		if p.Pos.IsValid() {
+			pos := jsonPosOf(p.Pos)
+			jp.Source = &pos
+		}
+		out = append(out, jp)
+	}
+	return out
+}
+
+func notesJSON(ns []inherit.Note) []jsonNote {
+	out := []jsonNote{}
+	for _, n := range ns {
+		out = append(out, jsonNote{Kind: n.Kind.String(), Policy: n.Policy, Target: n.Target, Path: inherit.PathString(n.Path), Message: n.Message})
+	}
+	return out
+}
+
+func previewJSON(r *PreviewReport) *doc.Node {
+	type account struct {
+		ID      string `json:"id"`
+		Name    string `json:"name"`
+		Path    string `json:"path"`
+		Changed bool   `json:"changed"`
+		Valid   bool   `json:"valid"`
+		Group   *int   `json:"group"`
+	}
+	type group struct {
+		Accounts []string      `json:"accounts"`
+		Before   *doc.Node     `json:"before"`
+		After    *doc.Node     `json:"after"`
+		Problems []jsonProblem `json:"problems"`
+		Notes    []jsonNote    `json:"notes"`
+	}
+	total, changed, invalid := counts(r)
+	groupOf := map[*effective.Account]int{}
+	groups := []group{}
+	for i, g := range r.Preview.Groups() {
+		jg := group{Accounts: []string{}, Before: mustParse(g.Before), After: mustParse(g.After), Problems: ProblemsJSON(g.Problems), Notes: notesJSON(g.Notes)}
+		for _, a := range g.Accounts {
+			jg.Accounts = append(jg.Accounts, a.Account.ID)
+			groupOf[a] = i
+		}
+		groups = append(groups, jg)
+	}
+	accounts := []account{}
+	for _, a := range r.Preview.Accounts {
+		ja := account{ID: a.Account.ID, Name: a.Account.Name, Path: a.Path, Changed: a.Changed, Valid: len(a.Problems) == 0}
+		if i, ok := groupOf[a]; ok {
+			ja.Group = &i
+		}
+		accounts = append(accounts, ja)
+	}
+	return doc.MustFromStruct(struct {
+		FormatVersion string     `json:"format_version"`
+		Directory     string     `json:"directory"`
+		Snapshot      string     `json:"snapshot"`
+		Summary       any        `json:"summary"`
+		Diagnostics   []jsonDiag `json:"diagnostics"`
+		Groups        []group    `json:"groups"`
+		Accounts      []account  `json:"accounts"`
+	}{
+		FormatVersion: FormatVersion,
+		Directory:     r.Dir,
+		Snapshot:      r.Snapshot,
+		Summary:       map[string]int{"accounts": total, "changed": changed, "invalid": invalid, "unchanged": total - changed, "errors": r.Preview.Diags.Count(diag.Error)},
+		Diagnostics:   toJSONDiags(r.Preview.Diags),
+		Groups:        groups,
+		Accounts:      accounts,
+	})
+}
+
+func mustParse(b []byte) *doc.Node {
+	n, err := doc.Parse("", b)
+	if err != nil {
+		return doc.NewObject(doc.Pos{})
+	}
+	return n
+}
+
+func previewMarkdown(w io.Writer, r *PreviewReport) error {
+	var b strings.Builder
+	total, changed, invalid := counts(r)
+	icon := "✓"
+	if invalid > 0 || r.Preview.Diags.HasErrors() {
+		icon = "✗"
+	}
+	fmt.Fprintf(&b, "### %s orgbackup preview: %d of %s change, %d would be invalid\n\n", icon, changed, plural(total, "account", "accounts"), invalid)
+	fmt.Fprintf(&b, "Definitions in %s against the organization snapshot %s.\n\n", Code(r.Dir), Code(r.Snapshot))
+	for _, d := range r.Preview.Diags {
+		fmt.Fprintf(&b, "- **%s** %s: %s", d.Severity, Code(d.Pos.String()), EscapeMarkdown(d.Message))
+		if d.Hint != "" {
+			fmt.Fprintf(&b, " — %s", EscapeMarkdown(d.Hint))
+		}
+		b.WriteByte('\n')
+	}
+	if len(r.Preview.Diags) > 0 {
+		b.WriteByte('\n')
+	}
+	for _, g := range r.Preview.Groups() {
+		fmt.Fprintf(&b, "#### %s\n\n", EscapeMarkdown(groupTitle(g)))
+		var names []string
+		for i, a := range g.Accounts {
+			if i == maxListed {
+				names = append(names, fmt.Sprintf("and %d more", len(g.Accounts)-maxListed))
+				break
+			}
+			names = append(names, Code(accountLabel(a)))
+		}
+		b.WriteString(strings.Join(names, ", ") + "\n\n")
+		for _, p := range g.Problems {
+			fmt.Fprintf(&b, "- ❌ %s at %s: %s", Code(p.Code), Code(p.PathString()), EscapeMarkdown(p.Message))
+			if len(p.Policies) > 0 {
+				var ps []string
+				for _, x := range p.Policies {
+					ps = append(ps, Code(x))
+				}
+				fmt.Fprintf(&b, " (contributing: %s)", strings.Join(ps, ", "))
+			}
+			if p.Hint != "" {
+				fmt.Fprintf(&b, " — %s", EscapeMarkdown(p.Hint))
+			}
+			b.WriteByte('\n')
+		}
+		if g.Diff != nil {
+			fence := Fence(string(g.Diff))
+			fmt.Fprintf(&b, "\n<details><summary>Effective policy diff</summary>\n\n%sdiff\n%s%s\n\n</details>\n", fence, g.Diff, fence)
+		}
+		b.WriteByte('\n')
+	}
+	_, err := io.WriteString(w, b.String())
+	return err
+}
