@@ -108,31 +108,31 @@ func Validate(s *inherit.State, provided []*policy.Baseline, ours func(id string
 	if ours == nil {
 		return out
 	}
+	// One problem per missing vault or role per plan, however many rules
+	// or selections name it: the fix is one baseline change.
+	type gap struct {
+		kind    backup.RefKind
+		name    string
+		plan    string
+		missing string
+	}
+	var order []gap
+	byGap := map[gap][]backup.Ref{}
 	for _, ref := range backup.References(eff) {
 		contributors := s.Contributors(ref.Path...)
 		if ref.Account != "" || !slices.ContainsFunc(contributors, ours) {
 			continue
 		}
 		var missing []string
-		found := false
 		if ref.Kind == backup.Role {
-			for _, b := range provided {
-				if b.RoleName == ref.Name {
-					found = true
-				}
-			}
-			if found {
+			if slices.ContainsFunc(provided, func(b *policy.Baseline) bool { return b.RoleName == ref.Name }) {
 				continue
 			}
 		} else {
 			for _, r := range ref.Regions {
-				ok := false
-				for _, b := range provided {
-					if b.VaultName == ref.Name && slices.Contains(b.Regions, r) {
-						ok = true
-					}
-				}
-				if !ok {
+				if !slices.ContainsFunc(provided, func(b *policy.Baseline) bool {
+					return b.VaultName == ref.Name && slices.Contains(b.Regions, r)
+				}) {
 					missing = append(missing, r)
 				}
 			}
@@ -140,30 +140,105 @@ func Validate(s *inherit.State, provided []*policy.Baseline, ours func(id string
 				continue
 			}
 		}
-		p := Problem{Path: ref.Path, Policies: labels(contributors, label)}
-		if ref.Node != nil {
-			p.Pos = ref.Node.Pos
+		g := gap{kind: ref.Kind, name: ref.Name, plan: ref.Plan, missing: strings.Join(missing, ", ")}
+		if _, ok := byGap[g]; !ok {
+			order = append(order, g)
 		}
-		var names []string
+		byGap[g] = append(byGap[g], ref)
+	}
+	for _, g := range order {
+		refs := byGap[g]
+		first := refs[0]
+		p := Problem{Path: first.Path}
+		if len(refs) > 1 {
+			// Several rules or selections: point at what they share.
+			p.Path = commonPrefix(refs)
+		}
+		// The plan's Regions are part of the cause: a policy that only
+		// appends a Region contributes to a missing vault there.
+		var ids []string
+		for _, r := range refs {
+			ids = append(ids, s.Contributors(r.Path...)...)
+		}
+		if g.kind == backup.Vault {
+			ids = append(ids, s.Contributors("plans", strings.ToLower(g.plan), "regions")...)
+		}
+		slices.Sort(ids)
+		p.Policies = labels(slices.Compact(ids), label)
+		if first.Node != nil {
+			p.Pos = first.Node.Pos
+		}
+		who := describeRefs(refs)
+		var bnames []string
 		for _, b := range provided {
-			names = append(names, fmt.Sprintf("%q", b.Name))
+			bnames = append(bnames, fmt.Sprintf("%q", b.Name))
 		}
 		deployed := "no baseline is deployed to this account"
-		if len(names) > 0 {
-			deployed = "baselines deployed here: " + strings.Join(names, ", ")
+		if len(bnames) > 0 {
+			deployed = "baselines deployed here: " + strings.Join(bnames, ", ")
 		}
-		if ref.Kind == backup.Role {
+		if g.kind == backup.Role {
 			p.Code = RoleNotProvided
-			p.Message = fmt.Sprintf("%s uses role %q, which no baseline creates in this account (%s)", ref.Where, ref.Name, deployed)
-			p.Hint = fmt.Sprintf("deploy a baseline with role_name %q to this account's OU, or change the role", ref.Name)
+			p.Message = fmt.Sprintf("%s use%s role %q, which no baseline creates in this account (%s)", who, verbS(len(refs)), g.name, deployed)
+			p.Hint = fmt.Sprintf("deploy a baseline with role_name %q to this account or its OU, or change the role", g.name)
 		} else {
 			p.Code = VaultNotProvided
-			p.Message = fmt.Sprintf("%s writes to vault %q in %s, which no baseline creates in this account (%s)", ref.Where, ref.Name, strings.Join(missing, ", "), deployed)
-			p.Hint = fmt.Sprintf("deploy a baseline with vault_name %q and regions %s to this account's OU, or change the vault", ref.Name, strings.Join(missing, ", "))
+			p.Message = fmt.Sprintf("%s write%s to vault %q in %s, which no baseline creates in this account (%s)", who, verbS(len(refs)), g.name, g.missing, deployed)
+			p.Hint = fmt.Sprintf("add %s to the regions of the baseline that creates vault %q here (or deploy one), or stop the plan running in %s", g.missing, g.name, g.missing)
 		}
 		out = append(out, p)
 	}
 	return out
+}
+
+// describeRefs names the rules or selections that share a missing vault or
+// role, briefly: `rules "r0", "r1" and 7 more of plan "daily"`.
+func describeRefs(refs []backup.Ref) string {
+	if len(refs) == 1 {
+		return refs[0].Where
+	}
+	sameKind := true
+	var names []string
+	for _, r := range refs {
+		if len(r.Path) < 4 || r.Path[2] != refs[0].Path[2] || len(r.Path) != len(refs[0].Path) {
+			sameKind = false
+		}
+		names = append(names, fmt.Sprintf("%q", r.Path[min(3, len(r.Path)-1)]))
+	}
+	const shown = 3
+	list := strings.Join(names, ", ")
+	if len(names) > shown {
+		list = fmt.Sprintf("%s and %d more", strings.Join(names[:shown], ", "), len(names)-shown)
+	}
+	if sameKind {
+		kind := "rules"
+		if refs[0].Path[2] == "selections" {
+			kind = "selections"
+		}
+		return fmt.Sprintf("%s %s of plan %q", kind, list, refs[0].Plan)
+	}
+	return fmt.Sprintf("%d places in plan %q", len(refs), refs[0].Plan)
+}
+
+// verbS is the third-person "s" for one subject.
+func verbS(n int) string {
+	if n == 1 {
+		return "s"
+	}
+	return ""
+}
+
+// commonPrefix returns the longest path shared by the references.
+func commonPrefix(refs []backup.Ref) []string {
+	p := refs[0].Path
+	for _, r := range refs[1:] {
+		n := 0
+		for n < len(p) && n < len(r.Path) && strings.EqualFold(p[n], r.Path[n]) {
+			n++
+		}
+		p = p[:n]
+	}
+	return slices.Clone(p)
 }
 
 func labels(ids []string, label func(string) string) []string {
