@@ -7,6 +7,8 @@ import (
 	"slices"
 	"strconv"
 	"strings"
+	"sync"
+	"sync/atomic"
 	"time"
 
 	"github.com/orgbackup/orgbackup/internal/cron"
@@ -239,8 +241,44 @@ func (c *checker) rule(path []string, r *doc.Node) {
 	}
 }
 
+// parsed caches schedule analysis by expression. Proving a schedule's
+// shortest interval can mean walking the calendar, and an organization
+// uses a handful of distinct schedules across thousands of effective
+// policies.
+var (
+	parsed      sync.Map // string → parsedSchedule
+	parsedCount atomic.Int32
+)
+
+// maxParsed bounds the cache for long runs over many distinct inputs
+// (fuzzing); real configurations have a few dozen schedules.
+const maxParsed = 4096
+
+type parsedSchedule struct {
+	interval time.Duration
+	err      error
+}
+
+func parseSchedule(expr string) (time.Duration, error) {
+	if v, ok := parsed.Load(expr); ok {
+		p := v.(parsedSchedule)
+		return p.interval, p.err
+	}
+	var p parsedSchedule
+	s, err := cron.Parse(expr)
+	if err != nil {
+		p.err = err
+	} else {
+		p.interval = s.MinInterval()
+	}
+	if parsedCount.Add(1) <= maxParsed {
+		parsed.Store(expr, p)
+	}
+	return p.interval, p.err
+}
+
 func (c *checker) schedule(path []string, n *doc.Node) {
-	s, err := cron.Parse(n.Text)
+	iv, err := parseSchedule(n.Text)
 	if err != nil {
 		var ce *cron.Error
 		if errors.As(err, &ce) {
@@ -250,7 +288,7 @@ func (c *checker) schedule(path []string, n *doc.Node) {
 		c.add(InvalidValue, path, n, "", "invalid schedule_expression %q: %v", n.Text, err)
 		return
 	}
-	if iv := s.MinInterval(); iv < MinScheduleInterval {
+	if iv < MinScheduleInterval {
 		c.add(ScheduleTooFrequent, path, n,
 			"AWS Backup rejects schedules less than 60 minutes apart; run at most hourly, e.g. \"cron(0 * ? * * *)\"",
 			"schedule_expression %q runs backups %s apart", n.Text, formatDuration(iv))
