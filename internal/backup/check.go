@@ -13,6 +13,7 @@ import (
 
 	"github.com/orgbackup/orgbackup/internal/cron"
 	"github.com/orgbackup/orgbackup/internal/doc"
+	"github.com/orgbackup/orgbackup/internal/suggest"
 )
 
 // Violation codes. The first three are the codes Organizations itself
@@ -97,7 +98,7 @@ func (c *checker) node(path []string, n *doc.Node, s *Spec) {
 	switch s.Kind {
 	case Object, Map:
 		if n.Kind != doc.Object {
-			c.add(InvalidValue, path, n, "", "%s must be an object, not %s", label(path), n.Kind)
+			c.add(InvalidValue, path, n, "write "+label(path)+" as an object of keys", "%s must be an object, not %s", label(path), n.Kind)
 			return
 		}
 	}
@@ -116,7 +117,7 @@ func (c *checker) node(path []string, n *doc.Node, s *Spec) {
 			}
 			fs := s.Field(f.Key)
 			if fs == nil {
-				c.add(UnknownKey, append(path, f.Key), f.Value, "allowed keys: "+strings.Join(s.Keys(), ", "), "unknown key %q in %s", f.Key, label(path))
+				c.add(UnknownKey, append(path, f.Key), f.Value, unknownKeyHint(f.Key, s.Keys()), "unknown key %q in %s", f.Key, label(path))
 				continue
 			}
 			c.node(append(path, f.Key), f.Value, fs)
@@ -133,7 +134,7 @@ func (c *checker) node(path []string, n *doc.Node, s *Spec) {
 		c.count(path, n, s, count)
 	case List:
 		if n.Kind != doc.Array {
-			c.add(InvalidValue, path, n, "", "%s must be a list, not %s", label(path), n.Kind)
+			c.add(InvalidValue, path, n, `write a list, e.g. ["…"], even for a single value`, "%s must be a list, not %s", label(path), n.Kind)
 			return
 		}
 		c.count(path, n, s, len(n.Items))
@@ -150,17 +151,40 @@ func (c *checker) count(path []string, n *doc.Node, s *Spec, count int) {
 	if what == "" {
 		what = "value"
 	}
-	// A map's entries belong to its parent: "plan "daily" has 11 rules".
+	// A map's entries belong to its parent: "plan "daily" has 11 rules";
+	// selections.tags and selections.resources belong to the plan.
 	owner := label(path)
 	if s.Kind == Map && len(path) > 0 {
 		owner = label(path[:len(path)-1])
+		if len(path) >= 4 && path[len(path)-2] == "selections" {
+			owner = label(path[:len(path)-2])
+		}
 	}
 	if s.Max > 0 && count > s.Max {
-		c.add(ElementsTooMany, path, n, "AWS quota: "+s.Quota, "%s has %d %ss; at most %d are allowed", owner, count, what, s.Max)
+		c.add(ElementsTooMany, path, n, "AWS quota: "+s.Quota, "%s has %d %ss; at most %d %s allowed", owner, count, what, s.Max, plural(s.Max, "is", "are"))
 	}
 	if c.mode == Complete && count < s.Min {
-		c.add(ElementsTooFew, path, n, "", "%s has %d %ss; at least %d %s required", owner, count, what, s.Min, plural(s.Min, "is", "are"))
+		c.add(ElementsTooFew, path, n, tooFewHint(path), "%s has %d %ss; at least %d %s required", owner, count, what, s.Min, plural(s.Min, "is", "are"))
 	}
+}
+
+// tooFewHint says what to add to a map or list that needs more entries.
+func tooFewHint(path []string) string {
+	key := "plans"
+	if len(path) > 0 {
+		key = path[len(path)-1]
+	}
+	switch key {
+	case "plans":
+		return `add a plan, e.g. "plans": {"daily": {...}}, or remove the empty policy`
+	case "regions":
+		return `list the Regions the plan runs in, e.g. ["us-east-1"]`
+	case "tag_value":
+		return `list the tag values that select a resource, e.g. ["On"]`
+	case "resource_types":
+		return `list what to back up, e.g. ["*"] or ["arn:aws:ec2:*:*:volume/*"]`
+	}
+	return requiredHint(key)
 }
 
 func (c *checker) value(path []string, n *doc.Node, t Type) {
@@ -175,10 +199,25 @@ func (c *checker) value(path []string, n *doc.Node, t Type) {
 		}
 	case String:
 		if n.Kind != doc.String {
-			c.add(InvalidValue, path, n, "", "%s must be a string, not %s", label(path), n.Kind)
+			c.add(InvalidValue, path, n, "write the value in double quotes", "%s must be a string, not %s", label(path), n.Kind)
 		}
 	}
 }
+
+// Quotas that span several keys, which Spec's per-node Max cannot express.
+const (
+	maxSelections = 100 // tags and resources of one plan together
+	maxConditions = 30  // all four condition maps of one selection together
+)
+
+// Ranges of whole-number settings. CUE range-checks plain values; values in
+// the operator form ("480") and in effective policies are checked here.
+const (
+	minWindow   = 60       // start and complete windows, in minutes
+	maxWindow   = 52560000 // 100 years
+	minLifetime = 1        // lifecycle days
+	maxLifetime = 36500
+)
 
 var (
 	regionRe = regexp.MustCompile(`^[a-z]{2}(-gov|-iso[a-z]?)?-(central|north|south|east|west|northeast|northwest|southeast|southwest)-[0-9]{1,2}$`)
@@ -191,16 +230,48 @@ func (c *checker) plan(path []string, p *doc.Node) {
 		for i, r := range regions {
 			if !regionRe.MatchString(r) {
 				c.add(InvalidValue, append(path, "regions", strconv.Itoa(i)), p.GetFold("regions").Items[i],
-					"a Region code looks like \"us-east-1\"", "%q is not an AWS Region code", r)
+					`write a Region code such as "us-east-1" or "eu-west-2"`, "%q is not an AWS Region code", r)
 			}
 		}
 	}
-	if c.mode == Complete {
-		if sel := p.GetFold("selections"); sel != nil && sel.Kind == doc.Object {
-			if entries(sel.GetFold("tags"))+entries(sel.GetFold("resources")) == 0 {
-				c.add(ElementsTooFew, append(path, "selections"), sel,
-					"add a selection under selections.tags (by tag) or selections.resources (by resource type)",
-					"%s selects no resources", label(path))
+	if sel := p.GetFold("selections"); sel != nil && sel.Kind == doc.Object {
+		tags, res := entries(sel.GetFold("tags")), entries(sel.GetFold("resources"))
+		n := tags + res
+		if c.mode == Complete && n == 0 {
+			c.add(ElementsTooFew, append(path, "selections"), sel,
+				"add a selection under selections.tags (by tag) or selections.resources (by resource type)",
+				"%s selects no resources", label(path))
+		}
+		// Each map has its own quota (see Spec), and both together have
+		// one more: tags and resources are all resource assignments. A map
+		// over its own quota is reported as such, not twice.
+		if n > maxSelections && tags <= selectionsSpec.Fields["tags"].Max && res <= selectionsSpec.Fields["resources"].Max {
+			c.add(ElementsTooMany, append(path, "selections"), sel, "AWS quota: 100 resource assignments per plan",
+				"%s has %d selections under tags and resources together; at most %d are allowed", label(path), n, maxSelections)
+		}
+		for _, kind := range []string{"tags", "resources"} {
+			m := sel.GetFold(kind)
+			if m == nil || m.Kind != doc.Object {
+				continue
+			}
+			for _, f := range m.Fields {
+				if strings.HasPrefix(f.Key, "@@") || f.Value.Kind != doc.Object {
+					continue
+				}
+				cond := f.Value.GetFold("conditions")
+				if cond == nil || cond.Kind != doc.Object {
+					continue
+				}
+				count := 0
+				for _, cf := range cond.Fields {
+					if !strings.HasPrefix(cf.Key, "@@") {
+						count += entries(cf.Value)
+					}
+				}
+				if count > maxConditions {
+					c.add(ElementsTooMany, append(slices.Clone(path), "selections", kind, f.Key, "conditions"), cond, "AWS quota: 30 conditions per resource assignment",
+						"selection %q has %d conditions; at most %d are allowed", f.Key, count, maxConditions)
+				}
 			}
 		}
 	}
@@ -220,11 +291,11 @@ func (c *checker) rule(path []string, r *doc.Node) {
 	}
 	if v := r.GetFold("target_backup_vault_name"); v != nil && v.Kind == doc.String && !vaultRe.MatchString(v.Text) {
 		c.add(InvalidValue, append(path, "target_backup_vault_name"), v,
-			"a vault name is 2 to 50 letters, digits, '-' or '_'", "%q is not a valid backup vault name", v.Text)
+			"use the vault's exact name: 2 to 50 letters, digits, '-' or '_'", "%q is not a valid backup vault name", v.Text)
 	}
 	for _, k := range []string{"start_backup_window_minutes", "complete_backup_window_minutes"} {
 		if n := r.GetFold(k); n != nil {
-			if m, ok := intValue(n); ok && (m < 60 || m > 52560000) {
+			if m, ok := intValue(n); ok && (m < minWindow || m > maxWindow) {
 				c.add(InvalidValue, append(path, k), n, k+" is at least 60 (AWS recommends it to avoid errors) and at most 52,560,000",
 					"%s is %d minutes", k, m)
 			}
@@ -256,13 +327,16 @@ const maxParsed = 4096
 
 type parsedSchedule struct {
 	interval time.Duration
-	err      error
+	// hint is how to space runs at least MinScheduleInterval apart, when
+	// they are not: cron names the field at fault and suggests a schedule
+	// of the same kind (a rate for a rate expression).
+	hint string
+	err  error
 }
 
-func parseSchedule(expr string) (time.Duration, error) {
+func parseSchedule(expr string) parsedSchedule {
 	if v, ok := parsed.Load(expr); ok {
-		p := v.(parsedSchedule)
-		return p.interval, p.err
+		return v.(parsedSchedule)
 	}
 	var p parsedSchedule
 	s, err := cron.Parse(expr)
@@ -270,27 +344,49 @@ func parseSchedule(expr string) (time.Duration, error) {
 		p.err = err
 	} else {
 		p.interval = s.MinInterval()
+		p.hint = frequentHint(s)
 	}
 	if parsedCount.Add(1) <= maxParsed {
 		parsed.Store(expr, p)
 	}
-	return p.interval, p.err
+	return p
+}
+
+// scheduleHint is the hint for a schedule whose error comes without one.
+const scheduleHint = `write "cron(Minutes Hours Day-of-month Month Day-of-week Year)" in UTC, e.g. "cron(0 5 ? * * *)", or a rate such as "rate(12 hours)"`
+
+// frequentHint says how to space the runs of s at least an hour apart, or
+// "" when they are. cron names the field at fault and suggests a schedule
+// of the same kind (a rate for a rate expression); its own explanation of
+// the limit is replaced by ours.
+func frequentHint(s *cron.Schedule) string {
+	const base = "AWS Backup rejects schedules less than 60 minutes apart; run at most hourly"
+	var ce *cron.Error
+	if !errors.As(s.CheckMinInterval(MinScheduleInterval), &ce) {
+		return ""
+	}
+	if _, how, ok := strings.Cut(ce.Hint, "between backup jobs; "); ok && how != "" {
+		return base + ": " + how
+	}
+	return base + `, e.g. "cron(0 * ? * * *)"`
 }
 
 func (c *checker) schedule(path []string, n *doc.Node) {
-	iv, err := parseSchedule(n.Text)
-	if err != nil {
+	ps := parseSchedule(n.Text)
+	if err := ps.err; err != nil {
+		msg, hint := err.Error(), ""
 		var ce *cron.Error
 		if errors.As(err, &ce) {
-			c.add(InvalidValue, path, n, ce.Hint, "invalid schedule_expression %q: %s", n.Text, ce.Msg)
-			return
+			msg, hint = ce.Msg, ce.Hint
 		}
-		c.add(InvalidValue, path, n, "", "invalid schedule_expression %q: %v", n.Text, err)
+		if hint == "" {
+			hint = scheduleHint
+		}
+		c.add(InvalidValue, path, n, hint, "invalid schedule_expression %q: %s", n.Text, msg)
 		return
 	}
-	if iv < MinScheduleInterval {
-		c.add(ScheduleTooFrequent, path, n,
-			"AWS Backup rejects schedules less than 60 minutes apart; run at most hourly, e.g. \"cron(0 * ? * * *)\"",
+	if iv := ps.interval; iv < MinScheduleInterval {
+		c.add(ScheduleTooFrequent, path, n, ps.hint,
 			"schedule_expression %q runs backups %s apart", n.Text, formatDuration(iv))
 	}
 }
@@ -302,6 +398,18 @@ func (c *checker) lifecycle(path []string, l *doc.Node, continuous bool) {
 	coldN, delN := l.GetFold("move_to_cold_storage_after_days"), l.GetFold("delete_after_days")
 	cold, hasCold := intValue(coldN)
 	del, hasDel := intValue(delN)
+	for _, d := range []struct {
+		key string
+		n   *doc.Node
+		v   int64
+		ok  bool
+	}{{"move_to_cold_storage_after_days", coldN, cold, hasCold}, {"delete_after_days", delN, del, hasDel}} {
+		if d.ok && (d.v < minLifetime || d.v > maxLifetime) {
+			c.add(InvalidValue, append(slices.Clone(path), d.key), d.n,
+				fmt.Sprintf("set %s to a number of days from 1 to 36500", d.key),
+				"%s is %d; it must be 1 to %d days", d.key, d.v, maxLifetime)
+		}
+	}
 	if hasCold && hasDel && del < cold+90 {
 		c.add(LifecycleTooShort, append(slices.Clone(path), "delete_after_days"), delN,
 			fmt.Sprintf("set delete_after_days to at least %d, or move to cold storage earlier", cold+90),
@@ -371,6 +479,10 @@ func label(path []string) string {
 			return fmt.Sprintf("rule %q", path[len(path)-1])
 		case "copy_actions":
 			return fmt.Sprintf("copy action %q", path[len(path)-1])
+		case "recovery_point_tags", "backup_plan_tags":
+			return fmt.Sprintf("tag %q", path[len(path)-1])
+		case "string_equals", "string_not_equals", "string_like", "string_not_like":
+			return fmt.Sprintf("condition %q", path[len(path)-1])
 		case "tags", "resources":
 			if len(path) >= 3 && path[len(path)-3] == "selections" {
 				return fmt.Sprintf("selection %q", path[len(path)-1])
@@ -382,6 +494,16 @@ func label(path []string) string {
 		return fmt.Sprintf("%s[%s]", path[len(path)-2], last)
 	}
 	return last
+}
+
+// unknownKeyHint suggests the allowed key the author most likely meant,
+// then lists them all.
+func unknownKeyHint(key string, allowed []string) string {
+	h := "allowed keys: " + strings.Join(allowed, ", ")
+	if best := suggest.Closest(key, allowed); best != "" {
+		h = fmt.Sprintf("did you mean %q? ", best) + h
+	}
+	return h
 }
 
 func requiredHint(key string) string {
@@ -398,6 +520,12 @@ func requiredHint(key string) string {
 		return "add target_backup_vault_name: the vault that exists in every member account"
 	case "iam_role_arn":
 		return `add iam_role_arn, e.g. "arn:aws:iam::$account:role/MyBackupRole"`
+	case "resource_types":
+		return `add resource_types, e.g. ["*"] or ["arn:aws:ec2:*:*:volume/*"]`
+	case "condition_key":
+		return `add condition_key, e.g. "aws:ResourceTag/Department"`
+	case "plans":
+		return `add plans, e.g. {"plans": {"daily": {...}}}`
 	}
 	return "add " + key
 }
@@ -409,12 +537,14 @@ func plural(n int, one, many string) string {
 	return many
 }
 
+// formatDuration writes a gap between runs, which is below an hour when it
+// is reported: "1 minute", "30 minutes".
 func formatDuration(d time.Duration) string {
-	if d%time.Hour == 0 {
-		return fmt.Sprintf("%d hours", d/time.Hour)
-	}
-	if d < time.Hour {
-		return fmt.Sprintf("%d minutes", d/time.Minute)
+	switch {
+	case d >= time.Hour && d%time.Hour == 0:
+		return fmt.Sprintf("%d %s", d/time.Hour, plural(int(d/time.Hour), "hour", "hours"))
+	case d%time.Minute == 0:
+		return fmt.Sprintf("%d %s", d/time.Minute, plural(int(d/time.Minute), "minute", "minutes"))
 	}
 	return d.String()
 }

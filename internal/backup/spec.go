@@ -164,15 +164,15 @@ var (
 			"GUARDDUTY": object(nil, map[string]*Spec{"scan_mode": leaf(String)}),
 		}),
 	})
-	selections = object(nil, map[string]*Spec{
-		"tags": mapOf("selection", 0, 10, "10 tag-based resource assignments per plan",
+	selectionsSpec = object(nil, map[string]*Spec{
+		"tags": mapOf("tag selection", 0, 10, "10 tag-based resource assignments per plan",
 			object([]string{"iam_role_arn", "tag_key", "tag_value"}, map[string]*Spec{
 				"iam_role_arn": leaf(String),
 				"tag_key":      leaf(String),
 				"tag_value":    list(String, 1, 30, "30 tags per resource assignment"),
 				"conditions":   conditions,
 			})),
-		"resources": mapOf("selection", 0, 100, "100 resource assignments per plan",
+		"resources": mapOf("resource selection", 0, 100, "100 resource assignments per plan",
 			object([]string{"iam_role_arn", "resource_types"}, map[string]*Spec{
 				"iam_role_arn":       leaf(String),
 				"resource_types":     list(String, 1, 0, ""),
@@ -183,7 +183,7 @@ var (
 	plan = object([]string{"regions", "rules", "selections"}, map[string]*Spec{
 		"regions":    list(String, 1, 0, ""),
 		"rules":      mapOf("rule", 1, 10, "10 rules per backup plan", rule),
-		"selections": selections,
+		"selections": selectionsSpec,
 		"advanced_backup_settings": object(nil, map[string]*Spec{
 			"ec2": object(nil, map[string]*Spec{"windows_vss": leaf(String)}),
 			"s3": object(nil, map[string]*Spec{

@@ -8,6 +8,7 @@ package check
 import (
 	"fmt"
 	"slices"
+	"strconv"
 	"strings"
 	"unicode/utf8"
 
@@ -186,7 +187,9 @@ func (c *checker) attachments() {
 			if foreign > 0 {
 				msg += fmt.Sprintf(" (%d from this repository, %d already attached by others)", len(g.names), foreign)
 			}
-			d := diag.Errorf("too-many-attachments", g.pos[min(len(g.pos)-1, MaxAttached-foreign)], "%s", msg).
+			// Point at the first attachment over the quota; when others
+			// already fill it, that is the repository's first.
+			d := diag.Errorf("too-many-attachments", g.pos[min(len(g.pos)-1, max(0, MaxAttached-foreign))], "%s", msg).
 				WithHint("merge policies, or attach some to the OUs or accounts below %s", g.t.Raw)
 			for i, name := range g.names {
 				d = d.WithRelated(g.pos[i], "attached by policy "+quoted(name))
@@ -233,14 +236,21 @@ func configPath(policyName string, docPath []string) string {
 	return strings.Join(parts, ".")
 }
 
-// cueLabel quotes a label the way CUE prints it when it is not an
-// identifier.
+// cueLabel quotes a label the way the loader prints paths: list indexes and
+// identifiers bare, anything else quoted, including labels starting with
+// '_' or '#', which CUE would read as hidden fields and definitions.
 func cueLabel(s string) string {
 	if s == "" {
 		return `""`
 	}
+	if _, err := strconv.Atoi(s); err == nil && s[0] != '+' && s[0] != '-' {
+		return s
+	}
+	if s[0] == '_' {
+		return quoted(s)
+	}
 	for i, r := range s {
-		if !(r == '_' || r >= 'a' && r <= 'z' || r >= 'A' && r <= 'Z' || i > 0 && r >= '0' && r <= '9') {
+		if !(r == '_' || r == '$' || r >= 'a' && r <= 'z' || r >= 'A' && r <= 'Z' || i > 0 && r >= '0' && r <= '9') {
 			return quoted(s)
 		}
 	}

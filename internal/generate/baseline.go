@@ -45,11 +45,17 @@ func RoleTemplate(b *policy.Baseline) *doc.Node {
 	for _, a := range b.RoleManagedPolicyARNs {
 		arns = append(arns, str(a))
 	}
+	// CloudFormation rejects an empty Path; "/" is IAM's default, as it is
+	// the schema's.
+	rolePath := b.RolePath
+	if rolePath == "" {
+		rolePath = "/"
+	}
 	role := obj(
 		"Type", str("AWS::IAM::Role"),
 		"Properties", obj(
 			"RoleName", str(b.RoleName),
-			"Path", str(b.RolePath),
+			"Path", str(rolePath),
 			"Description", str("AWS Backup role for organization backup policies (orgbackup baseline "+b.Name+")"),
 			"AssumeRolePolicyDocument", trust,
 			"ManagedPolicyArns", arr(arns...),
@@ -124,8 +130,13 @@ func accessPolicy(b *policy.Baseline) *doc.Node {
 	}
 	if b.AllowCopyFromOrganization {
 		st := ap.Get("Statement")
-		if st == nil || st.Kind != doc.Array {
+		switch {
+		case st == nil:
 			st = arr()
+			ap.Set("Statement", st)
+		case st.Kind != doc.Array:
+			// IAM allows a single statement without the list; keep it.
+			st = arr(st)
 			ap.Set("Statement", st)
 		}
 		st.Items = append(st.Items, obj(

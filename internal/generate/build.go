@@ -4,6 +4,8 @@ import (
 	"crypto/sha256"
 	"encoding/hex"
 	"path"
+	"regexp"
+	"slices"
 	"strings"
 	"unicode/utf8"
 
@@ -79,7 +81,7 @@ type ManifestStackSet struct {
 // PolicyFile, PrettyFile, RoleTemplateFile and VaultTemplateFile name the
 // generated files.
 func PolicyFile(name string) string        { return "policies/" + fileName(name) + ".json" }
-func PrettyFile(name string) string        { return "policies/" + fileName(name) + ".pretty.json" }
+func PrettyFile(name string) string        { return "policies/" + fileName(name) + prettySuffix + ".json" }
 func RoleTemplateFile(name string) string  { return "baselines/" + name + "/role.template.json" }
 func VaultTemplateFile(name string) string { return "baselines/" + name + "/vault.template.json" }
 
@@ -88,7 +90,16 @@ const ManifestFile = "manifest.json"
 
 // fileName makes a policy name safe as a file name. Policy names may hold
 // any character; names that need escaping get a short digest so two names
-// can never map to one file.
+// can never map to one file. (Names that differ only in case map to names
+// that differ only in case; validate rejects them, for file systems that
+// ignore case.)
+//
+// An escaped name always contains '_' (for a replaced character, before a
+// leading dot, or for the dot of ".pretty") and ends in "-" and 8 hex
+// digits. A name that already has that shape is escaped too, or "a b"
+// (→ "a_b-<digest>") could collide with a policy literally named
+// "a_b-<digest>". A name ending in ".pretty" is escaped so that its
+// document cannot be another policy's pretty form ("a.pretty.json").
 func fileName(name string) string {
 	var b strings.Builder
 	safe := true
@@ -105,12 +116,25 @@ func fileName(name string) string {
 		safe = false
 		s = "_" + s
 	}
+	if len(s) >= len(prettySuffix) && strings.EqualFold(s[len(s)-len(prettySuffix):], prettySuffix) {
+		safe = false
+		s = s[:len(s)-len(prettySuffix)] + "_" + s[len(s)-len(prettySuffix)+1:]
+	}
+	if safe && strings.Contains(s, "_") && digestSuffix.MatchString(s) {
+		safe = false
+	}
 	if !safe {
 		sum := sha256.Sum256([]byte(name))
 		s += "-" + hex.EncodeToString(sum[:4])
 	}
 	return s
 }
+
+// prettySuffix ends PrettyFile's names before ".json".
+const prettySuffix = ".pretty"
+
+// digestSuffix is how fileName ends the names it escapes, in any case.
+var digestSuffix = regexp.MustCompile(`(?i)-[0-9a-f]{8}$`)
 
 // Build generates every output file for repo. Paths in the manifest are
 // relative to the output directory, sources relative to the policies
@@ -140,11 +164,18 @@ func Build(repo *policy.Repo, rel func(file string) string) *Output {
 		out.Manifest.Policies = append(out.Manifest.Policies, mp)
 	}
 	for _, b := range repo.Baselines {
+		// Lists are [] rather than null in the manifest, and the role's
+		// single Region is the first one; the schema requires at least one,
+		// and a Baseline built in code must not crash the build.
+		regions := slices.Clone(b.Regions)
+		if regions == nil {
+			regions = []string{}
+		}
 		mb := ManifestBaseline{
 			Name:      b.Name,
 			RoleName:  b.RoleName,
 			VaultName: b.VaultName,
-			Regions:   b.Regions,
+			Regions:   regions,
 			Targets:   targetStrings(b.Targets),
 			StackSets: []ManifestStackSet{},
 			Source:    rel(b.Pos.File),
@@ -158,7 +189,7 @@ func Build(repo *policy.Repo, rel func(file string) string) *Output {
 				Name:         StackSetPrefix + b.Name + "-role",
 				Template:     RoleTemplateFile(b.Name),
 				SHA256:       digest(data),
-				Regions:      b.Regions[:1],
+				Regions:      regions[:min(len(regions), 1)],
 				Capabilities: []string{"CAPABILITY_NAMED_IAM"},
 				Parameters:   []string{},
 			})
@@ -174,7 +205,7 @@ func Build(repo *policy.Repo, rel func(file string) string) *Output {
 				Name:         StackSetPrefix + b.Name + "-vault",
 				Template:     VaultTemplateFile(b.Name),
 				SHA256:       digest(data),
-				Regions:      b.Regions,
+				Regions:      regions,
 				Capabilities: []string{},
 				Parameters:   params,
 			})

@@ -21,7 +21,13 @@ const ChildControl = "@@operators_allowed_for_child_policies"
 // positions so later checks can point at the author's line.
 func Document(p *policy.Policy) *doc.Node {
 	root := doc.NewObject(p.Pos)
-	root.Fields = append(root.Fields, doc.Field{Key: "plans", KeyPos: p.Plans.Pos, Value: convert(p.Plans, backup.Plans)})
+	plans := p.Plans
+	if plans == nil {
+		// A policy without plans is reported by the checks; generating it
+		// must not crash them.
+		plans = doc.NewObject(p.Pos)
+	}
+	root.Fields = append(root.Fields, doc.Field{Key: "plans", KeyPos: plans.Pos, Value: convert(plans, backup.Plans)})
 	return root
 }
 

@@ -110,7 +110,11 @@ func Source(pkg string, d Definition) ([]byte, error) {
 		ast.AddComment(pf, &ast.CommentGroup{Doc: true, List: []*ast.Comment{{Text: "// The document is not a complete policy on its own: it refines plans inherited from parent policies."}}})
 		body.Elts = append(body.Elts, pf)
 	}
-	body.Elts = append(body.Elts, field("plans", expr(d.Plans)))
+	plans := d.Plans
+	if plans == nil {
+		plans = doc.NewObject(doc.Pos{})
+	}
+	body.Elts = append(body.Elts, field("plans", expr(plans)))
 	top := field("policies", &ast.StructLit{Elts: []ast.Decl{&ast.Field{Label: ast.NewString(d.Name), Value: body}}})
 	ast.AddComment(top, &ast.CommentGroup{Doc: true, List: []*ast.Comment{{Text: fmt.Sprintf("// Imported from %s by orgbackup import.", d.Source)}}})
 	f := &ast.File{Decls: []ast.Decl{&ast.Package{Name: ast.NewIdent(pkg)}, top}}
