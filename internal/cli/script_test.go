@@ -4,6 +4,8 @@ import (
 	"fmt"
 	"os"
 	"path/filepath"
+	"strconv"
+	"strings"
 	"testing"
 
 	"github.com/rogpeppe/go-internal/testscript"
@@ -34,6 +36,7 @@ func TestScript(t *testing.T) {
 		UpdateScripts:       os.Getenv("UPDATE_GOLDEN") != "",
 		Cmds: map[string]func(ts *testscript.TestScript, neg bool, args []string){
 			"jsonfmt": cmdJSONFmt,
+			"genfile": cmdGenFile,
 		},
 		Setup: func(env *testscript.Env) error {
 			env.Setenv("NO_COLOR", "1")
@@ -76,4 +79,25 @@ func cmdJSONFmt(ts *testscript.TestScript, neg bool, args []string) {
 	}
 	ts.Check(err)
 	fmt.Fprintf(ts.Stdout(), "%s\n", n.Compact())
+}
+
+// cmdGenFile writes FILE: TEXT, with Go escapes such as \n, \x00 and \xe9
+// decoded, then comment lines until the file is SIZE bytes long. Scripts
+// make oversized, binary and non-UTF-8 files with it rather than store
+// them.
+func cmdGenFile(ts *testscript.TestScript, neg bool, args []string) {
+	if neg || len(args) != 3 {
+		ts.Fatalf("usage: genfile FILE SIZE TEXT")
+	}
+	size, err := strconv.Atoi(args[1])
+	ts.Check(err)
+	text, err := strconv.Unquote(`"` + strings.ReplaceAll(args[2], `"`, `\"`) + `"`)
+	ts.Check(err)
+	b := []byte(text)
+	for len(b) < size {
+		b = append(b, "\n// filler to make the file large"...)
+	}
+	name := ts.MkAbs(args[0])
+	ts.Check(os.MkdirAll(filepath.Dir(name), 0o755))
+	ts.Check(os.WriteFile(name, b, 0o644))
 }

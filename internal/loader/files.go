@@ -51,30 +51,44 @@ func discover(dir, cwd string) (srcs []source, snapshots []string, diags diag.Li
 	}
 	err = filepath.WalkDir(dir, func(path string, d fs.DirEntry, err error) error {
 		name := display(cwd, path)
+		// Problems with a file as a whole point at its first line, so
+		// that editors and CI annotations can jump to the file.
+		at := doc.Pos{File: name, Line: 1, Col: 1}
 		if err != nil {
-			diags = append(diags, diag.Errorf("input", doc.Pos{File: name}, "cannot read: %v", cleanErr(err)))
+			if d != nil && d.IsDir() {
+				at = doc.Pos{File: name}
+			}
+			diags = append(diags, diag.Errorf("input", at, "cannot read: %v", cleanErr(err)).
+				WithHint("check the permissions of %s, or move it out of the policy directory", name))
 			return nil
 		}
+		ext := filepath.Ext(path)
 		if d.IsDir() {
 			if path != dir && (strings.HasPrefix(d.Name(), ".") || d.Name() == "cue.mod" || d.Name() == "testdata") {
 				return filepath.SkipDir
 			}
+			if path != dir && (ext == ".cue" || ext == ".json") {
+				// Most likely a file that was meant to be here, or an
+				// unpacked archive; its contents would silently count.
+				diags = append(diags, diag.Errorf("input", doc.Pos{File: name}, "%s is a directory, not a definition file", d.Name()).
+					WithHint("rename the directory so its name does not end in %s, or replace it with the file", ext))
+				return filepath.SkipDir
+			}
 			return nil
 		}
-		ext := filepath.Ext(path)
 		if ext != ".cue" && ext != ".json" {
 			return nil
 		}
 		if d.Type()&fs.ModeSymlink != 0 {
 			st, err := os.Stat(path)
 			if err != nil {
-				diags = append(diags, diag.Errorf("input", doc.Pos{File: name}, "cannot follow symbolic link: %v", cleanErr(err)).
-					WithHint("fix or remove the link"))
+				diags = append(diags, diag.Errorf("input", at, "cannot follow symbolic link: %v", cleanErr(err)).
+					WithHint("point the link at an existing definition file, or remove it"))
 				return nil
 			}
 			if !st.Mode().IsRegular() {
-				diags = append(diags, diag.Errorf("input", doc.Pos{File: name}, "symbolic link does not point to a regular file").
-					WithHint("fix or remove the link"))
+				diags = append(diags, diag.Errorf("input", at, "symbolic link does not point to a regular file").
+					WithHint("point the link at a definition file, or remove it"))
 				return nil
 			}
 		} else if !d.Type().IsRegular() {
@@ -104,30 +118,34 @@ func discover(dir, cwd string) (srcs []source, snapshots []string, diags diag.Li
 // not text, so hostile input cannot exhaust memory or reach the parsers as
 // binary junk.
 func readBounded(path, name string) ([]byte, *diag.Diagnostic) {
+	at := doc.Pos{File: name, Line: 1, Col: 1}
 	f, err := os.Open(path)
 	if err != nil {
-		d := diag.Errorf("input", doc.Pos{File: name}, "cannot read: %v", cleanErr(err))
+		d := diag.Errorf("input", at, "cannot read: %v", cleanErr(err)).
+			WithHint("check the permissions of %s, or move it out of the policy directory", name)
 		return nil, &d
 	}
 	defer f.Close()
 	data, err := io.ReadAll(io.LimitReader(f, MaxFileSize+1))
 	if err != nil {
-		d := diag.Errorf("input", doc.Pos{File: name}, "cannot read: %v", cleanErr(err))
+		d := diag.Errorf("input", at, "cannot read: %v", cleanErr(err)).
+			WithHint("check that %s is a regular, readable file", name)
 		return nil, &d
 	}
 	if len(data) > MaxFileSize {
-		d := diag.Errorf("file-too-large", doc.Pos{File: name}, "file is larger than %d MiB", MaxFileSize>>20).
+		d := diag.Errorf("file-too-large", at, "file is larger than %d MiB", MaxFileSize>>20).
 			WithHint("policy definitions are small text files; move generated or unrelated files out of the policy directory")
 		return nil, &d
 	}
-	if i := bytes.IndexByte(data, 0); i >= 0 || !utf8.Valid(data) {
-		pos := doc.Pos{File: name, Line: 1, Col: 1}
-		if i < 0 {
-			i = invalidUTF8(data)
-		}
-		pos = offsetPos(name, data, i)
-		d := diag.Errorf("not-text", pos, "file is not UTF-8 text").
-			WithHint("definition files must be UTF-8 text; remove binary files from the policy directory")
+	if i := bytes.IndexByte(data, 0); i >= 0 {
+		d := diag.Errorf("not-text", offsetPos(name, data, i), "file holds binary data (a NUL byte), not text").
+			WithHint("definition files are UTF-8 text; move binary files out of the policy directory")
+		return nil, &d
+	}
+	if !utf8.Valid(data) {
+		i := invalidUTF8(data)
+		d := diag.Errorf("not-text", offsetPos(name, data, i), "file is not valid UTF-8 (byte 0x%02X)", data[i]).
+			WithHint("save the file as UTF-8; other encodings such as Latin-1 are not supported")
 		return nil, &d
 	}
 	return data, nil

@@ -5,11 +5,14 @@
 package loader
 
 import (
+	"bytes"
+	"cmp"
 	"fmt"
 	"io/fs"
 	"os"
 	"path"
 	"strings"
+	"time"
 
 	"cuelang.org/go/cue"
 	"cuelang.org/go/cue/ast"
@@ -23,6 +26,7 @@ import (
 	"github.com/orgbackup/orgbackup/internal/diag"
 	"github.com/orgbackup/orgbackup/internal/doc"
 	"github.com/orgbackup/orgbackup/internal/policy"
+	"github.com/orgbackup/orgbackup/internal/suggest"
 	"github.com/orgbackup/orgbackup/schema"
 )
 
@@ -32,45 +36,60 @@ const SchemaDir = "schema"
 
 // Load reads, validates and decodes the policy definitions in dir. The Repo
 // is nil when the definitions have errors that prevent decoding; the
-// diagnostics then say why. Load never panics on any input.
+// diagnostics then say why. Load never panics on any input, and gives up
+// on definitions that take longer than evalTimeout to evaluate.
 func Load(dir string) (repo *policy.Repo, diags diag.List) {
 	cwd, err := os.Getwd()
 	if err != nil {
 		cwd = "."
 	}
+	at := doc.Pos{File: display(cwd, dir)}
 	defer func() {
-		// CUE is a large library; a panic in it must not turn a bad input
-		// file into a stack trace. Report it as an error instead.
 		if r := recover(); r != nil {
-			repo = nil
-			diags = append(diags, diag.Errorf("internal", doc.Pos{File: display(cwd, dir)},
-				"internal error while evaluating the definitions: %v", r).
-				WithHint("please report this with the input that caused it"))
+			repo, diags = nil, append(diags, internalError(at, r))
 		}
 	}()
 	srcs, snapshots, diags := discover(dir, cwd)
 	if len(srcs) == 0 && !diags.HasErrors() {
-		diags = append(diags, diag.Errorf("input", doc.Pos{File: display(cwd, dir)}, "no policy definitions (*.cue or *.json) found").
+		diags = append(diags, diag.Errorf("input", at, "no policy definitions (*.cue or *.json) found").
 			WithHint("add a file such as policies/backup.cue; see the README for an example"))
 	}
 	if diags.HasErrors() {
 		return nil, diags
 	}
-	l := newLoad()
-	files, ds := l.parse(srcs)
-	diags = append(diags, ds...)
-	if diags.HasErrors() {
-		return nil, diags
+
+	// CUE evaluates whatever the files compute: a comprehension over
+	// list.Range(0, 1e9, 1) in a few bytes runs for hours. Evaluation runs
+	// on its own so that Load can give up on it; the abandoned goroutine
+	// runs on until the process exits, which for the CLI is right after.
+	type result struct {
+		repo  *policy.Repo
+		diags diag.List
 	}
-	v, u, ds := l.evaluate(dir, files)
-	diags = append(diags, ds...)
-	if diags.HasErrors() {
-		return nil, diags
-	}
-	repo, ds = decode(v, u)
-	diags = append(diags, ds...)
-	if diags.HasErrors() {
-		return nil, diags
+	done := make(chan result, 1)
+	go func() {
+		defer func() {
+			// CUE is a large library; a panic in it must not turn a bad
+			// input file into a stack trace.
+			if r := recover(); r != nil {
+				done <- result{nil, diag.List{internalError(at, r)}}
+			}
+		}()
+		repo, ds := evaluateAll(dir, srcs)
+		done <- result{repo, ds}
+	}()
+	timer := time.NewTimer(evalTimeout)
+	defer timer.Stop()
+	select {
+	case r := <-done:
+		diags = append(diags, r.diags...)
+		if r.repo == nil || diags.HasErrors() {
+			return nil, diags
+		}
+		repo = r.repo
+	case <-timer.C:
+		return nil, append(diags, diag.Errorf("too-slow", at, "evaluating the definitions did not finish within %v", evalTimeout).
+			WithHint("look for a comprehension over a huge range (list.Range) or a value built by repetition; policy definitions evaluate in seconds"))
 	}
 	repo.Dir = dir
 	repo.Snapshots = snapshots
@@ -80,18 +99,52 @@ func Load(dir string) (repo *policy.Repo, diags diag.List) {
 	return repo, diags
 }
 
+// evalTimeout bounds the evaluation of one directory. A thousand policies,
+// the Organizations quota, evaluate in a few seconds.
+var evalTimeout = 2 * time.Minute
+
+// evaluateAll parses, evaluates and decodes the sources. The Repo is nil if
+// there are errors.
+func evaluateAll(dir string, srcs []source) (*policy.Repo, diag.List) {
+	l := newLoad()
+	files, diags := l.parse(srcs)
+	if diags.HasErrors() {
+		return nil, diags
+	}
+	v, u, ds := l.evaluate(dir, files)
+	diags = append(diags, ds...)
+	if diags.HasErrors() {
+		return nil, diags
+	}
+	repo, ds := decode(v, u)
+	diags = append(diags, ds...)
+	if diags.HasErrors() {
+		return nil, diags
+	}
+	return repo, diags
+}
+
+func internalError(at doc.Pos, r any) diag.Diagnostic {
+	return diag.Errorf("internal", at, "internal error while evaluating the definitions: %v", r).
+		WithHint("please report this with the input that caused it")
+}
+
 // load is the state of one Load call. CUE values from different contexts
 // cannot be combined, so the schema is built into each call's context.
 type load struct {
-	ctx      *cue.Context
-	schema   cue.Value
-	comments map[string]map[int]string // schema file → line → //error: text
-	pkg      string
+	ctx    *cue.Context
+	schema cue.Value
+	notes  *notes
+	pkg    string
+	decls  decls               // where the user's files declare each path
+	keysOf map[string][]string // definition → its fields, cached
+	keyOK  map[string]bool     // definition and map key → valid, cached
 }
 
 func newLoad() *load {
-	l := &load{ctx: cuecontext.New(), comments: map[string]map[int]string{}}
+	l := &load{ctx: cuecontext.New(), notes: newNotes(), decls: decls{}, keysOf: map[string][]string{}, keyOK: map[string]bool{}}
 	inst := build.NewContext().NewInstance(SchemaDir, nil)
+	var files []*ast.File
 	entries, err := fs.ReadDir(schema.FS, ".")
 	if err != nil {
 		panic("internal error: reading embedded schema: " + err.Error())
@@ -109,41 +162,18 @@ func newLoad() *load {
 		if err != nil {
 			panic("internal error: embedded schema does not parse: " + err.Error())
 		}
-		l.comments[name] = errorComments(f)
+		l.notes.add(f)
+		files = append(files, f)
 		if err := inst.AddSyntax(f); err != nil {
 			panic("internal error: embedded schema: " + err.Error())
 		}
 	}
+	l.notes.indexKeys(files)
 	l.schema = l.ctx.BuildInstance(inst)
 	if err := l.schema.Err(); err != nil {
 		panic("internal error: embedded schema does not compile: " + err.Error())
 	}
 	return l
-}
-
-// errorComments indexes the `//error:` comments of a schema file by the line
-// of the declaration they precede: when a constraint declared on that line
-// fails, the comment is the message a policy author sees instead of CUE's.
-func errorComments(f *ast.File) map[int]string {
-	m := map[int]string{}
-	ast.Walk(f, func(n ast.Node) bool {
-		for _, cg := range ast.Comments(n) {
-			if !cg.Doc {
-				continue
-			}
-			var text []string
-			for _, c := range cg.List {
-				if t, ok := strings.CutPrefix(c.Text, "//error:"); ok {
-					text = append(text, strings.TrimSpace(t))
-				}
-			}
-			if len(text) > 0 {
-				m[n.Pos().Line()] = strings.Join(text, " ")
-			}
-		}
-		return true
-	}, nil)
-	return m
 }
 
 // parse parses every source file. JSON files are raw Organizations policy
@@ -158,9 +188,14 @@ func (l *load) parse(srcs []source) ([]*ast.File, diag.List) {
 		if s.json {
 			continue
 		}
+		if len(bytes.TrimSpace(s.data)) == 0 {
+			diags = append(diags, diag.Errorf("package", doc.Pos{File: s.name, Line: 1, Col: 1}, "file is empty").
+				WithHint("start it with `package %s` and add definitions, or delete it", cmp.Or(l.pkg, "orgbackup")))
+			continue
+		}
 		f, err := parser.ParseFile(s.name, s.data, parser.ParseComments)
 		if err != nil {
-			diags = append(diags, fromCUE(err, nil, "syntax")...)
+			diags = append(diags, syntaxErrors(err, s)...)
 			continue
 		}
 		pkg := f.PackageName()
@@ -186,18 +221,22 @@ func (l *load) parse(srcs []source) ([]*ast.File, diag.List) {
 			continue
 		}
 		name := strings.TrimSuffix(path.Base(s.name), ".json")
+		if off, deep := tooDeep(s.data); deep {
+			diags = append(diags, diag.Errorf("syntax", offsetPos(s.name, s.data, off), "the JSON document nests more than %d levels deep", maxJSONDepth).
+				WithHint("a backup policy document nests about ten levels; look for brackets that are opened and never closed, or move a file that is not a policy document out of the directory"))
+			continue
+		}
 		n, err := doc.Parse(s.name, s.data)
 		if err != nil {
-			d := diag.Errorf("syntax", doc.Pos{File: s.name}, "%s", err.Error())
+			d := diag.Errorf("syntax", doc.Pos{File: s.name, Line: 1, Col: 1}, "%s", err.Error())
 			if se, ok := err.(*doc.SyntaxError); ok {
 				d = diag.Errorf("syntax", se.Pos, "%s", se.Msg)
 			}
-			diags = append(diags, d.WithHint("a .json file in the policy directory must be one Organizations backup policy document: {\"plans\": {...}}"))
+			diags = append(diags, d.WithHint("%s", jsonHint(d.Message)))
 			continue
 		}
-		if n.Kind != doc.Object || len(n.Fields) != 1 || n.Fields[0].Key != "plans" {
-			diags = append(diags, diag.Errorf("json-policy", n.Pos, "a policy JSON file must hold one backup policy document with the single top-level key \"plans\"").
-				WithHint("move other content out of %s; to attach the policy, add `policies: %q: targets: [...]` in a .cue file", s.name, name))
+		if d, ok := jsonShape(n, s.name, name); !ok {
+			diags = append(diags, d)
 			continue
 		}
 		expr, err := cuejson.Extract(s.name, s.data)
@@ -205,6 +244,7 @@ func (l *load) parse(srcs []source) ([]*ast.File, diag.List) {
 			diags = append(diags, fromCUE(err, nil, "syntax")...)
 			continue
 		}
+		fixLabelPositions(expr, s.data)
 		f := &ast.File{Filename: s.name, Decls: []ast.Decl{
 			&ast.Package{Name: ast.NewIdent(l.pkg)},
 			&ast.Field{Label: ast.NewIdent("policies"), Value: ast.NewStruct(ast.NewString(name), expr)},
@@ -212,6 +252,81 @@ func (l *load) parse(srcs []source) ([]*ast.File, diag.List) {
 		files = append(files, f)
 	}
 	return files, diags
+}
+
+// maxJSONDepth bounds the nesting of a JSON policy document. Parsing and
+// converting a document of a million nested brackets, a few MiB, takes
+// minutes; a backup policy nests about ten levels.
+const maxJSONDepth = 1000
+
+// tooDeep finds where a JSON text first nests deeper than maxJSONDepth.
+func tooDeep(data []byte) (int, bool) {
+	depth := 0
+	for i := 0; i < len(data); i++ {
+		switch data[i] {
+		case '"':
+			for i++; i < len(data) && data[i] != '"'; i++ {
+				if data[i] == '\\' {
+					i++
+				}
+			}
+		case '[', '{':
+			if depth++; depth > maxJSONDepth {
+				return i, true
+			}
+		case ']', '}':
+			depth--
+		}
+	}
+	return 0, false
+}
+
+// jsonHint says how to fix the JSON mistakes people make most.
+func jsonHint(msg string) string {
+	switch {
+	case strings.Contains(msg, "duplicate key"):
+		return "merge the two into one key: a JSON object cannot repeat a key, and AWS rejects the document"
+	case strings.Contains(msg, "looking for beginning of object key") || strings.Contains(msg, "looking for beginning of value"):
+		return "JSON has no trailing commas and needs double-quoted keys: remove the comma before the closing } or ], or quote the key"
+	case strings.Contains(msg, "unexpected end"):
+		return "the document ends early: close every { and [ it opens"
+	}
+	return "a .json file in the policy directory must be one Organizations backup policy document: {\"plans\": {...}}"
+}
+
+// jsonShape checks that a JSON file is a backup policy document: an
+// object whose one key is "plans".
+func jsonShape(n *doc.Node, file, name string) (diag.Diagnostic, bool) {
+	attach := fmt.Sprintf("to attach the policy, add `policies: %q: targets: [...]` in a .cue file", name)
+	if n.Kind != doc.Object {
+		kind := map[doc.Kind]string{doc.Array: "a list", doc.String: "a string", doc.Number: "a number", doc.Bool: "true or false", doc.Null: "null"}[n.Kind]
+		return diag.Errorf("json-policy", n.Pos, "a policy JSON file must hold a backup policy document, an object, not %s", kind).
+			WithHint("write the document as {\"plans\": {...}}; %s", attach), false
+	}
+	for _, f := range n.Fields {
+		if f.Key == "plans" {
+			continue
+		}
+		hint := "a backup policy document has the single top-level key \"plans\""
+		switch {
+		case strings.EqualFold(f.Key, "plans"):
+			hint = "rename it to \"plans\" (lower case): " + hint
+		case suggest.Closest(f.Key, []string{"plans"}) != "":
+			hint = "did you mean \"plans\"? " + hint
+		default:
+			hint = "move it out of " + file + ": " + hint + "; " + attach
+		}
+		pos := f.KeyPos
+		if !pos.IsValid() {
+			pos = n.Pos
+		}
+		return diag.Errorf("json-policy", pos, "unknown top-level key %q in a policy document", f.Key).WithHint("%s", hint), false
+	}
+	if len(n.Fields) == 0 {
+		return diag.Errorf("json-policy", n.Pos, "the policy document is empty").
+			WithHint("add the backup plans: {\"plans\": {\"daily\": {...}}}"), false
+	}
+	return diag.Diagnostic{}, true
 }
 
 // evaluate builds the user's package on its own, so that every position in
@@ -227,16 +342,44 @@ func (l *load) evaluate(dir string, files []*ast.File) (unified, user cue.Value,
 	if diags.HasErrors() {
 		return cue.Value{}, cue.Value{}, diags
 	}
+	l.decls = indexDecls(files)
 	user = l.ctx.BuildInstance(inst)
 	if err := user.Err(); err != nil {
-		return cue.Value{}, cue.Value{}, l.fromCUE(err, user, user)
+		return cue.Value{}, cue.Value{}, l.userErrors(err, user)
 	}
 	cfg := l.schema.LookupPath(cue.MakePath(cue.Def("#Config")))
 	v := user.Unify(cfg)
-	if err := v.Validate(cue.Concrete(true), cue.Hidden(true)); err != nil {
-		return cue.Value{}, cue.Value{}, l.fromCUE(err, user, v)
+	if err := v.Validate(validateOptions...); err != nil {
+		return cue.Value{}, cue.Value{}, l.explain(validateAll(v, user), user, v)
 	}
 	return v, user, nil
+}
+
+// fixLabelPositions moves the position of each key of an extracted JSON
+// document from its first character to its opening quote, where the
+// positions of string values and of keys in CUE files are.
+func fixLabelPositions(expr ast.Expr, data []byte) {
+	ast.Walk(expr, func(n ast.Node) bool {
+		f, ok := n.(*ast.Field)
+		if !ok {
+			return true
+		}
+		quoted := func(p token.Pos) bool {
+			off := p.Offset()
+			return p.IsValid() && off > 0 && off <= len(data) && data[off-1] == '"'
+		}
+		switch l := f.Label.(type) {
+		case *ast.BasicLit:
+			if quoted(l.ValuePos) {
+				l.ValuePos = l.ValuePos.Add(-1)
+			}
+		case *ast.Ident:
+			if quoted(l.NamePos) {
+				l.NamePos = l.NamePos.Add(-1)
+			}
+		}
+		return true
+	}, nil)
 }
 
 func posOf(p token.Pos) doc.Pos {
@@ -251,10 +394,98 @@ func fromCUE(err error, _ *load, code string) diag.List {
 	var out diag.List
 	for _, e := range cueerrors.Errors(err) {
 		format, args := e.Msg()
-		out = append(out, diag.Errorf(code, posOf(e.Position()), "%s", fmt.Sprintf(format, args...)))
+		msg := fmt.Sprintf(format, args...)
+		out = append(out, diag.Errorf(code, posOf(e.Position()), "%s", msg).WithHint("%s", syntaxHint(msg)))
 	}
 	if len(out) == 0 {
-		out = append(out, diag.Errorf(code, doc.Pos{}, "%v", err))
+		out = append(out, diag.Errorf(code, doc.Pos{}, "%v", err).WithHint("%s", syntaxHint(err.Error())))
 	}
 	return out
+}
+
+// syntaxErrors reports the parser's errors. When the file ends inside a
+// bracket, the parser can only say where the file ended; the bracket that
+// was never closed is what to look at.
+func syntaxErrors(err error, s source) diag.List {
+	var out diag.List
+	for i, d := range fromCUE(err, nil, "syntax") {
+		if !strings.Contains(d.Message, "found 'EOF'") {
+			out = append(out, d)
+			continue
+		}
+		off, ok := unclosedBracket(s.data)
+		switch {
+		case ok:
+			out = append(out, diag.Errorf("syntax", offsetPos(s.name, s.data, off), "'%c' is not closed before the end of the file", s.data[off]).
+				WithHint("add the closing '%c' where the block ends", closing[s.data[off]]).
+				WithRelated(d.Pos, "end of file"))
+		case i == 0:
+			out = append(out, d)
+		}
+		// Otherwise every bracket is closed: an earlier error (a stray
+		// token) threw the parser off, and fixing it fixes this one.
+	}
+	return out
+}
+
+var closing = map[byte]byte{'{': '}', '[': ']', '(': ')'}
+
+// unclosedBracket returns the offset of the innermost bracket that is
+// still open at the end of a CUE source, skipping comments and strings.
+func unclosedBracket(data []byte) (int, bool) {
+	var stack []int
+	for i := 0; i < len(data); i++ {
+		switch c := data[i]; c {
+		case '/':
+			if i+1 < len(data) && data[i+1] == '/' {
+				for i < len(data) && data[i] != '\n' {
+					i++
+				}
+			}
+		case '"', '\'':
+			quote := []byte{c}
+			if i+2 < len(data) && data[i+1] == c && data[i+2] == c {
+				quote = []byte{c, c, c}
+			}
+			i += len(quote)
+			for i < len(data) && !bytes.HasPrefix(data[i:], quote) {
+				if data[i] == '\\' {
+					i++
+				} else if data[i] == '\n' && len(quote) == 1 {
+					break
+				}
+				i++
+			}
+			i += len(quote) - 1
+		case '{', '[', '(':
+			stack = append(stack, i)
+		case '}', ']', ')':
+			if len(stack) > 0 && closing[data[stack[len(stack)-1]]] == c {
+				stack = stack[:len(stack)-1]
+			}
+		}
+	}
+	if len(stack) == 0 {
+		return 0, false
+	}
+	return stack[len(stack)-1], true
+}
+
+// syntaxHint says how to fix the parser errors people run into most.
+func syntaxHint(msg string) string {
+	switch {
+	case strings.Contains(msg, "found 'EOF'") || strings.Contains(msg, "found EOF"):
+		return "the file ends inside an unclosed {, [ or (: add the closing bracket where the block ends"
+	case strings.Contains(msg, "not terminated"):
+		return `close the string with a double quote on the same line; for text over several lines use """ ... """`
+	case strings.Contains(msg, "missing ','"):
+		return "separate fields and list elements with a comma or a new line; look for a stray token or a bracket that closes too early here"
+	case strings.Contains(msg, "maximum nesting depth"):
+		return "brackets nest far deeper than any policy needs; look for brackets that are opened and never closed"
+	case strings.Contains(msg, "illegal character") || strings.Contains(msg, "illegal"):
+		return "remove the character; keys and values are identifiers, numbers or double-quoted strings"
+	case strings.Contains(msg, "expected"):
+		return "fix the syntax at this position: CUE expected something else here; `cue fmt` on the file reports the same error"
+	}
+	return "fix the syntax at this position; `cue fmt` on the file reports the same error"
 }
