@@ -161,7 +161,7 @@ func (c *checker) count(path []string, n *doc.Node, s *Spec, count int) {
 		}
 	}
 	if s.Max > 0 && count > s.Max {
-		c.add(ElementsTooMany, path, n, "AWS quota: "+s.Quota, "%s has %d %ss; at most %d %s allowed", owner, count, what, s.Max, plural(s.Max, "is", "are"))
+		c.add(ElementsTooMany, path, n, "AWS quota: "+s.Quota+"; "+quotaFix(what), "%s has %d %ss; at most %d %s allowed", owner, count, what, s.Max, plural(s.Max, "is", "are"))
 	}
 	if c.mode == Complete && count < s.Min {
 		c.add(ElementsTooFew, path, n, tooFewHint(path), "%s has %d %ss; at least %d %s required", owner, count, what, s.Min, plural(s.Min, "is", "are"))
@@ -246,7 +246,7 @@ func (c *checker) plan(path []string, p *doc.Node) {
 		// one more: tags and resources are all resource assignments. A map
 		// over its own quota is reported as such, not twice.
 		if n > maxSelections && tags <= selectionsSpec.Fields["tags"].Max && res <= selectionsSpec.Fields["resources"].Max {
-			c.add(ElementsTooMany, append(path, "selections"), sel, "AWS quota: 100 resource assignments per plan",
+			c.add(ElementsTooMany, append(path, "selections"), sel, "AWS quota: 100 resource assignments per plan; "+quotaFix("tag selection"),
 				"%s has %d selections under tags and resources together; at most %d are allowed", label(path), n, maxSelections)
 		}
 		for _, kind := range []string{"tags", "resources"} {
@@ -269,7 +269,7 @@ func (c *checker) plan(path []string, p *doc.Node) {
 					}
 				}
 				if count > maxConditions {
-					c.add(ElementsTooMany, append(slices.Clone(path), "selections", kind, f.Key, "conditions"), cond, "AWS quota: 30 conditions per resource assignment",
+					c.add(ElementsTooMany, append(slices.Clone(path), "selections", kind, f.Key, "conditions"), cond, "AWS quota: 30 conditions per resource assignment; "+quotaFix("condition"),
 						"selection %q has %d conditions; at most %d are allowed", f.Key, count, maxConditions)
 				}
 			}
@@ -296,8 +296,8 @@ func (c *checker) rule(path []string, r *doc.Node) {
 	for _, k := range []string{"start_backup_window_minutes", "complete_backup_window_minutes"} {
 		if n := r.GetFold(k); n != nil {
 			if m, ok := intValue(n); ok && (m < minWindow || m > maxWindow) {
-				c.add(InvalidValue, append(path, k), n, k+" is at least 60 (AWS recommends it to avoid errors) and at most 52,560,000",
-					"%s is %d minutes", k, m)
+				c.add(InvalidValue, append(path, k), n, "set "+k+" to at least 60 (AWS recommends an hour to avoid errors) and at most 52,560,000 (100 years)",
+					"%s is %d minutes; AWS Backup accepts 60 to 52,560,000", k, m)
 			}
 		}
 	}
@@ -427,6 +427,25 @@ func (c *checker) lifecycle(path []string, l *doc.Node, continuous bool) {
 				"continuous backups cannot move to cold storage")
 		}
 	}
+}
+
+// quotaFix says how to get back under a quota on entries of kind what.
+func quotaFix(what string) string {
+	switch what {
+	case "rule":
+		return "move some rules to a second plan"
+	case "copy action":
+		return "copy to fewer vaults, or move some copy actions to a second rule"
+	case "tag":
+		return "drop some tags"
+	case "tag selection", "resource selection":
+		return "combine selections (one selection can list several tag values), or move some to a second plan"
+	case "condition":
+		return "drop some conditions, or split the selection in two"
+	case "value":
+		return "split the values over two selections"
+	}
+	return "remove some"
 }
 
 // intValue reads a whole number written as AWS renders it ("60") or as a

@@ -205,7 +205,7 @@ func TestCheckQuotas(t *testing.T) {
 		{
 			name: "11 rules", edits: []edit{fill(planP+"/rules", 11, rulesOf)},
 			want:    []string{"ELEMENTS_TOO_MANY " + planP + "/rules"},
-			message: `plan "daily" has 11 rules; at most 10 are allowed`, hint: "AWS quota: 10 rules per backup plan",
+			message: `plan "daily" has 11 rules; at most 10 are allowed`, hint: "AWS quota: 10 rules per backup plan; move some rules to a second plan",
 		},
 		{
 			name:  "11 rules in a partial policy",
@@ -216,20 +216,20 @@ func TestCheckQuotas(t *testing.T) {
 		{
 			name: "6 copy actions", edits: []edit{fill(ruleP+"/copy_actions", 6, copyOf)},
 			want:    []string{"ELEMENTS_TOO_MANY " + ruleP + "/copy_actions"},
-			message: `rule "hourly" has 6 copy actions; at most 5 are allowed`, hint: "AWS quota: 5 copy actions per rule",
+			message: `rule "hourly" has 6 copy actions; at most 5 are allowed`, hint: "AWS quota: 5 copy actions per rule; copy to fewer vaults, or move some copy actions to a second rule",
 		},
 		{name: "10 recovery point tags", edits: []edit{fill(ruleP+"/recovery_point_tags", 10, tagOf)}},
 		{
 			name: "11 recovery point tags", edits: []edit{fill(ruleP+"/recovery_point_tags", 11, tagOf)},
 			want:    []string{"ELEMENTS_TOO_MANY " + ruleP + "/recovery_point_tags"},
-			message: `rule "hourly" has 11 tags; at most 10 are allowed`, hint: "AWS quota: 10 tags per recovery point",
+			message: `rule "hourly" has 11 tags; at most 10 are allowed`, hint: "AWS quota: 10 tags per recovery point; drop some tags",
 		},
 		{name: "backup plan tags have no quota", edits: []edit{fill(planP+"/backup_plan_tags", 50, tagOf)}},
 		{name: "10 tag selections", edits: []edit{fill(planP+"/selections/tags", 10, tagSelOf)}},
 		{
 			name: "11 tag selections", edits: []edit{fill(planP+"/selections/tags", 11, tagSelOf)},
 			want:    []string{"ELEMENTS_TOO_MANY " + planP + "/selections/tags"},
-			message: `plan "daily" has 11 tag selections; at most 10 are allowed`, hint: "AWS quota: 10 tag-based resource assignments per plan",
+			message: `plan "daily" has 11 tag selections; at most 10 are allowed`, hint: "AWS quota: 10 tag-based resource assignments per plan; combine selections (one selection can list several tag values), or move some to a second plan",
 		},
 		{name: "100 resource selections and no tags", edits: []edit{fill(planP+"/selections/resources", 100, resSelOf), del(planP + "/selections/tags")}},
 		{
@@ -248,13 +248,13 @@ func TestCheckQuotas(t *testing.T) {
 			edits:   []edit{fill(planP+"/selections/tags", 10, tagSelOf), fill(planP+"/selections/resources", 91, resSelOf)},
 			want:    []string{"ELEMENTS_TOO_MANY " + planP + "/selections"},
 			message: `plan "daily" has 101 selections under tags and resources together; at most 100 are allowed`,
-			hint:    "AWS quota: 100 resource assignments per plan",
+			hint:    "AWS quota: 100 resource assignments per plan; combine selections (one selection can list several tag values), or move some to a second plan",
 		},
 		{name: "30 tag values", edits: []edit{set(tagSelP+"/tag_value", strs(30, value))}},
 		{
 			name: "31 tag values", edits: []edit{set(tagSelP+"/tag_value", strs(31, value))},
 			want:    []string{"ELEMENTS_TOO_MANY " + tagSelP + "/tag_value"},
-			message: "tag_value has 31 values; at most 30 are allowed", hint: "AWS quota: 30 tags per resource assignment",
+			message: "tag_value has 31 values; at most 30 are allowed", hint: "AWS quota: 30 tags per resource assignment; split the values over two selections",
 		},
 		{
 			name: "30 conditions over several maps",
@@ -265,7 +265,7 @@ func TestCheckQuotas(t *testing.T) {
 			name:    "31 conditions over several maps",
 			edits:   []edit{fill(condP+"/string_equals", 16, condOf), fill(condP+"/string_like", 15, condOf)},
 			want:    []string{"ELEMENTS_TOO_MANY " + condP},
-			message: `selection "tagged" has 31 conditions; at most 30 are allowed`, hint: "AWS quota: 30 conditions per resource assignment",
+			message: `selection "tagged" has 31 conditions; at most 30 are allowed`, hint: "AWS quota: 30 conditions per resource assignment; drop some conditions, or split the selection in two",
 		},
 		{name: "1 index resource type", edits: []edit{set(ruleP+"/index_actions/resource_types", `["S3"]`)}},
 		{
@@ -495,8 +495,8 @@ func TestCheckWindows(t *testing.T) {
 				name:    k + " " + v,
 				edits:   []edit{set(at, fmt.Sprintf("%q", v))},
 				want:    []string{"INVALID_VALUE " + at},
-				message: fmt.Sprintf("%s is %s minutes", k, v),
-				hint:    k + " is at least 60 (AWS recommends it to avoid errors) and at most 52,560,000",
+				message: fmt.Sprintf("%s is %s minutes; AWS Backup accepts 60 to 52,560,000", k, v),
+				hint:    "set " + k + " to at least 60 (AWS recommends an hour to avoid errors) and at most 52,560,000 (100 years)",
 			})
 		}
 	}
