@@ -18,7 +18,7 @@ import (
 // picks one of them. Diagnostics about the struct as a whole (a missing
 // key, a count over its entries) point at its first declaration instead,
 // in file order, which is where a reader expects it.
-type decls map[string]token.Pos
+type decls map[string][]token.Pos
 
 func declKey(path []string) string { return strings.Join(path, "\x00") }
 
@@ -30,11 +30,26 @@ func indexDecls(files []*ast.File) decls {
 	return d
 }
 
+// record keeps every declaration of path, first the first one.
 func (d decls) record(path []string, p token.Pos) {
-	k := declKey(path)
-	if _, ok := d[k]; !ok && p.IsValid() {
-		d[k] = p
+	if p.IsValid() {
+		k := declKey(path)
+		d[k] = append(d[k], p)
 	}
+}
+
+// files returns the first declaration of path in each file that declares
+// it, in file order.
+func (d decls) files(path []string) []token.Pos {
+	var out []token.Pos
+	seen := map[string]bool{}
+	for _, p := range d[declKey(path)] {
+		if !seen[p.Filename()] {
+			seen[p.Filename()] = true
+			out = append(out, p)
+		}
+	}
+	return out
 }
 
 func (d decls) walkDecls(prefix []string, list []ast.Decl) {
@@ -76,11 +91,11 @@ func (d decls) walkExpr(prefix []string, x ast.Expr) {
 
 // pos returns the first declaration of path.
 func (d decls) pos(path []string) (doc.Pos, bool) {
-	p, ok := d[declKey(path)]
-	if !ok {
+	ps := d[declKey(path)]
+	if len(ps) == 0 {
 		return doc.Pos{}, false
 	}
-	return posOf(p), true
+	return posOf(ps[0]), true
 }
 
 func isIdent(l ast.Label) bool {

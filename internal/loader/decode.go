@@ -100,20 +100,25 @@ func targets(v cue.Value) []policy.Target {
 // toNode converts a concrete CUE value v into a doc.Node, taking each
 // node's position from u, the same value as the user wrote it, where it
 // exists there.
-func toNode(v, u cue.Value) *doc.Node {
+func toNode(v, u cue.Value) *doc.Node { return toNodeAt(v, &userValue{v: u, done: true}) }
+
+func toNodeAt(v cue.Value, u *userValue) *doc.Node {
 	// A scalar's own position is the value as written; a struct's is the
 	// schema definition it was unified with, so take the user's field.
-	pos := posOf(v.Pos())
-	if p := v.Pos(); !p.IsValid() || isSchema(p) {
-		if p := u.Pos(); u.Exists() && p.IsValid() {
-			pos = posOf(p)
+	p := v.Pos()
+	pos := posOf(p)
+	if !p.IsValid() || isSchema(p) {
+		if uv := u.get(); uv.Exists() {
+			if p := uv.Pos(); p.IsValid() {
+				pos = posOf(p)
+			}
 		}
 	}
 	switch v.Kind() {
 	case cue.StructKind:
 		n := doc.NewObject(pos)
 		for k, fv := range fields(v) {
-			c := toNode(fv, u.LookupPath(cue.MakePath(cue.Str(k))))
+			c := toNodeAt(fv, u.child(cue.Str(k)))
 			n.Fields = append(n.Fields, doc.Field{Key: k, KeyPos: c.Pos, Value: c})
 		}
 		return n
@@ -123,7 +128,7 @@ func toNode(v, u cue.Value) *doc.Node {
 		it, err := v.List()
 		if err == nil {
 			for i := 0; it.Next(); i++ {
-				n.Items = append(n.Items, toNode(it.Value(), u.LookupPath(cue.MakePath(cue.Index(i)))))
+				n.Items = append(n.Items, toNodeAt(it.Value(), u.child(cue.Index(i))))
 			}
 		}
 		return n
@@ -138,4 +143,24 @@ func toNode(v, u cue.Value) *doc.Node {
 		return &doc.Node{Kind: doc.Number, Text: string(b), Pos: pos}
 	}
 	return &doc.Node{Kind: doc.Null, Pos: pos}
+}
+
+// userValue is a value of the user's package, looked up when first needed:
+// most scalars carry their own position, so most nodes never need theirs,
+// and a LookupPath for every node was a good part of decoding.
+type userValue struct {
+	parent *userValue
+	sel    cue.Selector
+	v      cue.Value
+	done   bool
+}
+
+func (u *userValue) child(sel cue.Selector) *userValue { return &userValue{parent: u, sel: sel} }
+
+func (u *userValue) get() cue.Value {
+	if !u.done {
+		u.v = u.parent.get().LookupPath(cue.MakePath(u.sel))
+		u.done = true
+	}
+	return u.v
 }

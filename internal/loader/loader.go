@@ -118,6 +118,7 @@ func evaluateAll(dir string, srcs []source) (*policy.Repo, diag.List) {
 	}
 	repo, ds := decode(v, u)
 	diags = append(diags, ds...)
+	diags = append(diags, l.duplicates(repo)...)
 	if diags.HasErrors() {
 		return nil, diags
 	}
