@@ -225,9 +225,12 @@ func MapSettings(n *doc.Node, s *Spec, f func(n *doc.Node, s *Spec) *doc.Node) *
 		return n.Clone()
 	}
 	out := doc.NewObject(n.Pos)
+	out.Fields = make([]doc.Field, 0, len(n.Fields))
 	for _, fl := range n.Fields {
-		v := fl.Value.Clone()
-		if !strings.HasPrefix(fl.Key, "@@") {
+		var v *doc.Node
+		if strings.HasPrefix(fl.Key, "@@") {
+			v = fl.Value.Clone()
+		} else {
 			v = MapSettings(fl.Value, s.Child(fl.Key), f)
 		}
 		out.Fields = append(out.Fields, doc.Field{Key: fl.Key, KeyPos: fl.KeyPos, Value: v})

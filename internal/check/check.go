@@ -52,6 +52,22 @@ func (NameResolver) Same(a, b policy.Target) bool {
 // Attached implements Resolver.
 func (NameResolver) Attached(policy.Target) int { return 0 }
 
+// sameKey returns a key function such that c.r.Same(a, b) holds exactly
+// when key(a) == key(b), if the resolver has one, so that checks can group
+// targets in a map instead of comparing every pair. Keep it in step with
+// NameResolver.Same.
+func (c *checker) sameKey() (key func(policy.Target) string, ok bool) {
+	if _, ok := c.r.(NameResolver); !ok {
+		return nil, false
+	}
+	return func(t policy.Target) string {
+		if t.Kind() == policy.RootTarget {
+			return "\x00root"
+		}
+		return t.Raw
+	}, true
+}
+
 // Size is the size of one generated policy document.
 type Size struct {
 	Policy     string `json:"policy"`
@@ -163,18 +179,27 @@ func (c *checker) attachments() {
 		pos   []doc.Pos
 	}
 	var groups []*group
+	key, keyed := c.sameKey()
+	byKey := map[string]*group{}
 	for _, p := range c.repo.Policies {
 		for _, t := range p.Targets {
 			var g *group
-			for _, x := range groups {
-				if c.r.Same(x.t, t) {
-					g = x
-					break
+			if keyed {
+				g = byKey[key(t)]
+			} else {
+				for _, x := range groups {
+					if c.r.Same(x.t, t) {
+						g = x
+						break
+					}
 				}
 			}
 			if g == nil {
 				g = &group{t: t}
 				groups = append(groups, g)
+				if keyed {
+					byKey[key(t)] = g
+				}
 			}
 			g.names = append(g.names, p.Name)
 			g.pos = append(g.pos, t.Pos)

@@ -3,6 +3,7 @@ package check
 import (
 	"bytes"
 	"fmt"
+	"iter"
 	"slices"
 	"strings"
 
@@ -41,22 +42,28 @@ func assignments(d *doc.Node) []assignment {
 // it. The outcome should not depend on it.
 func (c *checker) sameLeaf() {
 	assigned := map[string][]assignment{}
-	for _, p := range c.repo.Policies {
-		assigned[p.Name] = assignments(c.docs[p.Name])
+	assignedBy := func(p *policy.Policy) []assignment {
+		as, ok := assigned[p.Name]
+		if !ok {
+			as = assignments(c.docs[p.Name])
+			assigned[p.Name] = as
+		}
+		return as
 	}
 	ps := c.repo.Policies
+	partners := c.partners()
 	for i := 0; i < len(ps); i++ {
-		for j := i + 1; j < len(ps); j++ {
+		for j := range partners(i) {
 			a, b := ps[i], ps[j]
 			t, ok := c.sharedTarget(a, b)
 			if !ok {
 				continue
 			}
 			byPath := map[string]assignment{}
-			for _, x := range assigned[a.Name] {
+			for _, x := range assignedBy(a) {
 				byPath[x.path] = x
 			}
-			for _, y := range assigned[b.Name] {
+			for _, y := range assignedBy(b) {
 				x, ok := byPath[y.path]
 				if !ok || bytes.Equal(x.value, y.value) {
 					continue
@@ -69,6 +76,46 @@ func (c *checker) sameLeaf() {
 					WithHint("set it in one of the two policies only, or attach one of them to a different target"))
 			}
 		}
+	}
+}
+
+// partners returns, for policy i, the policies after it in c.repo.Policies
+// that may share a target with it, in order. Comparing every pair is
+// quadratic in the number of policies; when the resolver's Same compares
+// a key, only policies attached to the same keys are candidates. Callers
+// still decide with sharedTarget, so the result is the same.
+func (c *checker) partners() func(i int) iter.Seq[int] {
+	ps := c.repo.Policies
+	key, ok := c.sameKey()
+	if !ok {
+		return func(i int) iter.Seq[int] {
+			return func(yield func(int) bool) {
+				for j := i + 1; j < len(ps); j++ {
+					if !yield(j) {
+						return
+					}
+				}
+			}
+		}
+	}
+	byKey := map[string][]int{}
+	for i, p := range ps {
+		for _, t := range p.Targets {
+			k := key(t)
+			if l := byKey[k]; len(l) == 0 || l[len(l)-1] != i {
+				byKey[k] = append(l, i)
+			}
+		}
+	}
+	return func(i int) iter.Seq[int] {
+		var js []int
+		for _, t := range ps[i].Targets {
+			l := byKey[key(t)]
+			n, _ := slices.BinarySearch(l, i+1)
+			js = append(js, l[n:]...)
+		}
+		slices.Sort(js)
+		return slices.Values(slices.Compact(js))
 	}
 }
 

@@ -44,6 +44,11 @@ type parser struct {
 	data  []byte
 	dec   *json.Decoder
 	lines []int
+	// The last position computed: tokens arrive in order, so the column of
+	// the next one on the same line counts on from here. Counting from the
+	// start of the line each time is quadratic on minified documents, which
+	// are one long line.
+	lastOff, lastLine, lastCol int
 }
 
 func lineStarts(data []byte) []int {
@@ -64,7 +69,13 @@ func (p *parser) pos(off int) Pos {
 	}
 	line, _ := slices.BinarySearch(p.lines, off+1)
 	start := p.lines[line-1]
-	col := utf8.RuneCount(p.data[start:off]) + 1
+	var col int
+	if line == p.lastLine && off >= p.lastOff {
+		col = p.lastCol + utf8.RuneCount(p.data[p.lastOff:off])
+	} else {
+		col = utf8.RuneCount(p.data[start:off]) + 1
+	}
+	p.lastOff, p.lastLine, p.lastCol = off, line, col
 	return Pos{File: p.file, Line: line, Col: col}
 }
 

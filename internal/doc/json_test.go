@@ -76,3 +76,32 @@ func FuzzParse(f *testing.F) {
 		}
 	})
 }
+
+// TestParseColumnsOnOneLine checks columns on a minified document, where
+// they are counted on from the previous token rather than from the line's
+// start: every node's column must point at its own first character.
+func TestParseColumnsOnOneLine(t *testing.T) {
+	src := `{"é":[1,{"b":"ü\"x"}],"c":{"d":[true,null,"@@assign"]},"e":"` + strings.Repeat("é", 50) + `"}`
+	n, err := Parse("x", []byte(src))
+	if err != nil {
+		t.Fatal(err)
+	}
+	runes := []rune(src)
+	Walk(n, func(path []string, m *Node) bool {
+		if m.Pos.Line != 1 {
+			t.Errorf("%v: line %d", path, m.Pos.Line)
+		}
+		c := runes[m.Pos.Col-1]
+		want := map[Kind]string{Object: "{", Array: "[", String: `"`, Null: "n"}[m.Kind]
+		switch m.Kind {
+		case Number:
+			want = string(m.Text[0])
+		case Bool:
+			want = string(m.Text[0])
+		}
+		if string(c) != want {
+			t.Errorf("%v: column %d holds %q, want %q", path, m.Pos.Col, c, want)
+		}
+		return true
+	})
+}

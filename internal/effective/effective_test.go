@@ -52,7 +52,9 @@ func plans(t *testing.T, src string) *doc.Node {
 
 const completePlan = `{"daily": {"regions": ["eu-west-1"], "rules": {"r": {"schedule_expression": "cron(0 5 ? * * *)", "target_backup_vault_name": "vault"}}, "selections": {"tags": {"s": {"iam_role_arn": "arn:aws:iam::$account:role/role", "tag_key": "Backup", "tag_value": ["On"]}}}}}`
 
-func target(s string) policy.Target { return policy.Target{Raw: s, Pos: doc.Pos{File: "p.cue", Line: 1, Col: 1}} }
+func target(s string) policy.Target {
+	return policy.Target{Raw: s, Pos: doc.Pos{File: "p.cue", Line: 1, Col: 1}}
+}
 
 func names(ps []*org.Policy) []string {
 	var out []string
