@@ -5,7 +5,6 @@
 package generate
 
 import (
-
 	"github.com/orgbackup/orgbackup/internal/backup"
 	"github.com/orgbackup/orgbackup/internal/doc"
 	"github.com/orgbackup/orgbackup/internal/policy"
