@@ -24,6 +24,7 @@ type Engine struct {
 	states map[*org.Entity]*inherit.State
 	docs   map[*org.Policy]inherit.Policy
 	bytes  map[*inherit.State][]byte
+	nodes  map[*inherit.State]*doc.Node
 }
 
 // NewEngine returns an engine for policies of policyType in o. The Engine
@@ -35,6 +36,7 @@ func NewEngine(o *org.Org, policyType string) *Engine {
 		states: map[*org.Entity]*inherit.State{},
 		docs:   map[*org.Policy]inherit.Policy{},
 		bytes:  map[*inherit.State][]byte{},
+		nodes:  map[*inherit.State]*doc.Node{},
 	}
 }
 
@@ -77,13 +79,24 @@ func (e *Engine) policy(p *org.Policy) inherit.Policy {
 	return ip
 }
 
+// Effective returns the effective policy of s, computed once per State.
+// The node is shared: callers must not modify it.
+func (e *Engine) Effective(s *inherit.State) *doc.Node {
+	if n, ok := e.nodes[s]; ok {
+		return n
+	}
+	n := s.Effective()
+	e.nodes[s] = n
+	return n
+}
+
 // Canonical returns the effective policy of s as canonical indented JSON,
 // computed once per State.
 func (e *Engine) Canonical(s *inherit.State) []byte {
 	if b, ok := e.bytes[s]; ok {
 		return b
 	}
-	b := s.Effective().Indent()
+	b := e.Effective(s).Indent()
 	e.bytes[s] = b
 	return b
 }

@@ -8,6 +8,7 @@ import (
 	"github.com/rogpeppe/go-internal/diff"
 
 	"github.com/orgbackup/orgbackup/internal/diag"
+	"github.com/orgbackup/orgbackup/internal/doc"
 	"github.com/orgbackup/orgbackup/internal/inherit"
 	"github.com/orgbackup/orgbackup/internal/org"
 	"github.com/orgbackup/orgbackup/internal/policy"
@@ -18,11 +19,13 @@ type Account struct {
 	Account *org.Entity
 	Path    string
 	// Before and After are the canonical effective policies (indented
-	// JSON) under the current and the desired attachments. Accounts that
-	// share a chain share these slices.
-	Before, After []byte
-	Changed       bool
-	Problems      []Problem
+	// JSON) under the current and the desired attachments, BeforeDoc and
+	// AfterDoc the same as trees. Accounts that share a chain share these
+	// values; they must not be modified.
+	Before, After       []byte
+	BeforeDoc, AfterDoc *doc.Node
+	Changed             bool
+	Problems            []Problem
 	// Notes are what the inheritance engine ignored in the desired state:
 	// operators a parent forbids, same-level overrides.
 	Notes []inherit.Note
@@ -31,12 +34,14 @@ type Account struct {
 // Group is a set of accounts that see the same change and the same
 // problems, so a preview of thousands of accounts stays readable.
 type Group struct {
-	Accounts []*Account
-	Before   []byte
-	After    []byte
-	Diff     []byte // unified diff of Before and After; nil if unchanged
-	Problems []Problem
-	Notes    []inherit.Note
+	Accounts  []*Account
+	Before    []byte
+	After     []byte
+	BeforeDoc *doc.Node
+	AfterDoc  *doc.Node
+	Diff      []byte // unified diff of Before and After; nil if unchanged
+	Problems  []Problem
+	Notes     []inherit.Note
 }
 
 // Preview is the effect of applying a repository to an organization.
@@ -83,12 +88,14 @@ func Compute(actual *org.Org, repo *policy.Repo) *Preview {
 			notes[sa] = ns
 		}
 		acc := &Account{
-			Account:  a,
-			Path:     desired.Path(a),
-			Before:   before.Canonical(sb),
-			After:    after.Canonical(sa),
-			Problems: ps,
-			Notes:    ns,
+			Account:   a,
+			Path:      desired.Path(a),
+			Before:    before.Canonical(sb),
+			After:     after.Canonical(sa),
+			BeforeDoc: before.Effective(sb),
+			AfterDoc:  after.Effective(sa),
+			Problems:  ps,
+			Notes:     ns,
 		}
 		acc.Changed = !bytes.Equal(acc.Before, acc.After)
 		pv.Accounts = append(pv.Accounts, acc)
@@ -153,7 +160,7 @@ func (p *Preview) Groups() []*Group {
 		k := gkey{before: id(a.Before), after: id(a.After), problems: id([]byte(problemKey(a.Problems)))}
 		g := idx[k]
 		if g == nil {
-			g = &Group{Before: a.Before, After: a.After, Problems: a.Problems, Notes: a.Notes}
+			g = &Group{Before: a.Before, After: a.After, BeforeDoc: a.BeforeDoc, AfterDoc: a.AfterDoc, Problems: a.Problems, Notes: a.Notes}
 			if a.Changed {
 				g.Diff = diff.Diff("before", a.Before, "after", a.After)
 				// The first line is a "diff before after" header, which says

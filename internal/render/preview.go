@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"fmt"
 	"io"
+	"strconv"
 	"strings"
 
 	"github.com/orgbackup/orgbackup/internal/diag"
@@ -199,62 +200,75 @@ func notesJSON(ns []inherit.Note) []jsonNote {
 }
 
 func previewJSON(r *PreviewReport) *doc.Node {
-	type account struct {
-		ID      string `json:"id"`
-		Name    string `json:"name"`
-		Path    string `json:"path"`
-		Changed bool   `json:"changed"`
-		Valid   bool   `json:"valid"`
-		Group   *int   `json:"group"`
-	}
-	type group struct {
-		Accounts []string      `json:"accounts"`
-		Before   *doc.Node     `json:"before"`
-		After    *doc.Node     `json:"after"`
-		Problems []jsonProblem `json:"problems"`
-		Notes    []jsonNote    `json:"notes"`
-	}
 	total, changed, invalid := counts(r)
-	groupOf := map[*effective.Account]int{}
-	groups := []group{}
-	for i, g := range r.Preview.Groups() {
-		jg := group{Accounts: []string{}, Before: mustParse(g.Before), After: mustParse(g.After), Problems: ProblemsJSON(g.Problems), Notes: notesJSON(g.Notes)}
-		for _, a := range g.Accounts {
-			jg.Accounts = append(jg.Accounts, a.Account.ID)
-			groupOf[a] = i
-		}
-		groups = append(groups, jg)
-	}
-	accounts := []account{}
-	for _, a := range r.Preview.Accounts {
-		ja := account{ID: a.Account.ID, Name: a.Account.Name, Path: a.Path, Changed: a.Changed, Valid: len(a.Problems) == 0}
-		if i, ok := groupOf[a]; ok {
-			ja.Group = &i
-		}
-		accounts = append(accounts, ja)
-	}
-	return doc.MustFromStruct(struct {
+	out := doc.MustFromStruct(struct {
 		FormatVersion string     `json:"format_version"`
 		Directory     string     `json:"directory"`
 		Snapshot      string     `json:"snapshot"`
 		Summary       any        `json:"summary"`
 		Diagnostics   []jsonDiag `json:"diagnostics"`
-		Groups        []group    `json:"groups"`
-		Accounts      []account  `json:"accounts"`
 	}{
 		FormatVersion: FormatVersion,
 		Directory:     r.Dir,
 		Snapshot:      r.Snapshot,
 		Summary:       map[string]int{"accounts": total, "changed": changed, "invalid": invalid, "unchanged": total - changed, "errors": r.Preview.Diags.Count(diag.Error)},
 		Diagnostics:   toJSONDiags(r.Preview.Diags),
-		Groups:        groups,
-		Accounts:      accounts,
 	})
+	// The groups and the per-account list are most of a large preview; they
+	// are built as trees directly (keys in sorted order), not encoded to
+	// JSON and parsed back, and the effective policies are the engine's own
+	// shared trees.
+	groupOf := map[*effective.Account]int{}
+	groups := doc.NewArray(doc.Pos{})
+	for i, g := range r.Preview.Groups() {
+		ids := doc.NewArray(doc.Pos{})
+		for _, a := range g.Accounts {
+			ids.Items = append(ids.Items, str(a.Account.ID))
+			groupOf[a] = i
+		}
+		groups.Items = append(groups.Items, fields(
+			"accounts", ids,
+			"after", orEmpty(g.AfterDoc),
+			"before", orEmpty(g.BeforeDoc),
+			"notes", doc.MustFromStruct(notesJSON(g.Notes)),
+			"problems", doc.MustFromStruct(ProblemsJSON(g.Problems)),
+		))
+	}
+	accounts := doc.NewArray(doc.Pos{})
+	for _, a := range r.Preview.Accounts {
+		group := &doc.Node{Kind: doc.Null}
+		if i, ok := groupOf[a]; ok {
+			group = &doc.Node{Kind: doc.Number, Text: strconv.Itoa(i)}
+		}
+		accounts.Items = append(accounts.Items, fields(
+			"changed", doc.NewBool(a.Changed, doc.Pos{}),
+			"group", group,
+			"id", str(a.Account.ID),
+			"name", str(a.Account.Name),
+			"path", str(a.Path),
+			"valid", doc.NewBool(len(a.Problems) == 0, doc.Pos{}),
+		))
+	}
+	out.Set("groups", groups)
+	out.Set("accounts", accounts)
+	return out
 }
 
-func mustParse(b []byte) *doc.Node {
-	n, err := doc.Parse("", b)
-	if err != nil {
+func str(s string) *doc.Node { return doc.NewString(s, doc.Pos{}) }
+
+// fields builds an object from alternating keys and values, given in
+// sorted key order.
+func fields(kv ...any) *doc.Node {
+	o := doc.NewObject(doc.Pos{})
+	o.Fields = make([]doc.Field, 0, len(kv)/2)
+	for i := 0; i+1 < len(kv); i += 2 {
+		o.Fields = append(o.Fields, doc.Field{Key: kv[i].(string), Value: kv[i+1].(*doc.Node)})
+	}
+	return o
+}
+
+func orEmpty(n *doc.Node) *doc.Node {
+	if n == nil {
 		return doc.NewObject(doc.Pos{})
 	}
 	return n
