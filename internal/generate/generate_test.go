@@ -1,12 +1,13 @@
 package generate
 
 import (
+	"github.com/orgbackup/orgbackup/internal/golden"
+
 	"bytes"
 	"crypto/sha256"
 	"encoding/hex"
 	"encoding/json"
 	"math/rand/v2"
-	"os"
 	"path/filepath"
 	"slices"
 	"strings"
@@ -17,29 +18,6 @@ import (
 	"github.com/orgbackup/orgbackup/internal/doc"
 	"github.com/orgbackup/orgbackup/internal/policy"
 )
-
-// golden compares got with testdata/name; UPDATE_GOLDEN=1 rewrites the
-// file instead. Review the diff of rewritten files before committing.
-func golden(t *testing.T, name string, got []byte) {
-	t.Helper()
-	path := filepath.Join("testdata", name)
-	if os.Getenv("UPDATE_GOLDEN") != "" {
-		if err := os.MkdirAll(filepath.Dir(path), 0o755); err != nil {
-			t.Fatal(err)
-		}
-		if err := os.WriteFile(path, got, 0o644); err != nil {
-			t.Fatal(err)
-		}
-		return
-	}
-	want, err := os.ReadFile(path)
-	if err != nil {
-		t.Fatalf("%v (run with UPDATE_GOLDEN=1 to create it)", err)
-	}
-	if !bytes.Equal(got, want) {
-		t.Errorf("%s differs from golden file (UPDATE_GOLDEN=1 to update):\n--- got\n%s\n--- want\n%s", name, got, want)
-	}
-}
 
 // richPlans uses every key of the schema: plain strings, whole numbers,
 // booleans and lists as authors write them, settings in AWS's operator
@@ -193,8 +171,8 @@ func rel(file string) string { return strings.TrimPrefix(file, "policies/") }
 
 func TestDocumentGolden(t *testing.T) {
 	d := Document(richPolicy(t))
-	golden(t, "document.min.json.golden", d.Compact())
-	golden(t, "document.pretty.json.golden", d.Indent())
+	golden.Check(t, "document.min.json.golden", d.Compact())
+	golden.Check(t, "document.pretty.json.golden", d.Indent())
 }
 
 // The rich policy is a valid policy, so the golden files show what a real
@@ -321,8 +299,8 @@ func TestDocumentKeepsPositions(t *testing.T) {
 
 func TestRoleTemplateGolden(t *testing.T) {
 	bs := richBaselines(t)
-	golden(t, "role.full.template.json.golden", RoleTemplate(bs[1]).Indent())
-	golden(t, "role.minimal.template.json.golden", RoleTemplate(bs[2]).Indent())
+	golden.Check(t, "role.full.template.json.golden", RoleTemplate(bs[1]).Indent())
+	golden.Check(t, "role.minimal.template.json.golden", RoleTemplate(bs[2]).Indent())
 }
 
 func TestRoleTemplateDefaultsThePath(t *testing.T) {
@@ -354,7 +332,7 @@ func TestVaultTemplateGolden(t *testing.T) {
 			if tc.b.VaultAccessPolicy != nil {
 				before = string(tc.b.VaultAccessPolicy.Compact())
 			}
-			golden(t, "vault."+tc.name+".template.json.golden", VaultTemplate(tc.b).Indent())
+			golden.Check(t, "vault."+tc.name+".template.json.golden", VaultTemplate(tc.b).Indent())
 			if tc.b.VaultAccessPolicy != nil && string(tc.b.VaultAccessPolicy.Compact()) != before {
 				t.Errorf("VaultTemplate changed the baseline's access policy: %s", tc.b.VaultAccessPolicy.Compact())
 			}
@@ -422,9 +400,9 @@ func TestBuildGolden(t *testing.T) {
 	var names []string
 	for _, f := range out.Files {
 		names = append(names, f.Path)
-		golden(t, "build/"+strings.ReplaceAll(f.Path, "/", "__")+".golden", f.Data)
+		golden.Check(t, "build/"+strings.ReplaceAll(f.Path, "/", "__")+".golden", f.Data)
 	}
-	golden(t, "build/files.golden", []byte(strings.Join(names, "\n")+"\n"))
+	golden.Check(t, "build/files.golden", []byte(strings.Join(names, "\n")+"\n"))
 }
 
 func TestBuildFilesAndManifestAgree(t *testing.T) {

@@ -8,13 +8,12 @@ package importer
 import (
 	"fmt"
 	"regexp"
-	"strings"
 
 	"cuelang.org/go/cue/ast"
 	"cuelang.org/go/cue/format"
-	"cuelang.org/go/cue/token"
 
 	"github.com/orgbackup/orgbackup/internal/backup"
+	"github.com/orgbackup/orgbackup/internal/cuesyntax"
 	"github.com/orgbackup/orgbackup/internal/doc"
 )
 
@@ -125,47 +124,6 @@ func field(label string, v ast.Expr) *ast.Field {
 	return &ast.Field{Label: labelOf(label), Value: v}
 }
 
-var identRe = regexp.MustCompile(`^[a-zA-Z][a-zA-Z0-9_]*$`)
+func labelOf(k string) ast.Label { return cuesyntax.Label(k) }
 
-var keywords = map[string]bool{"package": true, "import": true, "for": true, "in": true, "if": true, "let": true,
-	"true": true, "false": true, "null": true, "div": true, "mod": true, "quo": true, "rem": true, "func": true}
-
-// labelOf quotes a key unless it is a plain identifier, which CUE would
-// otherwise read as a reference, a definition or a hidden field.
-func labelOf(k string) ast.Label {
-	if identRe.MatchString(k) && !keywords[k] {
-		return ast.NewIdent(k)
-	}
-	return ast.NewString(k)
-}
-
-func expr(n *doc.Node) ast.Expr {
-	switch n.Kind {
-	case doc.Object:
-		s := &ast.StructLit{Lbrace: token.NoSpace.Pos(), Rbrace: token.Newline.Pos()}
-		for _, f := range n.Fields {
-			s.Elts = append(s.Elts, &ast.Field{Label: labelOf(f.Key), Value: expr(f.Value)})
-		}
-		return s
-	case doc.Array:
-		l := &ast.ListLit{}
-		for _, it := range n.Items {
-			l.Elts = append(l.Elts, expr(it))
-		}
-		return l
-	case doc.String:
-		return ast.NewString(n.Text)
-	case doc.Number:
-		return &ast.BasicLit{Kind: numberKind(n.Text), Value: n.Text}
-	case doc.Bool:
-		return ast.NewBool(n.Text == "true")
-	}
-	return ast.NewNull()
-}
-
-func numberKind(text string) token.Token {
-	if strings.ContainsAny(text, ".eE") {
-		return token.FLOAT
-	}
-	return token.INT
-}
+func expr(n *doc.Node) ast.Expr { return cuesyntax.Expr(n, nil) }

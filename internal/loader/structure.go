@@ -7,9 +7,9 @@ import (
 	"cuelang.org/go/cue"
 	"cuelang.org/go/cue/ast"
 	cueerrors "cuelang.org/go/cue/errors"
-	"cuelang.org/go/cue/token"
 
 	"github.com/orgbackup/orgbackup/internal/backup"
+	"github.com/orgbackup/orgbackup/internal/cuesyntax"
 	"github.com/orgbackup/orgbackup/internal/doc"
 )
 
@@ -355,36 +355,14 @@ func index(s string, n int) (int, bool) {
 	return i, s != "" && i < n
 }
 
-// toExpr converts a node back to CUE syntax, for recheck.
+// toExpr converts a node back to CUE syntax, for recheck. Replaced values,
+// and nulls (not concrete in the user's value: CUE has reported them), are
+// written as _.
 func toExpr(n *doc.Node) ast.Expr {
-	if n == anyValue {
-		return ast.NewIdent("_")
-	}
-	switch n.Kind {
-	case doc.Object:
-		s := &ast.StructLit{}
-		for _, f := range n.Fields {
-			s.Elts = append(s.Elts, &ast.Field{Label: ast.NewString(f.Key), Value: toExpr(f.Value)})
+	return cuesyntax.Expr(n, func(n *doc.Node) ast.Expr {
+		if n == anyValue || n.Kind == doc.Null {
+			return ast.NewIdent("_")
 		}
-		return s
-	case doc.Array:
-		l := &ast.ListLit{}
-		for _, it := range n.Items {
-			l.Elts = append(l.Elts, toExpr(it))
-		}
-		return l
-	case doc.String:
-		return ast.NewString(n.Text)
-	case doc.Number:
-		kind := token.INT
-		if strings.ContainsAny(n.Text, ".eE") {
-			kind = token.FLOAT
-		}
-		return &ast.BasicLit{Kind: kind, Value: n.Text}
-	case doc.Bool:
-		return ast.NewBool(n.Text == "true")
-	}
-	// Not concrete in the user's value (int, a disjunction): CUE has
-	// reported it, and it is replaced unless something else went wrong.
-	return ast.NewIdent("_")
+		return nil
+	})
 }

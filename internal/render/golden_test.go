@@ -1,35 +1,15 @@
 package render
 
 import (
+	"github.com/orgbackup/orgbackup/internal/golden"
+
 	"bytes"
-	"os"
-	"path/filepath"
 	"testing"
 
 	"github.com/orgbackup/orgbackup/internal/check"
 	"github.com/orgbackup/orgbackup/internal/diag"
 	"github.com/orgbackup/orgbackup/internal/doc"
 )
-
-// golden compares got with testdata/name; UPDATE_GOLDEN=1 rewrites the
-// file instead. Review the diff of rewritten files before committing.
-func golden(t *testing.T, name string, got []byte) {
-	t.Helper()
-	path := filepath.Join("testdata", name)
-	if os.Getenv("UPDATE_GOLDEN") != "" {
-		if err := os.WriteFile(path, got, 0o644); err != nil {
-			t.Fatal(err)
-		}
-		return
-	}
-	want, err := os.ReadFile(path)
-	if err != nil {
-		t.Fatalf("%v (run with UPDATE_GOLDEN=1 to create it)", err)
-	}
-	if !bytes.Equal(got, want) {
-		t.Errorf("%s differs from golden file (UPDATE_GOLDEN=1 to update):\n--- got\n%s\n--- want\n%s", name, got, want)
-	}
-}
 
 func fixtureValidation() *Validation {
 	p := func(line, col int) doc.Pos { return doc.Pos{File: "policies/backup.cue", Line: line, Col: col} }
@@ -61,7 +41,7 @@ func TestValidationGolden(t *testing.T) {
 		if err := WriteValidation(&b, f, fixtureValidation(), Style{}); err != nil {
 			t.Fatal(err)
 		}
-		golden(t, "validate."+string(f)+".golden", b.Bytes())
+		golden.Check(t, "validate."+string(f)+".golden", b.Bytes())
 	}
 	// A valid run lists the sizes.
 	v := fixtureValidation()
@@ -71,14 +51,14 @@ func TestValidationGolden(t *testing.T) {
 		if err := WriteValidation(&b, f, v, Style{}); err != nil {
 			t.Fatal(err)
 		}
-		golden(t, "validate-ok."+string(f)+".golden", b.Bytes())
+		golden.Check(t, "validate-ok."+string(f)+".golden", b.Bytes())
 	}
 	// Colour only when asked for (a TTY).
 	var b bytes.Buffer
 	if err := WriteValidation(&b, Text, fixtureValidation(), Style{Color: true}); err != nil {
 		t.Fatal(err)
 	}
-	golden(t, "validate.text-color.golden", b.Bytes())
+	golden.Check(t, "validate.text-color.golden", b.Bytes())
 }
 
 func TestGitHubCapsAnnotations(t *testing.T) {
