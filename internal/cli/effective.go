@@ -138,14 +138,15 @@ func effectiveLevelsRun(opts *effectiveOptions) error {
 		levels = append(levels, lvl)
 	}
 	s := inherit.Merge(levels...)
-	if _, err := opts.IO.Out.Write(s.Effective().Indent()); err != nil {
+	eff := s.Effective()
+	if _, err := opts.IO.Out.Write(eff.Indent()); err != nil {
 		return err
 	}
 	writeNotes(opts.IO, s.Notes())
 	if opts.PolicyType != policy.Type {
 		return nil
 	}
-	problems := effective.Validate(s, nil, nil, nil)
+	problems := effective.Validate(s, eff, nil, nil, nil)
 	if len(problems) == 0 {
 		return nil
 	}
@@ -222,7 +223,8 @@ func effectiveOrgRun(opts *effectiveOptions) error {
 	var b strings.Builder
 	for _, a := range accounts {
 		s := eng.State(a)
-		eff := s.Effective()
+		// Accounts of one OU share a state; the engine merges it once.
+		eff := eng.Effective(s)
 		if opts.Account != "" {
 			out = eff
 		} else {
@@ -234,7 +236,7 @@ func effectiveOrgRun(opts *effectiveOptions) error {
 		if opts.PolicyType != policy.Type {
 			continue
 		}
-		problems := effective.Validate(s, bl.For(a), ours, label)
+		problems := effective.Validate(s, eff, bl.For(a), ours, label)
 		if len(problems) == 0 {
 			continue
 		}

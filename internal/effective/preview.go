@@ -79,7 +79,7 @@ func Compute(actual *org.Org, repo *policy.Repo) *Preview {
 		k := key{s: sa, baselines: baselineKey(provided)}
 		ps, ok := problems[k]
 		if !ok {
-			ps = Validate(sa, provided, ours, label)
+			ps = Validate(sa, after.Effective(sa), provided, ours, label)
 			problems[k] = ps
 		}
 		ns, ok := notes[sa]

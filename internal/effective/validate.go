@@ -91,8 +91,10 @@ func (b *Baselines) For(a *org.Entity) []*policy.Baseline {
 // vault named only by someone else's policy, orgbackup cannot know whether
 // its owner deployed it. ours == nil skips reference checks. Validate
 // returns nothing for an account no backup policy reaches.
-func Validate(s *inherit.State, provided []*policy.Baseline, ours func(id string) bool, label func(id string) string) []Problem {
-	eff := s.Effective()
+//
+// eff is s's effective policy; callers usually hold it already (the Engine
+// memoises it), and computing it again per account would be wasted work.
+func Validate(s *inherit.State, eff *doc.Node, provided []*policy.Baseline, ours func(id string) bool, label func(id string) string) []Problem {
 	if Empty(eff) {
 		return nil
 	}

@@ -89,7 +89,7 @@ func previewText(w io.Writer, r *PreviewReport, st Style) error {
 			fmt.Fprintf(&b, "    %s\n", oneLine(accountLabel(a)))
 		}
 		for _, p := range g.Problems {
-			writeProblem(&b, p, st, "    ")
+			WriteProblem(&b, p, st, "    ")
 		}
 		for _, n := range g.Notes {
 			fmt.Fprintf(&b, "    %s %s\n", st.Cyan("note:"), oneLine(n.String()))
@@ -141,10 +141,6 @@ func groupTitle(g *effective.Group) string {
 // WriteProblem renders an effective-policy problem as text: the code and
 // path as Organizations reports them, the contributing policies, the fix.
 func WriteProblem(b *strings.Builder, p effective.Problem, st Style, indent string) {
-	writeProblem(b, p, st, indent)
-}
-
-func writeProblem(b *strings.Builder, p effective.Problem, st Style, indent string) {
 	fmt.Fprintf(b, "%s%s %s at %s: %s\n", indent, st.Red("✗"), p.Code, oneLine(p.PathString()), oneLine(p.Message))
 	if len(p.Policies) > 0 {
 		fmt.Fprintf(b, "%s    contributing policies: %s\n", indent, oneLine(strings.Join(p.Policies, ", ")))
