@@ -3,6 +3,7 @@ package org
 import (
 	"errors"
 	"fmt"
+	"os"
 	"strings"
 	"testing"
 )
@@ -293,6 +294,39 @@ var loadErrorCases = []struct {
 			`4:22: bad account id "1234"`,
 			`4:94: attachment to unknown policy "nope"`,
 		}},
+}
+
+// hostileCases are snapshots built to exhaust the parser: each must fail
+// with a positioned problem and a hint, like any other mistake.
+var hostileCases = []struct{ name, src, want string }{
+	{"deeply nested", `{"format_version": "1", "roots": ` + strings.Repeat("[", 200000) + strings.Repeat("]", 200000) + `}`,
+		"1:1033: the JSON document nests more than 1000 levels deep | opened and never closed"},
+	{"deeply nested content string", `{"format_version": "1", "roots": [{"id": "r-ab12", "policies": {"BACKUP_POLICY": ["p"]}}], "policies": [{"id": "p-abcd1234", "name": "p", "type": "BACKUP_POLICY", "content": "` +
+		strings.Repeat(`{\"a\":`, 5000) + `"}]}`, "content string is not valid JSON: the JSON document nests more than 1000 levels deep"},
+	{"byte-order mark", "\ufeff{\"format_version\": \"1\"}", "1:1: the file starts with a UTF-8 byte-order mark | without a byte-order mark"},
+}
+
+func TestLoadHostile(t *testing.T) {
+	for _, tc := range hostileCases {
+		t.Run(tc.name, func(t *testing.T) {
+			_, err := Parse("s.json", []byte(tc.src))
+			var le *LoadError
+			if !errors.As(err, &le) || len(le.Problems) == 0 {
+				t.Fatalf("Parse = %v, want a *LoadError", err)
+			}
+			p := le.Problems[0]
+			msg, hint, _ := strings.Cut(tc.want, " | ")
+			line := fmt.Sprintf("%d:%d: %s", p.Pos.Line, p.Pos.Col, p.Msg)
+			if !strings.Contains(line, msg) || !strings.Contains(p.Hint, hint) {
+				t.Errorf("got %s (hint: %s)\nwant %s (hint containing %q)", line, p.Hint, msg, hint)
+			}
+		})
+	}
+	if _, err := os.Stat("/dev/zero"); err == nil {
+		if _, err := Load("/dev/zero"); err == nil || !strings.Contains(err.Error(), "larger than 64 MiB") {
+			t.Errorf("Load(/dev/zero) = %v, want a size error", err)
+		}
+	}
 }
 
 func TestLoadErrors(t *testing.T) {
