@@ -80,16 +80,9 @@ func buildRun(opts *buildOptions) error {
 	}
 	st := opts.IO.Style()
 	// Problems go to stderr: stdout is for what build did.
-	if len(v.Diags) > 0 {
-		var b strings.Builder
-		for _, d := range v.Diags {
-			render.WriteDiagnostic(&b, d, render.Style{})
-			b.WriteByte('\n')
-		}
-		fmt.Fprint(opts.IO.Err, b.String())
-	}
+	fmt.Fprint(opts.IO.Err, render.TextDiagnostics(v.Diags, render.Style{}))
 	if !v.Valid() {
-		fmt.Fprintf(opts.IO.Err, "orgbackup: %s in %s; nothing written\n", countErrors(v.Diags), opts.Dir)
+		fmt.Fprintf(opts.IO.Err, "orgbackup: %s in %s; nothing written\n", countErrors(v.Diags), render.Inert(opts.Dir))
 		return &exitError{code: ExitFailed}
 	}
 	base := loader.DisplayPath(opts.Dir)
@@ -106,13 +99,13 @@ func buildRun(opts *buildOptions) error {
 		}
 		if len(diffs) > 0 {
 			for _, d := range diffs {
-				fmt.Fprintln(opts.IO.Out, d)
+				fmt.Fprintln(opts.IO.Out, render.Inert(d))
 			}
 			fmt.Fprintf(opts.IO.Out, "%s %s is out of date; run `orgbackup build %s --out %s` and commit the result\n",
-				st.Red("✗"), opts.Out, opts.Dir, opts.Out)
+				st.Red("✗"), render.Inert(opts.Out), render.Inert(opts.Dir), render.Inert(opts.Out))
 			return &exitError{code: ExitFailed}
 		}
-		fmt.Fprintf(opts.IO.Out, "%s %s is up to date (%d files)\n", st.Green("✓"), opts.Out, len(out.Files))
+		fmt.Fprintf(opts.IO.Out, "%s %s is up to date (%d files)\n", st.Green("✓"), render.Inert(opts.Out), len(out.Files))
 		return nil
 	}
 	written, removed, err := writeOutput(opts.Out, out)
@@ -120,7 +113,7 @@ func buildRun(opts *buildOptions) error {
 		return err
 	}
 	fmt.Fprintf(opts.IO.Out, "%s wrote %d files to %s (%s, %s; %d changed, %d removed)\n",
-		st.Green("✓"), len(out.Files), opts.Out, plural(len(repo.Policies), "policy", "policies"), plural(len(repo.Baselines), "baseline", "baselines"), written, removed)
+		st.Green("✓"), len(out.Files), render.Inert(opts.Out), plural(len(repo.Policies), "policy", "policies"), plural(len(repo.Baselines), "baseline", "baselines"), written, removed)
 	return nil
 }
 

@@ -155,13 +155,13 @@ func effectiveLevelsRun(opts *effectiveOptions) error {
 	for _, p := range problems {
 		render.WriteProblem(&b, p, render.Style{}, "  ")
 	}
-	fmt.Fprint(opts.IO.Err, b.String())
+	fmt.Fprint(opts.IO.Err, render.InertText(b.String()))
 	return &exitError{code: ExitInvalidEffective}
 }
 
 func writeNotes(o *IO, notes []inherit.Note) {
 	for _, n := range notes {
-		fmt.Fprintf(o.Err, "note: %s\n", n.String())
+		fmt.Fprintf(o.Err, "note: %s\n", render.Inert(n.String()))
 	}
 }
 
@@ -191,11 +191,7 @@ func effectiveOrgRun(opts *effectiveOptions) error {
 	if repo != nil {
 		desired, diags := effective.Desired(actual, repo)
 		if diags.HasErrors() {
-			var b strings.Builder
-			for _, d := range diags {
-				render.WriteDiagnostic(&b, d, render.Style{})
-			}
-			fmt.Fprint(opts.IO.Err, b.String())
+			fmt.Fprint(opts.IO.Err, render.TextDiagnostics(diags, render.Style{}))
 			return &exitError{code: ExitFailed}
 		}
 		o = desired
@@ -249,7 +245,7 @@ func effectiveOrgRun(opts *effectiveOptions) error {
 	if _, err := opts.IO.Out.Write(out.Indent()); err != nil {
 		return err
 	}
-	fmt.Fprint(opts.IO.Err, b.String())
+	fmt.Fprint(opts.IO.Err, render.InertText(b.String()))
 	if invalid > 0 {
 		return &exitError{code: ExitInvalidEffective}
 	}

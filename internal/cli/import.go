@@ -14,6 +14,7 @@ import (
 	"github.com/orgbackup/orgbackup/internal/doc"
 	"github.com/orgbackup/orgbackup/internal/importer"
 	"github.com/orgbackup/orgbackup/internal/loader"
+	"github.com/orgbackup/orgbackup/internal/render"
 )
 
 type importOptions struct {
@@ -130,7 +131,7 @@ func importRun(opts *importOptions) error {
 		if err := writeAtomic(r.path, r.data); err != nil {
 			return err
 		}
-		fmt.Fprintf(opts.IO.Out, "wrote %s\n", r.path)
+		fmt.Fprintf(opts.IO.Out, "wrote %s\n", render.Inert(r.path))
 	}
 	if len(opts.Targets) == 0 {
 		fmt.Fprintf(opts.IO.Err, "note: the imported policies are attached nowhere yet; set their targets (or pass --target)\n")

@@ -75,11 +75,12 @@ func Run(args []string, o *IO) int {
 	}
 	var ue *usageError
 	if errors.As(err, &ue) || isCobraUsage(err) {
-		fmt.Fprintf(o.Err, "orgbackup: %v\n", err)
-		fmt.Fprintf(o.Err, "Run '%s --help' for usage.\n", commandPath(root, args))
+		fmt.Fprintf(o.Err, "%s\n", render.InertText("orgbackup: "+err.Error()))
+		fmt.Fprintf(o.Err, "Run '%s --help' for usage.\n", render.Inert(commandPath(root, args)))
 		return ExitUsage
 	}
-	fmt.Fprintf(o.Err, "orgbackup: %v\n", err)
+	// Errors name files and values the user (or a pull request) chose.
+	fmt.Fprintf(o.Err, "%s\n", render.InertText("orgbackup: "+err.Error()))
 	return ExitFailed
 }
 

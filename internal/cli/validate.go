@@ -83,7 +83,7 @@ func validateRun(opts *validateOptions) error {
 		// the whole list.
 		if path := opts.IO.Getenv("GITHUB_STEP_SUMMARY"); path != "" {
 			if err := appendFile(path, func(f *os.File) error { return render.WriteValidation(f, render.Markdown, v, render.Style{}) }); err != nil {
-				fmt.Fprintf(opts.IO.Err, "orgbackup: writing job summary: %v\n", err)
+				fmt.Fprintf(opts.IO.Err, "orgbackup: writing job summary: %s\n", render.Inert(err.Error()))
 			}
 		}
 	}

@@ -8,6 +8,7 @@ package importer
 import (
 	"fmt"
 	"regexp"
+	"strconv"
 
 	"cuelang.org/go/cue/ast"
 	"cuelang.org/go/cue/format"
@@ -115,7 +116,13 @@ func Source(pkg string, d Definition) ([]byte, error) {
 	}
 	body.Elts = append(body.Elts, field("plans", expr(plans)))
 	top := field("policies", &ast.StructLit{Elts: []ast.Decl{&ast.Field{Label: ast.NewString(d.Name), Value: body}}})
-	ast.AddComment(top, &ast.CommentGroup{Doc: true, List: []*ast.Comment{{Text: fmt.Sprintf("// Imported from %s by orgbackup import.", d.Source)}}})
+	// The file name is quoted when it needs to be: a line break in it would
+	// end the comment and put whatever follows into the definitions.
+	src := d.Source
+	if strconv.Quote(src) != `"`+src+`"` {
+		src = strconv.Quote(src)
+	}
+	ast.AddComment(top, &ast.CommentGroup{Doc: true, List: []*ast.Comment{{Text: fmt.Sprintf("// Imported from %s by orgbackup import.", src)}}})
 	f := &ast.File{Decls: []ast.Decl{&ast.Package{Name: ast.NewIdent(pkg)}, top}}
 	return format.Node(f, format.Simplify())
 }

@@ -13,7 +13,7 @@ import (
 // Code renders s as an inline code span whose fence is longer than any run
 // of backticks inside it, so s cannot close it early.
 func Code(s string) string {
-	s = strings.NewReplacer("\r\n", " ", "\n", " ", "\r", " ").Replace(s)
+	s = Inert(strings.NewReplacer("\r\n", " ", "\n", " ", "\r", " ").Replace(s))
 	if s == "" {
 		return "` `"
 	}
@@ -48,7 +48,7 @@ func longestBacktickRun(s string) int {
 // zero-width joiner so they notify nobody.
 func EscapeMarkdown(s string) string {
 	var b strings.Builder
-	for _, r := range s {
+	for _, r := range Inert(strings.NewReplacer("\r\n", " ", "\n", " ", "\r", " ").Replace(s)) {
 		switch r {
 		case '\\', '`', '*', '_', '{', '}', '[', ']', '(', ')', '#', '+', '-', '!', '|', '~', '>':
 			b.WriteByte('\\')

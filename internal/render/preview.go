@@ -68,7 +68,7 @@ func counts(r *PreviewReport) (total, changed, invalid int) {
 func previewText(w io.Writer, r *PreviewReport, st Style) error {
 	var b strings.Builder
 	total, changed, invalid := counts(r)
-	fmt.Fprintf(&b, "%s %s against %s (%s)\n\n", st.Bold("Preview of"), r.Dir, r.Snapshot, plural(total, "account", "accounts"))
+	fmt.Fprintf(&b, "%s %s against %s (%s)\n\n", st.Bold("Preview of"), Inert(r.Dir), Inert(r.Snapshot), plural(total, "account", "accounts"))
 	for _, d := range r.Preview.Diags {
 		WriteDiagnostic(&b, d, st)
 		b.WriteByte('\n')
@@ -86,13 +86,13 @@ func previewText(w io.Writer, r *PreviewReport, st Style) error {
 				fmt.Fprintf(&b, "    … and %d more (orgbackup preview --output json lists all)\n", len(g.Accounts)-maxListed)
 				break
 			}
-			fmt.Fprintf(&b, "    %s\n", oneLine(accountLabel(a)))
+			fmt.Fprintf(&b, "    %s\n", Inert(accountLabel(a)))
 		}
 		for _, p := range g.Problems {
 			WriteProblem(&b, p, st, "    ")
 		}
 		for _, n := range g.Notes {
-			fmt.Fprintf(&b, "    %s %s\n", st.Cyan("note:"), oneLine(n.String()))
+			fmt.Fprintf(&b, "    %s %s\n", st.Cyan("note:"), Inert(n.String()))
 		}
 		if g.Diff != nil {
 			for _, line := range strings.SplitAfter(string(g.Diff), "\n") {
@@ -117,7 +117,7 @@ func previewText(w io.Writer, r *PreviewReport, st Style) error {
 	default:
 		fmt.Fprintf(&b, "%s %s\n", st.Green("✓"), summary)
 	}
-	_, err := io.WriteString(w, b.String())
+	_, err := io.WriteString(w, guardLines(b.String()))
 	return err
 }
 
@@ -141,15 +141,15 @@ func groupTitle(g *effective.Group) string {
 // WriteProblem renders an effective-policy problem as text: the code and
 // path as Organizations reports them, the contributing policies, the fix.
 func WriteProblem(b *strings.Builder, p effective.Problem, st Style, indent string) {
-	fmt.Fprintf(b, "%s%s %s at %s: %s\n", indent, st.Red("✗"), p.Code, oneLine(p.PathString()), oneLine(p.Message))
+	fmt.Fprintf(b, "%s%s %s at %s: %s\n", indent, st.Red("✗"), Inert(p.Code), Inert(p.PathString()), Inert(p.Message))
 	if len(p.Policies) > 0 {
-		fmt.Fprintf(b, "%s    contributing policies: %s\n", indent, oneLine(strings.Join(p.Policies, ", ")))
+		fmt.Fprintf(b, "%s    contributing policies: %s\n", indent, Inert(strings.Join(p.Policies, ", ")))
 	}
 	if p.Pos.IsValid() {
-		fmt.Fprintf(b, "%s    source: %s\n", indent, p.Pos)
+		fmt.Fprintf(b, "%s    source: %s\n", indent, Inert(p.Pos.String()))
 	}
 	if p.Hint != "" {
-		fmt.Fprintf(b, "%s    hint: %s\n", indent, oneLine(p.Hint))
+		fmt.Fprintf(b, "%s    hint: %s\n", indent, Inert(p.Hint))
 	}
 }
 
@@ -320,6 +320,6 @@ func previewMarkdown(w io.Writer, r *PreviewReport) error {
 		}
 		b.WriteByte('\n')
 	}
-	_, err := io.WriteString(w, b.String())
+	_, err := io.WriteString(w, guardLines(b.String()))
 	return err
 }

@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"io"
 	"strings"
+	"unicode/utf8"
 
 	"github.com/orgbackup/orgbackup/internal/check"
 	"github.com/orgbackup/orgbackup/internal/diag"
@@ -48,7 +49,7 @@ func validationText(w io.Writer, v *Validation, st Style) error {
 		b.WriteByte('\n')
 	}
 	errs, warns := v.Diags.Count(diag.Error), v.Diags.Count(diag.Warning)
-	what := fmt.Sprintf("%s, %s in %s", plural(v.Policies, "policy", "policies"), plural(v.Baselines, "baseline", "baselines"), v.Dir)
+	what := fmt.Sprintf("%s, %s in %s", plural(v.Policies, "policy", "policies"), plural(v.Baselines, "baseline", "baselines"), Inert(v.Dir))
 	switch {
 	case errs > 0:
 		fmt.Fprintf(&b, "%s %s, %s (%s)\n", st.Red("✗ invalid:"), plural(errs, "error", "errors"), plural(warns, "warning", "warnings"), what)
@@ -60,13 +61,15 @@ func validationText(w io.Writer, v *Validation, st Style) error {
 	if errs == 0 {
 		width := 0
 		for _, s := range v.Sizes {
-			width = max(width, len(s.Policy))
+			width = max(width, utf8.RuneCountInString(Inert(s.Policy)))
 		}
 		for _, s := range v.Sizes {
-			fmt.Fprintf(&b, "  %-*s  %s of %s characters (%s left)\n", width, s.Policy, thousands(s.Characters), thousands(s.Limit), thousands(s.Margin))
+			name := Inert(s.Policy)
+			pad := strings.Repeat(" ", width-utf8.RuneCountInString(name))
+			fmt.Fprintf(&b, "  %s%s  %s of %s characters (%s left)\n", name, pad, thousands(s.Characters), thousands(s.Limit), thousands(s.Margin))
 		}
 	}
-	_, err := io.WriteString(w, b.String())
+	_, err := io.WriteString(w, guardLines(b.String()))
 	return err
 }
 
@@ -83,29 +86,38 @@ func WriteDiagnostic(b *strings.Builder, d diag.Diagnostic, st Style) {
 	default:
 		sev = st.Cyan(sev)
 	}
-	pos := d.Pos.String()
-	fmt.Fprintf(b, "%s: %s: %s %s\n", st.Bold(pos), sev, oneLine(d.Message), st.Dim("["+d.Code+"]"))
+	// The position starts the line, so a file name someone chose could
+	// start a workflow command; it is guarded before it is coloured, as
+	// a runner would not see a command behind the colour's escape but a
+	// reader of the uncoloured log would.
+	pos := guardLines(Inert(d.Pos.String()))
+	fmt.Fprintf(b, "%s: %s: %s %s\n", st.Bold(pos), sev, Inert(d.Message), st.Dim("["+Inert(d.Code)+"]"))
 	if d.Value != "" {
-		fmt.Fprintf(b, "    value: %s\n", oneLine(d.Value))
+		fmt.Fprintf(b, "    value: %s\n", Inert(d.Value))
 	}
 	if d.Path != "" {
-		fmt.Fprintf(b, "    path:  %s\n", oneLine(d.Path))
+		fmt.Fprintf(b, "    path:  %s\n", Inert(d.Path))
 	}
 	if d.Hint != "" {
-		fmt.Fprintf(b, "    hint:  %s\n", oneLine(d.Hint))
+		fmt.Fprintf(b, "    hint:  %s\n", Inert(d.Hint))
 	}
 	for _, r := range d.Related {
 		if r.Label == "schema constraint" {
 			continue
 		}
-		fmt.Fprintf(b, "    see:   %s (%s)\n", r.Pos, oneLine(r.Label))
+		fmt.Fprintf(b, "    see:   %s (%s)\n", Inert(r.Pos.String()), Inert(r.Label))
 	}
 }
 
-// oneLine keeps untrusted text from breaking the line structure of text
-// output (and from forging extra diagnostics).
-func oneLine(s string) string {
-	return strings.NewReplacer("\r\n", "⏎", "\n", "⏎", "\r", "⏎").Replace(s)
+// TextDiagnostics renders diagnostics as text, one after another, each
+// followed by a blank line, for commands that report problems on stderr.
+func TextDiagnostics(ds diag.List, st Style) string {
+	var b strings.Builder
+	for _, d := range ds {
+		WriteDiagnostic(&b, d, st)
+		b.WriteByte('\n')
+	}
+	return guardLines(b.String())
 }
 
 type jsonPos struct {
@@ -193,7 +205,7 @@ func validationGitHub(w io.Writer, v *Validation) error {
 	}
 	if errs == 0 {
 		fmt.Fprintf(&b, "::notice title=orgbackup::%s\n", escapeData(fmt.Sprintf("%s valid: %s, %s, %d warnings",
-			v.Dir, plural(v.Policies, "policy", "policies"), plural(v.Baselines, "baseline", "baselines"), warns)))
+			Inert(v.Dir), plural(v.Policies, "policy", "policies"), plural(v.Baselines, "baseline", "baselines"), warns)))
 	}
 	_, err := io.WriteString(w, b.String())
 	return err
@@ -210,7 +222,7 @@ func Annotation(d diag.Diagnostic) string {
 	}
 	var props []string
 	if d.Pos.File != "" {
-		props = append(props, "file="+escapeProperty(d.Pos.File))
+		props = append(props, "file="+escapeProperty(Inert(d.Pos.File)))
 	}
 	if d.Pos.Line > 0 {
 		props = append(props, fmt.Sprintf("line=%d", d.Pos.Line))
@@ -218,13 +230,15 @@ func Annotation(d diag.Diagnostic) string {
 			props = append(props, fmt.Sprintf("col=%d", d.Pos.Col))
 		}
 	}
-	props = append(props, "title="+escapeProperty("orgbackup "+d.Code))
-	msg := d.Message
+	props = append(props, "title="+escapeProperty("orgbackup "+Inert(d.Code)))
+	// Each part is one inert line; the line breaks between them are the
+	// annotation's own, escaped as %0A like every other.
+	msg := Inert(d.Message)
 	if d.Value != "" {
-		msg += "\nvalue: " + d.Value
+		msg += "\nvalue: " + Inert(d.Value)
 	}
 	if d.Hint != "" {
-		msg += "\nhint: " + d.Hint
+		msg += "\nhint: " + Inert(d.Hint)
 	}
 	return "::" + cmd + " " + strings.Join(props, ",") + "::" + escapeData(msg)
 }
@@ -272,6 +286,6 @@ func validationMarkdown(w io.Writer, v *Validation) error {
 			fmt.Fprintf(&b, "| %s | %s / %s | %s |\n", CellCode(s.Policy), thousands(s.Characters), thousands(s.Limit), thousands(s.Margin))
 		}
 	}
-	_, err := io.WriteString(w, b.String())
+	_, err := io.WriteString(w, guardLines(b.String()))
 	return err
 }
