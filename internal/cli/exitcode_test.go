@@ -12,16 +12,7 @@ import (
 // depend on them (0 ok, 1 invalid or failed, 2 usage, 3 merged but invalid).
 func TestExitCodes(t *testing.T) {
 	dir := t.TempDir()
-	write := func(name, data string) string {
-		p := filepath.Join(dir, name)
-		if err := os.MkdirAll(filepath.Dir(p), 0o755); err != nil {
-			t.Fatal(err)
-		}
-		if err := os.WriteFile(p, []byte(data), 0o644); err != nil {
-			t.Fatal(err)
-		}
-		return p
-	}
+	write := fileWriter(t, dir)
 	example, _ := filepath.Abs("../../policies")
 	bad := write("bad/x.cue", "package orgbackup\nbogus: 1\n")
 	invalidEff := write("eff.json", `{"plans": {"p": {"regions": {"@@assign": []}}}}`)
@@ -52,5 +43,21 @@ func TestExitCodes(t *testing.T) {
 		if strings.Contains(errb.String(), "goroutine ") || strings.Contains(errb.String(), "panic") {
 			t.Errorf("orgbackup %s printed a stack trace:\n%s", strings.Join(tc.args, " "), errb.String())
 		}
+	}
+}
+
+// fileWriter returns a function that writes a file below dir, creating
+// its directories, and returns its path.
+func fileWriter(t *testing.T, dir string) func(name, data string) string {
+	return func(name, data string) string {
+		t.Helper()
+		p := filepath.Join(dir, name)
+		if err := os.MkdirAll(filepath.Dir(p), 0o755); err != nil {
+			t.Fatal(err)
+		}
+		if err := os.WriteFile(p, []byte(data), 0o644); err != nil {
+			t.Fatal(err)
+		}
+		return p
 	}
 }

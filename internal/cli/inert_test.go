@@ -2,7 +2,6 @@ package cli
 
 import (
 	"bytes"
-	"os"
 	"path/filepath"
 	"strconv"
 	"strings"
@@ -22,16 +21,7 @@ const hostileName = "x\x1b[31m\x1b]0;t\x07\n::error::forged\n::stop-commands::to
 // as a command other than orgbackup's own annotations.
 func TestHostileNamesInert(t *testing.T) {
 	dir := t.TempDir()
-	write := func(name, data string) string {
-		p := filepath.Join(dir, name)
-		if err := os.MkdirAll(filepath.Dir(p), 0o755); err != nil {
-			t.Fatal(err)
-		}
-		if err := os.WriteFile(p, []byte(data), 0o644); err != nil {
-			t.Fatal(err)
-		}
-		return p
-	}
+	write := fileWriter(t, dir)
 	q := strconv.Quote(hostileName)
 	// A policy named hostileName in a file named after it, with a vault
 	// no baseline creates (so validate has something to say about it), and
