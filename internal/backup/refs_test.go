@@ -171,7 +171,7 @@ func TestUnwrap(t *testing.T) {
 func TestUnwrapKeepsPositions(t *testing.T) {
 	const text = `{"plans": {"p": {
   "regions": {"@@assign": ["us-east-1"], "@@append": ["eu-west-1"]},
-  "rules": {"r": {"schedule_expression": {"@@assign": "rate(1 minute)"}}}}}}`
+  "rules": {"r": {"schedule_expression": {"@@assign": "cron(* * ? * * *)"}}}}}}`
 	d := parse(t, text)
 	u := Unwrap(d)
 	if p := at(u, "plans", "p", "regions").Pos; p != posOf(t, text, `["us-east-1"]`) {
@@ -185,7 +185,7 @@ func TestUnwrapKeepsPositions(t *testing.T) {
 	}
 	// Checks on the result point at the author's text.
 	vs := Check(u, Partial)
-	if len(vs) != 1 || vs[0].Code != ScheduleTooFrequent || vs[0].Node.Pos != posOf(t, text, `"rate(1 minute)"`) {
+	if len(vs) != 1 || vs[0].Code != ScheduleTooFrequent || vs[0].Node.Pos != posOf(t, text, `"cron(* * ? * * *)"`) {
 		t.Errorf("check of the unwrapped document:\n%s", messages(vs))
 	}
 }

@@ -133,8 +133,11 @@ func (c *checker) values(p *policy.Policy) {
 		if v.Node != nil && v.Node.Pos.IsValid() {
 			pos = v.Node.Pos
 		}
-		d := diag.Errorf(violationCode(v.Code), pos, "%s", v.Message).
-			WithPath(configPath(p.Name, v.Path)).WithHint("%s", v.Hint)
+		d := diag.Errorf(violationCode(v.Code), pos, "%s", v.Message)
+		if v.Warning {
+			d = diag.Warningf(violationCode(v.Code), pos, "%s", v.Message)
+		}
+		d = d.WithPath(configPath(p.Name, v.Path)).WithHint("%s", v.Hint)
 		if v.Node != nil && v.Node.Kind != doc.Object && v.Node.Kind != doc.Array {
 			d = d.WithValue(v.Node.Scalar())
 		}

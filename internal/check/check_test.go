@@ -570,15 +570,19 @@ func TestPlanMerges(t *testing.T) {
 		text := strings.Replace(dailyPlans, `"daily"`, `"Daily"`, 1)
 		text = strings.TrimSuffix(text, "}") + `, "daily": {"regions": ["us-east-1"]}}`
 		a := newPolicy(t, "a", text, "Root")
-		d := only(t, Run(repoOf([]*policy.Policy{a}, mainBaseline()), nil).Diags, "plan-merge")
+		ds := Run(repoOf([]*policy.Policy{a}, mainBaseline()), nil).Diags
+		d := only(t, ds, "duplicate-key")
 		expect(t, d, want{
-			severity: diag.Warning, code: "plan-merge", pos: textPos(t, "policies/a.cue", text, `{"regions": ["us-east-1"]}`),
+			severity: diag.Error, code: "duplicate-key", pos: textPos(t, "policies/a.cue", text, `{"regions": ["us-east-1"]}`),
 			path:    "policies.a.plans.daily",
-			message: []string{`policy "a" defines plans "Daily" and "daily", which differ only in case; Organizations merges them into one plan`},
-			hint:    []string{"give the plans names that differ in more than case"},
-			related: []diag.Related{{Pos: textPos(t, "policies/a.cue", text, `{
-    "regions"`), Label: `plan "Daily"`}},
+			message: []string{`plan "Daily" and "daily" of the policy differ only in case; Organizations treats keys without regard to case, so they are the same plan`},
+			hint:    []string{"rename one of them, or merge them into one plan"},
 		})
+		for _, d := range ds {
+			if d.Code == "plan-merge" {
+				t.Errorf("a duplicate key is reported twice:\n%s", dump(diag.List{d}))
+			}
+		}
 	})
 	for _, tc := range []struct {
 		name     string
@@ -616,7 +620,7 @@ func TestPartialPoliciesSkipCompleteness(t *testing.T) {
 		"error key-required policies.daily.plans.daily",
 		"error key-required policies.daily.plans.daily",
 		"error key-required policies.daily.plans.daily.rules.hourly",
-		"error key-required policies.daily.plans.daily.rules.hourly",
+		"warning schedule-default policies.daily.plans.daily.rules.hourly",
 	}
 	if !slices.Equal(got, wantCodes) {
 		t.Fatalf("complete: got %q\n%s", got, dump(res.Diags))
@@ -641,18 +645,18 @@ func TestPartialPoliciesSkipCompleteness(t *testing.T) {
 }
 
 func TestValueViolations(t *testing.T) {
-	text := strings.Replace(dailyPlans, "cron(0 5 ? * * *)", "rate(5 minutes)", 1)
+	text := strings.Replace(dailyPlans, "cron(0 5 ? * * *)", "cron(0/5 * ? * * *)", 1)
 	text = strings.Replace(text, `["us-east-1"]`, `["us-east-1", "mars"]`, 1)
 	p := newPolicy(t, "daily", text, "Root")
 	b := mainBaseline()
 	b.Regions = []string{"us-east-1", "mars"}
 	res := Run(repoOf([]*policy.Policy{p}, b), nil)
 	expect(t, only(t, res.Diags, "schedule-too-frequent"), want{
-		severity: diag.Error, code: "schedule-too-frequent", pos: textPos(t, dailyFile, text, `"rate(5`),
+		severity: diag.Error, code: "schedule-too-frequent", pos: textPos(t, dailyFile, text, `"cron(0/5`),
 		path:    "policies.daily.plans.daily.rules.hourly.schedule_expression",
-		value:   `"rate(5 minutes)"`,
-		message: []string{`schedule_expression "rate(5 minutes)" runs backups 5 minutes apart`},
-		hint:    []string{`use "rate(1 hour)"`},
+		value:   `"cron(0/5 * ? * * *)"`,
+		message: []string{`schedule_expression "cron(0/5 * ? * * *)" runs backups 5 minutes apart`},
+		hint:    []string{`use "cron(0 * ? * * *)"`},
 	})
 	expect(t, only(t, res.Diags, "invalid-value"), want{
 		severity: diag.Error, code: "invalid-value", pos: textPos(t, dailyFile, text, `"mars"`),
