@@ -11,8 +11,12 @@ import (
 
 // refString renders a Ref without its node, for comparison.
 func refString(r Ref) string {
-	return fmt.Sprintf("%s %s regions=%s account=%q plan=%s where=%s path=%s",
+	s := fmt.Sprintf("%s %s regions=%s account=%q plan=%s where=%s path=%s",
 		r.Kind, r.Name, strings.Join(r.Regions, ","), r.Account, r.Plan, r.Where, strings.Join(r.Path, "/"))
+	if r.Kind == Role && r.RolePath != "/" {
+		s += " role-path=" + r.RolePath
+	}
+	return s
 }
 
 func refStrings(refs []Ref) []string {
@@ -78,7 +82,7 @@ func TestReferences(t *testing.T) {
 					"f": "not a selection"
 				}}}}}`,
 			want: []string{
-				`role backup-a regions= account="" plan=p where=selection "a" of plan "p" path=plans/p/selections/tags/a/iam_role_arn`,
+				`role backup-a regions= account="" plan=p where=selection "a" of plan "p" path=plans/p/selections/tags/a/iam_role_arn role-path=/service-role/team/`,
 				`role backup-b regions= account="111122223333" plan=p where=selection "b" of plan "p" path=plans/p/selections/resources/b/iam_role_arn`,
 			},
 		},

@@ -35,6 +35,12 @@ type Resolver interface {
 	// Attached returns how many backup policies not defined in the
 	// repository are attached directly to t.
 	Attached(t policy.Target) int
+	// Lookup reports whether t names an entity of the organization; if
+	// not, problem says why and hint what was probably meant.
+	Lookup(t policy.Target) (problem, hint string)
+	// Enabled reports whether backup policies are enabled in the
+	// organization; known is false when the resolver cannot tell.
+	Enabled() (enabled, known bool)
 }
 
 // NameResolver judges coverage by target names: "Root" covers everything,
@@ -51,6 +57,13 @@ func (NameResolver) Same(a, b policy.Target) bool {
 
 // Attached implements Resolver.
 func (NameResolver) Attached(policy.Target) int { return 0 }
+
+// Lookup implements Resolver: without the organization's structure, every
+// target the schema accepts may exist.
+func (NameResolver) Lookup(policy.Target) (string, string) { return "", "" }
+
+// Enabled implements Resolver: it cannot tell.
+func (NameResolver) Enabled() (bool, bool) { return false, false }
 
 // sameKey returns a key function such that c.r.Same(a, b) holds exactly
 // when key(a) == key(b), if the resolver has one, so that checks can group
@@ -104,6 +117,11 @@ func Run(repo *policy.Repo, r Resolver) Result {
 	c.planMerges()
 	c.names()
 	c.baselines()
+	c.regions()
+	c.kmsRegions()
+	c.overlappingBaselines()
+	c.organization()
+	c.bareValues()
 	c.out = c.out.Dedup()
 	c.out.Sort()
 	return Result{Diags: c.out, Sizes: c.sizes}

@@ -26,12 +26,23 @@ func Owned(p *org.Policy) bool { return p.Tags[generate.TagManagedBy] == generat
 // New attachments go after the existing ones at each entity: that is where
 // AttachPolicy puts them, and attachment order decides same-level
 // conflicts.
+//
+// An organization that has not enabled backup policies cannot attach any:
+// Desired reports it and attaches nothing, so no account shows a policy it
+// would not get.
 func Desired(actual *org.Org, repo *policy.Repo) (*org.Org, diag.List) {
 	o := actual.Clone()
 	var diags diag.List
 	targets := map[*org.Policy][]*org.Entity{}
 	var ours []*org.Policy
+	enabled, known := actual.PolicyTypeEnabled(policy.Type)
+	disabled := known && !enabled
 	for _, p := range repo.Policies {
+		if disabled && len(p.Targets) > 0 {
+			diags = append(diags, diag.Errorf("backup-policies-disabled", p.Targets[0].Pos,
+				"the organization has not enabled backup policies (BACKUP_POLICY is not among its root's policy types), so policy %q cannot be attached and no account gets it", p.Name).
+				WithHint("enable them: aws organizations enable-policy-type --root-id %s --policy-type BACKUP_POLICY; then take a new snapshot", actual.Root().ID))
+		}
 		content := generate.Document(p)
 		op := o.PolicyOfType(policy.Type, p.Name)
 		if op == nil {
@@ -60,7 +71,7 @@ func Desired(actual *org.Org, repo *policy.Repo) (*org.Org, diag.List) {
 				diags = append(diags, d.WithValue(fmt.Sprintf("%q", t.Raw)))
 				continue
 			}
-			if !slices.Contains(targets[op], ent) {
+			if !disabled && !slices.Contains(targets[op], ent) {
 				targets[op] = append(targets[op], ent)
 			}
 		}

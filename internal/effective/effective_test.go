@@ -190,3 +190,33 @@ func TestResolver(t *testing.T) {
 		t.Errorf("foreign attachments at Root = %d, want 2", got)
 	}
 }
+
+// An organization that has not enabled backup policies attaches none: the
+// preview must not show accounts gaining a policy they would not get.
+func TestDesiredWithBackupPoliciesDisabled(t *testing.T) {
+	const disabled = `{"format_version": "1",
+  "roots": [{"id": "r-ab12", "name": "Root", "policy_types": [{"type": "TAG_POLICY", "status": "ENABLED"}]}],
+  "accounts": [{"id": "222222222222", "name": "a"}]}`
+	actual, err := org.Parse("snap.json", []byte(disabled))
+	if err != nil {
+		t.Fatal(err)
+	}
+	repo := &policy.Repo{Policies: []*policy.Policy{{Name: "daily", Targets: []policy.Target{target("Root")}, Plans: plans(t, completePlan)}}}
+	pv := Compute(actual, repo)
+	if len(pv.Changed()) != 0 {
+		t.Errorf("%d accounts change; none can get a backup policy", len(pv.Changed()))
+	}
+	if len(pv.Diags) != 1 || pv.Diags[0].Code != "backup-policies-disabled" || pv.Diags[0].Severity != diag.Error ||
+		!strings.Contains(pv.Diags[0].Hint, "--root-id r-ab12 --policy-type BACKUP_POLICY") {
+		t.Errorf("diagnostics: %+v", pv.Diags)
+	}
+	// A snapshot that does not list policy types says nothing either way.
+	unknown := strings.Replace(disabled, `, "policy_types": [{"type": "TAG_POLICY", "status": "ENABLED"}]`, "", 1)
+	actual, err = org.Parse("snap.json", []byte(unknown))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if pv := Compute(actual, repo); len(pv.Changed()) != 1 || len(pv.Diags) != 0 {
+		t.Errorf("policy types unknown: %d changed, diagnostics %+v", len(pv.Changed()), pv.Diags)
+	}
+}

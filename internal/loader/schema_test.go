@@ -296,6 +296,12 @@ var schemaCases = []schemaCase{
 		code:       "invalid-value", msg: `^invalid targets\[0\] in policy "p"$`, hint: `a target is "Root", an OU path`,
 	},
 	{
+		constraint: "#Config.new_regions",
+		pass:       add(`new_regions: ["xx-new-1"]`),
+		fail:       add(`new_regions: ["xx-new-1", ` + mark + `"xx-new"]`),
+		code:       "invalid-value", msg: `^invalid new_regions\[1\]`, hint: `AWS Region code looks like "us-east-1"`,
+	},
+	{
 		constraint: "#Region",
 		pass:       swap(`regions: ["us-east-1"]`, `regions: ["us-east-1", "us-gov-west-1", "ap-northeast-1"]`),
 		fail:       swap(`regions: ["us-east-1"]`, `regions: ["us-east-1", `+mark+`"us-east"]`),

@@ -253,7 +253,12 @@ func (b *builder) entities(f *rawFile) {
 		}
 		b.arn(l, r.ARN)
 		seen := map[string]bool{}
-		for _, pt := range r.PolicyTypes {
+		var pts []rawPolicyType
+		if r.PolicyTypes != nil {
+			pts = *r.PolicyTypes
+			e.PolicyTypes = []PolicyTypeStatus{}
+		}
+		for _, pt := range pts {
 			pl := pt.loc
 			if pt.Type == "" && !pl.isBad("type") {
 				b.ps.add(pl.at("type"), `add e.g. "type": "BACKUP_POLICY"`, "policy type status has no type")

@@ -22,8 +22,12 @@ func (o *Org) Encode() []byte {
 	}
 	if r := o.root; r != nil {
 		rr := rawRoot{ID: r.ID, Name: r.Name, ARN: r.ARN, Policies: o.refs(r)}
-		for _, pt := range r.PolicyTypes {
-			rr.PolicyTypes = append(rr.PolicyTypes, rawPolicyType{Type: pt.Type, Status: pt.Status})
+		if r.PolicyTypes != nil {
+			pts := []rawPolicyType{}
+			for _, pt := range r.PolicyTypes {
+				pts = append(pts, rawPolicyType{Type: pt.Type, Status: pt.Status})
+			}
+			rr.PolicyTypes = &pts
 		}
 		f.Roots = []rawRoot{rr}
 	}

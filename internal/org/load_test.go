@@ -442,3 +442,41 @@ func TestLoadErrorString(t *testing.T) {
 		t.Errorf("Error() =\n%s", s)
 	}
 }
+
+// An empty policy_types list says no policy type is enabled; no list says
+// nothing. Both paths and the encoder keep the difference.
+func TestPolicyTypeEnabled(t *testing.T) {
+	for _, tc := range []struct {
+		name, types    string
+		enabled, known bool
+	}{
+		{"no list", ``, false, false},
+		{"null", `, "policy_types": null`, false, false},
+		{"empty list", `, "policy_types": []`, false, true},
+		{"another type", `, "policy_types": [{"type": "TAG_POLICY", "status": "ENABLED"}]`, false, true},
+		{"being disabled", `, "policy_types": [{"type": "BACKUP_POLICY", "status": "PENDING_DISABLE"}]`, false, true},
+		{"being enabled", `, "policy_types": [{"type": "BACKUP_POLICY", "status": "PENDING_ENABLE"}]`, true, true},
+		{"enabled", `, "policy_types": [{"type": "BACKUP_POLICY", "status": "ENABLED"}]`, true, true},
+	} {
+		src := `{"format_version": "1", "roots": [{"id": "r-ab12"` + tc.types + `}]}`
+		for path, parse := range map[string]func(string, []byte) (*Org, error){
+			"fast": func(f string, b []byte) (*Org, error) { return parseFast(f, b), nil },
+			"slow": parseSlow,
+		} {
+			o, err := parse("s.json", []byte(src))
+			if err != nil || o == nil {
+				t.Fatalf("%s, %s path: %v", tc.name, path, err)
+			}
+			if e, k := o.PolicyTypeEnabled(BackupPolicy); e != tc.enabled || k != tc.known {
+				t.Errorf("%s, %s path: PolicyTypeEnabled = %v, %v; want %v, %v", tc.name, path, e, k, tc.enabled, tc.known)
+			}
+			again, err := Parse("again.json", o.Encode())
+			if err != nil {
+				t.Fatalf("%s: re-parse: %v", tc.name, err)
+			}
+			if e, k := again.PolicyTypeEnabled(BackupPolicy); e != tc.enabled || k != tc.known {
+				t.Errorf("%s, %s path, encoded: PolicyTypeEnabled = %v, %v", tc.name, path, e, k)
+			}
+		}
+	}
+}

@@ -623,6 +623,10 @@ func (d *decoder) root(n *doc.Node) rawRoot {
 		case "arn":
 			r.ARN = d.str(l, f)
 		case "policy_types":
+			pts := []rawPolicyType{}
+			if f.Value.Kind != doc.Null {
+				r.PolicyTypes = &pts
+			}
 			d.list(l, f, func(n *doc.Node) {
 				var pt rawPolicyType
 				pt.loc = d.fields(n, "policy type status", policyTypeKeys, func(l *loc, f *doc.Field) {
@@ -633,7 +637,7 @@ func (d *decoder) root(n *doc.Node) rawRoot {
 						pt.Status = d.str(l, f)
 					}
 				})
-				r.PolicyTypes = append(r.PolicyTypes, pt)
+				*r.PolicyTypes = append(*r.PolicyTypes, pt)
 			})
 		case "policies":
 			r.Policies = d.attachments(l, f)

@@ -39,10 +39,12 @@ type rawOrg struct {
 }
 
 type rawRoot struct {
-	ID          string              `json:"id"`
-	Name        string              `json:"name,omitempty"`
-	ARN         string              `json:"arn,omitempty"`
-	PolicyTypes []rawPolicyType     `json:"policy_types,omitempty"`
+	ID   string `json:"id"`
+	Name string `json:"name,omitempty"`
+	ARN  string `json:"arn,omitempty"`
+	// PolicyTypes is a pointer so that an empty list (no policy type is
+	// enabled) differs from no list (the snapshot does not say).
+	PolicyTypes *[]rawPolicyType    `json:"policy_types,omitempty"`
 	Policies    map[string][]string `json:"policies,omitempty"`
 
 	loc *loc

@@ -25,6 +25,9 @@ type Repo struct {
 	Snapshots []string
 	// Files are the definition files read, relative to the working directory.
 	Files []string
+	// NewRegions are Regions the definitions declare (new_regions) because
+	// AWS opened them after this release of orgbackup.
+	NewRegions []Target
 }
 
 // Policy returns the policy named name, or nil.
@@ -59,13 +62,16 @@ type Baseline struct {
 	Targets                   []Target
 	Regions                   []string
 	RegionsPos                doc.Pos
+	RegionPos                 []doc.Pos // each of Regions, where known
 	RoleName                  string
 	RoleNamePos               doc.Pos
 	RolePath                  string
+	RolePathPos               doc.Pos // invalid when role_path is the default
 	RoleManagedPolicyARNs     []string
 	VaultName                 string
 	VaultNamePos              doc.Pos
 	VaultKMSKeyARN            string
+	VaultKMSKeyARNPos         doc.Pos
 	VaultAccessPolicy         *doc.Node
 	AllowCopyFromOrganization bool
 }
