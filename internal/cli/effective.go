@@ -138,7 +138,7 @@ func effectiveLevelsRun(opts *effectiveOptions) error {
 		levels = append(levels, lvl)
 	}
 	s := inherit.Merge(levels...)
-	eff := s.Effective()
+	eff := s.EffectiveWith(inherit.KeyCaseOf(opts.PolicyType))
 	if _, err := opts.IO.Out.Write(eff.Indent()); err != nil {
 		return err
 	}

@@ -9,6 +9,7 @@ import (
 	"fmt"
 	"regexp"
 	"strconv"
+	"strings"
 
 	"cuelang.org/go/cue/ast"
 	"cuelang.org/go/cue/format"
@@ -80,6 +81,27 @@ func plain(v *doc.Node, t backup.Type) (*doc.Node, bool) {
 	return v.Clone(), true
 }
 
+// Partial reports whether a policy document (AWS operator form) can only
+// be a refinement of policies attached above it: it leaves out something
+// AWS requires of an effective policy, which only a parent policy could
+// supply (a plan's regions, rules or selections, a rule's vault, a
+// selection's role). reasons says what, for the imported file's comment.
+//
+// Only what a parent could supply counts. A value AWS rejects, an unknown
+// key or a rule without a schedule is a problem of the document itself:
+// marking it partial would switch off the completeness checks for good
+// and call a complete policy a refinement, so it stays complete and
+// validate reports the problem.
+func Partial(d *doc.Node) (partial bool, reasons []string) {
+	for _, v := range backup.Check(backup.Unwrap(d), backup.Complete) {
+		switch v.Code {
+		case backup.KeyRequired, backup.ElementsTooFew:
+			reasons = append(reasons, v.Message)
+		}
+	}
+	return len(reasons) > 0, reasons
+}
+
 // Definition is one imported policy.
 type Definition struct {
 	Name        string
@@ -87,7 +109,9 @@ type Definition struct {
 	Description string
 	Targets     []string
 	Partial     bool
-	Plans       *doc.Node // author form
+	// Why says what makes a partial policy partial, for its comment.
+	Why   []string
+	Plans *doc.Node // author form
 }
 
 // Source renders d as a CUE file of package pkg.
@@ -107,7 +131,16 @@ func Source(pkg string, d Definition) ([]byte, error) {
 	body.Elts = append(body.Elts, tf)
 	if d.Partial {
 		pf := field("partial", ast.NewBool(true))
-		ast.AddComment(pf, &ast.CommentGroup{Doc: true, List: []*ast.Comment{{Text: "// The document is not a complete policy on its own: it refines plans inherited from parent policies."}}})
+		cg := &ast.CommentGroup{Doc: true, List: []*ast.Comment{{Text: "// The document leaves out what a policy attached above it must supply:"}}}
+		const shown = 5
+		for i, why := range d.Why {
+			if i == shown {
+				cg.List = append(cg.List, &ast.Comment{Text: fmt.Sprintf("// and %d more.", len(d.Why)-shown)})
+				break
+			}
+			cg.List = append(cg.List, &ast.Comment{Text: "// - " + strings.ReplaceAll(strings.ReplaceAll(why, "\n", " "), "\r", " ")})
+		}
+		ast.AddComment(pf, cg)
 		body.Elts = append(body.Elts, pf)
 	}
 	plans := d.Plans

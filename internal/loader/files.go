@@ -137,6 +137,13 @@ func readBounded(path, name string) ([]byte, *diag.Diagnostic) {
 			WithHint("policy definitions are small text files; move generated or unrelated files out of the policy directory")
 		return nil, &d
 	}
+	if bytes.HasPrefix(data, []byte("\xef\xbb\xbf")) {
+		// Some editors write one; CUE and JSON parsers call it an illegal
+		// character, which sends people looking for a typo they cannot see.
+		d := diag.Errorf("not-text", at, "file starts with a UTF-8 byte-order mark (U+FEFF), which CUE and JSON do not allow").
+			WithHint(`save the file as UTF-8 without a byte-order mark (in most editors the encoding "UTF-8", not "UTF-8 with BOM")`)
+		return nil, &d
+	}
 	if i := bytes.IndexByte(data, 0); i >= 0 {
 		d := diag.Errorf("not-text", offsetPos(name, data, i), "file holds binary data (a NUL byte), not text").
 			WithHint("definition files are UTF-8 text; move binary files out of the policy directory")

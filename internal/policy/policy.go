@@ -14,6 +14,10 @@ import (
 // Type is the Organizations policy type orgbackup manages.
 const Type = "BACKUP_POLICY"
 
+// MaxNameLength is the longest policy name Organizations accepts, in
+// characters (CreatePolicy Name: 1 to 128; the schema's #PolicyName).
+const MaxNameLength = 128
+
 // Repo is everything defined in a policies/ directory.
 type Repo struct {
 	// Dir is the directory as the user named it.
