@@ -1,8 +1,8 @@
 package cli
 
 import (
+	"errors"
 	"fmt"
-	"os"
 	"strings"
 
 	"github.com/spf13/cobra"
@@ -121,13 +121,17 @@ func effectiveLevelsRun(opts *effectiveOptions) error {
 			if file == "" {
 				return usagef("--level %q has an empty file name", spec)
 			}
-			data, err := os.ReadFile(file)
+			data, err := doc.ReadFile(file, loader.MaxFileSize)
 			if err != nil {
 				return fmt.Errorf("read %s: %w", file, unwrapPath(err))
 			}
 			name := loader.DisplayPath(file)
 			n, err := doc.Parse(name, data)
 			if err != nil {
+				var se *doc.SyntaxError
+				if errors.As(err, &se) && se.Hint != "" {
+					return fmt.Errorf("%w\n  hint: %s", err, se.Hint)
+				}
 				return err
 			}
 			if n.Kind != doc.Object {

@@ -61,3 +61,17 @@ func fileWriter(t *testing.T, dir string) func(name, data string) string {
 		return p
 	}
 }
+
+// A panic anywhere in a command ends with exit 1 and a message, never
+// Go's stack dump and exit 2.
+func TestPanicIsAFailure(t *testing.T) {
+	var errb bytes.Buffer
+	o := &IO{Err: &errb}
+	code := func() (code int) {
+		defer recoverFailure(o, &code)
+		panic("boom\n::error::x")
+	}()
+	if code != ExitFailed || !strings.HasPrefix(errb.String(), "orgbackup: internal error: boom⏎::error::x\n") {
+		t.Errorf("exit %d, stderr %q", code, errb.String())
+	}
+}

@@ -62,7 +62,8 @@ func systemIO() *IO {
 func Main() int { return Run(os.Args[1:], systemIO()) }
 
 // Run runs orgbackup with args.
-func Run(args []string, o *IO) int {
+func Run(args []string, o *IO) (code int) {
+	defer recoverFailure(o, &code)
 	root := newRoot(o)
 	root.SetArgs(args)
 	err := root.Execute()
@@ -82,6 +83,16 @@ func Run(args []string, o *IO) int {
 	// Errors name files and values the user (or a pull request) chose.
 	fmt.Fprintf(o.Err, "%s\n", render.InertText("orgbackup: "+err.Error()))
 	return ExitFailed
+}
+
+// recoverFailure turns a panic into exit status 1 and a message: an
+// unrecovered panic would print a stack dump and exit 2, which means
+// "changes" to a CI step that runs plan --detailed-exitcode.
+func recoverFailure(o *IO, code *int) {
+	if r := recover(); r != nil {
+		fmt.Fprintf(o.Err, "orgbackup: internal error: %s\n  hint: please report this, with the command and the input that caused it\n", render.Inert(fmt.Sprint(r)))
+		*code = ExitFailed
+	}
 }
 
 // exitError ends a command with a code after it has printed its results,
