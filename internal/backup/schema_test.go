@@ -174,6 +174,11 @@ func diff(t *testing.T, where string, v cue.Value, s *Spec) []string {
 	case Object:
 		var names []string
 		for _, f := range fields {
+			if s == Plans.Elem && f.name == "children_may_change" {
+				// Author form only: the generator expands it into AWS's
+				// child control operators, and no document holds it.
+				continue
+			}
 			names = append(names, f.name)
 			fs, ok := s.Fields[f.name]
 			if !ok {

@@ -16,13 +16,10 @@ import (
 	"github.com/orgbackup/orgbackup/internal/diag"
 	"github.com/orgbackup/orgbackup/internal/doc"
 	"github.com/orgbackup/orgbackup/internal/generate"
+	"github.com/orgbackup/orgbackup/internal/org"
 	"github.com/orgbackup/orgbackup/internal/policy"
 	"github.com/orgbackup/orgbackup/internal/suggest"
 )
-
-// MaxAttached is the Organizations quota of backup policies attached
-// directly to one root, OU or account (a hard limit).
-const MaxAttached = 10
 
 // Resolver answers questions about the organization's structure. Without
 // an org snapshot, NameResolver judges by target names alone.
@@ -111,6 +108,7 @@ func Run(repo *policy.Repo, r Resolver) Result {
 		c.size(p)
 		c.targets(p)
 		c.references(p)
+		c.childChanges(p)
 	}
 	c.attachments()
 	c.sameLeaf()
@@ -122,6 +120,7 @@ func Run(repo *policy.Repo, r Resolver) Result {
 	c.overlappingBaselines()
 	c.organization()
 	c.bareValues()
+	c.overrides()
 	c.out = c.out.Dedup()
 	c.out.Sort()
 	return Result{Diags: c.out, Sizes: c.sizes}
@@ -228,14 +227,14 @@ func (c *checker) attachments() {
 	}
 	for _, g := range groups {
 		foreign := c.r.Attached(g.t)
-		if n := len(g.names) + foreign; n > MaxAttached {
-			msg := fmt.Sprintf("%d backup policies would be attached directly to %s; Organizations allows %d", n, g.t.Raw, MaxAttached)
+		if n := len(g.names) + foreign; n > org.MaxAttachedPerType {
+			msg := fmt.Sprintf("%d backup policies would be attached directly to %s; Organizations allows %d", n, g.t.Raw, org.MaxAttachedPerType)
 			if foreign > 0 {
 				msg += fmt.Sprintf(" (%d from this repository, %d already attached by others)", len(g.names), foreign)
 			}
 			// Point at the first attachment over the quota; when others
 			// already fill it, that is the repository's first.
-			d := diag.Errorf("too-many-attachments", g.pos[min(len(g.pos)-1, max(0, MaxAttached-foreign))], "%s", msg).
+			d := diag.Errorf("too-many-attachments", g.pos[min(len(g.pos)-1, max(0, org.MaxAttachedPerType-foreign))], "%s", msg).
 				WithHint("merge policies, or attach some to the OUs or accounts below %s", g.t.Raw)
 			for i, name := range g.names {
 				d = d.WithRelated(g.pos[i], "attached by policy "+quoted(name))

@@ -193,3 +193,66 @@ func TestBareValuesInJSON(t *testing.T) {
 		t.Errorf("CUE:\n%s", dump(ds))
 	}
 }
+
+func TestChildChanges(t *testing.T) {
+	locked := strings.Replace(dailyPlans, `"regions": ["us-east-1"],`,
+		`"regions": ["us-east-1"], "children_may_change": {"regions": ["@@append"], "advanced_backup_settings": ["@@all"]},`, 1)
+	p := newPolicy(t, "daily", locked, "Root")
+	d := only(t, Run(repoOf([]*policy.Policy{p}, mainBaseline()), nil).Diags, "child-change-unknown")
+	expect(t, d, want{
+		severity: diag.Error, code: "child-change-unknown", pos: textPos(t, dailyFile, locked, `"advanced_backup_settings"`),
+		path:    "policies.daily.plans.daily.children_may_change.advanced_backup_settings",
+		message: []string{`children_may_change names advanced_backup_settings, which plan "daily" does not set`},
+		hint:    []string{"set it in the plan"},
+	})
+	both := strings.Replace(locked, `, "advanced_backup_settings": ["@@all"]`, "", 1)
+	both = strings.Replace(both, `"tag_key": "Backup"`, `"tag_key": {"@@assign": "Backup", "@@operators_allowed_for_child_policies": ["@@none"]}`, 1)
+	p = newPolicy(t, "daily", both, "Root")
+	d = only(t, Run(repoOf([]*policy.Policy{p}, mainBaseline()), nil).Diags, "child-control-twice")
+	if d.Pos != textPos(t, dailyFile, both, `"@@operators_allowed_for_child_policies"`) || !strings.Contains(d.Hint, "say it in one place") {
+		t.Errorf("got %s at %s", d.Message, d.Pos)
+	}
+}
+
+// A child policy's change that a parent's child controls forbid is
+// ignored by Organizations: validate says so where the change is written.
+func TestOverridesIgnored(t *testing.T) {
+	parent := strings.Replace(dailyPlans, `"regions": ["us-east-1"],`, `"regions": ["us-east-1"], "children_may_change": {"regions": ["@@append"]},`, 1)
+	const childText = `{"daily": {"regions": {"@@assign": ["eu-west-1"]}, "rules": {"hourly": {"target_backup_vault_name": "other"}}}}`
+	a := newPolicy(t, "base", parent, "Root")
+	b := newPolicy(t, "prod", childText, "Root/Prod")
+	b.Partial = true
+	ds := Run(repoOf([]*policy.Policy{a, b}, mainBaseline(), newBaseline("other", "", "other", []string{"us-east-1", "eu-west-1"}, "Root")), nil).Diags
+	var got []diag.Diagnostic
+	for _, d := range ds {
+		if d.Code == "child-override-ignored" {
+			got = append(got, d)
+		}
+	}
+	if len(got) != 2 {
+		t.Fatalf("got %d child-override-ignored, want 2:\n%s", len(got), dump(ds))
+	}
+	expect(t, got[0], want{
+		severity: diag.Warning, code: "child-override-ignored", pos: textPos(t, "policies/prod.cue", childText, `"@@assign": ["eu-west-1"]`),
+		message: []string{`policy "prod", attached to Root/Prod below policy "base" (Root), changes plans.daily.regions, which Organizations ignores: ignored @@assign: lower levels may only use [@@append] on this setting`},
+		hint:    []string{`remove the change from policy "prod", or allow it in policy "base" (children_may_change`},
+		related: got[0].Related,
+	})
+	if len(got[0].Related) != 1 || !strings.Contains(got[0].Related[0].Label, `restricted by policy "base"`) {
+		t.Errorf("related: %v", got[0].Related)
+	}
+	if !strings.Contains(got[1].Message, "changes plans.daily.rules.hourly.target_backup_vault_name") {
+		t.Errorf("second: %s", got[1].Message)
+	}
+	// At the same target restrictions do not bind; attached elsewhere,
+	// they do not reach.
+	for _, tgt := range []string{"Root", "Root/Other"} {
+		a.Targets = targets("policies/base.cue", "Root/Prod")
+		b.Targets = targets("policies/prod.cue", tgt)
+		for _, d := range Run(repoOf([]*policy.Policy{a, b}, mainBaseline(), newBaseline("other", "", "other", []string{"us-east-1", "eu-west-1"}, "Root")), nil).Diags {
+			if d.Code == "child-override-ignored" {
+				t.Errorf("child at %s: %s", tgt, d.Message)
+			}
+		}
+	}
+}

@@ -391,6 +391,12 @@ var schemaCases = []schemaCase{
 		code:       "type", msg: `^not_resource_types must be a list, not a string`, hint: `not_resource_types lists ARN patterns`,
 	},
 	{
+		constraint: "#ChildChanges",
+		pass:       add(inPlan + `children_may_change: {regions: ["@@append"], rules: r: lifecycle: ["@@all"]}`),
+		fail:       add(inPlan + `children_may_change: regions: ` + mark + `"@@append"`),
+		code:       "type", msg: `^regions must be a list, not a string in plan "plan"`, hint: `write a list, e.g. regions: \["@@append"\]`,
+	},
+	{
 		constraint: "#ChildOperators",
 		pass:       add(inPlan + `"@@operators_allowed_for_child_policies": ["@@assign", "@@append"]`),
 		fail:       add(inPlan + mark + `"@@operators_allowed_for_child_policies": ["@@all", "@@none"]`),

@@ -6,6 +6,8 @@ import (
 	"os"
 	"strings"
 	"testing"
+
+	"github.com/orgbackup/orgbackup/internal/policy"
 )
 
 // lines joins its arguments as the lines of a file, so that a test's
@@ -467,14 +469,14 @@ func TestPolicyTypeEnabled(t *testing.T) {
 			if err != nil || o == nil {
 				t.Fatalf("%s, %s path: %v", tc.name, path, err)
 			}
-			if e, k := o.PolicyTypeEnabled(BackupPolicy); e != tc.enabled || k != tc.known {
+			if e, k := o.PolicyTypeEnabled(policy.Type); e != tc.enabled || k != tc.known {
 				t.Errorf("%s, %s path: PolicyTypeEnabled = %v, %v; want %v, %v", tc.name, path, e, k, tc.enabled, tc.known)
 			}
 			again, err := Parse("again.json", o.Encode())
 			if err != nil {
 				t.Fatalf("%s: re-parse: %v", tc.name, err)
 			}
-			if e, k := again.PolicyTypeEnabled(BackupPolicy); e != tc.enabled || k != tc.known {
+			if e, k := again.PolicyTypeEnabled(policy.Type); e != tc.enabled || k != tc.known {
 				t.Errorf("%s, %s path, encoded: PolicyTypeEnabled = %v, %v", tc.name, path, e, k)
 			}
 		}

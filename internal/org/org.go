@@ -52,9 +52,6 @@ const MaxOUDepth = 5
 // snapshot of a real organization never exceeds it anyway.
 const MaxAttachedPerType = 10
 
-// BackupPolicy is the Organizations policy type orgbackup manages.
-const BackupPolicy = "BACKUP_POLICY"
-
 // PolicyTypes lists every Organizations policy type name this build accepts,
 // sorted. A snapshot of an organization that uses a newer type fails to load
 // with a hint to upgrade, rather than silently dropping its attachments.

@@ -14,6 +14,11 @@ import (
 // Type is the Organizations policy type orgbackup manages.
 const Type = "BACKUP_POLICY"
 
+// ChildChangesKey is the author-form key of a plan that says which of its
+// settings policies attached below may change (schema: #ChildChanges);
+// build expands it into AWS's child control operators.
+const ChildChangesKey = "children_may_change"
+
 // MaxNameLength is the longest policy name Organizations accepts, in
 // characters (CreatePolicy Name: 1 to 128; the schema's #PolicyName).
 const MaxNameLength = 128

@@ -314,6 +314,15 @@ func previewMarkdown(w io.Writer, r *PreviewReport) error {
 			}
 			b.WriteByte('\n')
 		}
+		// What Organizations would ignore: a child policy's change that a
+		// parent's child controls forbid does nothing, silently.
+		for _, n := range g.Notes {
+			fmt.Fprintf(&b, "- ℹ️ %s ignored at %s: %s", Code(n.Policy), Code(inherit.PathString(n.Path)), EscapeMarkdown(n.Message))
+			if n.Pos.IsValid() {
+				fmt.Fprintf(&b, " (%s)", Code(n.Pos.String()))
+			}
+			b.WriteByte('\n')
+		}
 		if g.Diff != nil {
 			fence := Fence(string(g.Diff))
 			fmt.Fprintf(&b, "\n<details><summary>Effective policy diff</summary>\n\n%sdiff\n%s%s\n\n</details>\n", fence, g.Diff, fence)
