@@ -92,6 +92,33 @@ type Result struct {
 	Sizes []Size
 }
 
+// Report is the outcome of validating a policy directory: what loading it
+// and checking it found. Every view of validate renders a Report.
+type Report struct {
+	Dir       string
+	Policies  int
+	Baselines int
+	Diags     diag.List // sorted
+	Sizes     []Size    // of every policy document, when the definitions load
+}
+
+// Valid reports whether no error was found.
+func (r *Report) Valid() bool { return !r.Diags.HasErrors() }
+
+// NewReport combines what loading dir found (repo nil when it does not
+// load) with the checks of repo, judged against r (nil: by target names).
+func NewReport(dir string, repo *policy.Repo, loaded diag.List, r Resolver) *Report {
+	rep := &Report{Dir: dir, Diags: slices.Clone(loaded)}
+	if repo != nil {
+		rep.Policies, rep.Baselines = len(repo.Policies), len(repo.Baselines)
+		res := Run(repo, r)
+		rep.Diags = append(rep.Diags, res.Diags...)
+		rep.Sizes = res.Sizes
+	}
+	rep.Diags.Sort()
+	return rep
+}
+
 // Run checks repo. r may be nil for name-based judgement.
 func Run(repo *policy.Repo, r Resolver) Result {
 	if r == nil {

@@ -256,3 +256,24 @@ func TestOverridesIgnored(t *testing.T) {
 		}
 	}
 }
+
+// A Report holds what loading and checking found, sorted; the checks run
+// only when the definitions load.
+func TestNewReport(t *testing.T) {
+	loaded := diag.List{
+		diag.Warningf("w", posAt("policies/b.cue", 2, 1), "later"),
+		diag.Warningf("w", posAt("policies/a.cue", 1, 1), "earlier"),
+	}
+	rep := NewReport("policies", nil, loaded, nil)
+	if !rep.Valid() || rep.Policies != 0 || rep.Diags[0].Message != "earlier" || rep.Sizes != nil {
+		t.Errorf("without a repository: %+v", rep)
+	}
+	p := newPolicy(t, "daily", dailyPlans, "Root")
+	rep = NewReport("policies", repoOf([]*policy.Policy{p}), loaded, nil)
+	if rep.Valid() || rep.Policies != 1 || len(rep.Sizes) != 1 || len(rep.Diags) != 4 {
+		t.Errorf("with a repository: %+v\n%s", rep, dump(rep.Diags))
+	}
+	if loaded[0].Message != "later" {
+		t.Error("NewReport sorted its argument")
+	}
+}

@@ -7,6 +7,7 @@ import (
 	"testing"
 	"unicode"
 
+	"github.com/orgbackup/orgbackup/internal/check"
 	"github.com/orgbackup/orgbackup/internal/diag"
 	"github.com/orgbackup/orgbackup/internal/doc"
 )
@@ -46,8 +47,8 @@ func TestInert(t *testing.T) {
 
 // hostileValidation puts hostile text into every field of a diagnostic
 // that text comes from, the file name included.
-func hostileValidation() *Validation {
-	return &Validation{
+func hostileValidation() *check.Report {
+	return &check.Report{
 		Dir:      "policies/" + hostile,
 		Policies: 1,
 		Diags: diag.List{

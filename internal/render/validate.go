@@ -11,25 +11,13 @@ import (
 	"github.com/orgbackup/orgbackup/internal/doc"
 )
 
-// Validation is the outcome of `orgbackup validate`.
-type Validation struct {
-	Dir       string
-	Policies  int
-	Baselines int
-	Diags     diag.List
-	Sizes     []check.Size
-}
-
-// Valid reports whether no error was found.
-func (v *Validation) Valid() bool { return !v.Diags.HasErrors() }
-
 // MaxAnnotations is how many annotations of one type GitHub shows for a
 // step; it silently drops the rest, so orgbackup prints at most this many
 // and then a notice with the totals.
 const MaxAnnotations = 10
 
 // WriteValidation renders v in format f.
-func WriteValidation(w io.Writer, f Format, v *Validation, st Style) error {
+func WriteValidation(w io.Writer, f Format, v *check.Report, st Style) error {
 	switch f {
 	case JSON:
 		_, err := w.Write(validationJSON(v).Indent())
@@ -42,7 +30,7 @@ func WriteValidation(w io.Writer, f Format, v *Validation, st Style) error {
 	return validationText(w, v, st)
 }
 
-func validationText(w io.Writer, v *Validation, st Style) error {
+func validationText(w io.Writer, v *check.Report, st Style) error {
 	var b strings.Builder
 	for _, d := range v.Diags {
 		WriteDiagnostic(&b, d, st)
@@ -156,7 +144,7 @@ func toJSONDiags(ds diag.List) []jsonDiag {
 
 func jsonPosOf(p doc.Pos) jsonPos { return jsonPos{File: p.File, Line: p.Line, Column: p.Col} }
 
-func validationJSON(v *Validation) *doc.Node {
+func validationJSON(v *check.Report) *doc.Node {
 	sizes := v.Sizes
 	if sizes == nil {
 		sizes = []check.Size{}
@@ -186,7 +174,7 @@ func validationJSON(v *Validation) *doc.Node {
 
 // validationGitHub prints workflow commands. GitHub shows annotations
 // inline on the pull request's diff for files the PR touches.
-func validationGitHub(w io.Writer, v *Validation) error {
+func validationGitHub(w io.Writer, v *check.Report) error {
 	var b strings.Builder
 	shown := map[diag.Severity]int{}
 	for _, d := range v.Diags {
@@ -254,7 +242,7 @@ func escapeProperty(s string) string {
 	return strings.NewReplacer("%", "%25", "\r", "%0D", "\n", "%0A", ":", "%3A", ",", "%2C").Replace(s)
 }
 
-func validationMarkdown(w io.Writer, v *Validation) error {
+func validationMarkdown(w io.Writer, v *check.Report) error {
 	var b strings.Builder
 	errs, warns := v.Diags.Count(diag.Error), v.Diags.Count(diag.Warning)
 	if errs > 0 {
