@@ -57,7 +57,7 @@ ignores them), same-level overrides, and for backup policies every reason
 the merged policy would be invalid, with the account, the contributing
 policies and the path to the problem.
 
-Exit status: 0 valid, 3 merged but invalid, 1 input error, 2 usage error.`,
+Exit status: 0 valid, 3 merged but invalid, 1 input error, 64 usage error.`,
 		Example: `  orgbackup effective --level root.json --level ou-prod.json,ou-prod-2.json --level account.json
   orgbackup effective --policy-type TAG_POLICY --level root-tags.json --level ou-tags.json
   orgbackup effective --org policies/example-org.snapshot.json --account 222222222222

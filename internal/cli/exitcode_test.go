@@ -9,7 +9,7 @@ import (
 )
 
 // TestExitCodes pins the exit status of every outcome: scripts and CI
-// depend on them (0 ok, 1 invalid or failed, 2 usage, 3 merged but invalid).
+// depend on them (0 ok, 1 invalid or failed, 3 merged but invalid, 64 usage).
 func TestExitCodes(t *testing.T) {
 	dir := t.TempDir()
 	write := func(name, data string) string {

@@ -38,7 +38,7 @@ orgbackup does not own stay as they are; policies it owns but DIR no longer
 defines are kept (deletion is explicit) and reported as orphaned.
 
 Exit status: 0 no problems, 1 an account would be invalid or the input has
-errors, 2 usage error.`,
+errors, 64 usage error.`,
 		Example: `  orgbackup preview
   orgbackup preview policies --org org.snapshot.json --output markdown`,
 		Args: maxArgs(1),

@@ -19,13 +19,21 @@ import (
 // Exit codes. They are part of the interface scripts and CI depend on.
 const (
 	ExitOK = 0
-	// ExitFailed: the input is invalid, or the command failed.
+	// ExitFailed: the input is invalid, problems were found, or the
+	// command failed.
 	ExitFailed = 1
-	// ExitUsage: the command line itself is wrong.
-	ExitUsage = 2
+	// ExitChanges: `plan --detailed-exitcode` found changes to make, as
+	// Terraform's -detailed-exitcode does. No other outcome exits 2, so a
+	// pipeline that applies on 2 can trust it.
+	ExitChanges = 2
 	// ExitInvalidEffective: `effective` merged the policies, and the result
 	// is an effective policy AWS would reject.
 	ExitInvalidEffective = 3
+	// ExitUsage: the command line itself is wrong. It is EX_USAGE from
+	// BSD's sysexits.h rather than the customary 2, because 2 means
+	// "changes present" under --detailed-exitcode: a mistyped flag in a CI
+	// step must never read as "there is something to apply".
+	ExitUsage = 64
 )
 
 // Version is set at build time with -ldflags "-X ...cli.Version=v1.2.3".
