@@ -55,7 +55,7 @@ golden: ## rewrite golden files and testscript expectations; review with git dif
 
 .PHONY: bench
 bench: ## benchmarks: validate+build vs plain cue export, 10,000-account preview
-	$(GO) test -run='^$$' -bench=. -benchtime=5x -count=1 ./internal/bench/ ./internal/effective/
+	$(GO) test -run='^$$' -bench=. -benchtime=5x -count=1 ./internal/bench/ ./internal/plan/
 
 .PHONY: clean
 clean: ## remove build output

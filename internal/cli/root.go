@@ -47,6 +47,9 @@ type IO struct {
 	Err    io.Writer
 	OutTTY bool
 	Getenv func(string) string
+	// ReadOrg reads the live organization; tests substitute their own.
+	// Nil means this build cannot, and live commands say so.
+	ReadOrg OrgReader
 }
 
 // Style returns how to style text for o.Out: colour only on a terminal, and
@@ -57,11 +60,12 @@ func (o *IO) Style() render.Style {
 
 func systemIO() *IO {
 	return &IO{
-		In:     os.Stdin,
-		Out:    os.Stdout,
-		Err:    os.Stderr,
-		OutTTY: term.IsTerminal(int(os.Stdout.Fd())),
-		Getenv: os.Getenv,
+		In:      os.Stdin,
+		Out:     os.Stdout,
+		Err:     os.Stderr,
+		OutTTY:  term.IsTerminal(int(os.Stdout.Fd())),
+		Getenv:  os.Getenv,
+		ReadOrg: readLiveOrg,
 	}
 }
 
