@@ -141,7 +141,8 @@ policy documents and the baseline CloudFormation templates, and shows what
 every account's effective policy would be before anything is applied.`,
 		Example: `  orgbackup validate policies          # check the definitions
   orgbackup build policies --out dist  # write policy JSON, templates, manifest
-  orgbackup preview policies           # effective policy of every account`,
+  orgbackup preview policies           # effective policy of every account
+  orgbackup plan --out plan.json       # what applying would change in AWS`,
 		SilenceErrors: true,
 		SilenceUsage:  true,
 		Version:       Version,
@@ -160,6 +161,7 @@ every account's effective policy would be before anything is applied.`,
 		newImportCmd(o, nil),
 		newEffectiveCmd(o, nil),
 		newPreviewCmd(o, nil),
+		newPlanCmd(o, nil),
 		newVersionCmd(o),
 	)
 	return root
