@@ -62,6 +62,13 @@ func TestExitCodes(t *testing.T) {
 		{[]string{"plan", example, "--output", "yaml"}, ExitUsage},
 		{[]string{"plan", "--detailed-exitcode=maybe"}, ExitUsage},
 		{[]string{"import"}, ExitUsage},
+		{[]string{"import", "--from-org", "--json", invalidEff}, ExitUsage},
+		{[]string{"import", "--policy", "x", "--json", invalidEff}, ExitUsage},
+		{[]string{"import", "--from-org", "--org", snapshot, "--target", "Root"}, ExitUsage},
+		{[]string{"import", "--from-org", "--org", snapshot, "--profile", "p"}, ExitUsage},
+		{[]string{"import", "--from-org", "--org", snapshot, "--policy", "nope", "--stdout"}, ExitFailed},
+		{[]string{"import", "--from-org", "--org", snapshot, "--stdout"}, ExitOK},
+		{[]string{"import", "--from-org", "--stdout"}, ExitFailed}, // no live reader in this IO
 		{[]string{"version"}, ExitOK},
 		{[]string{}, ExitOK},
 	} {
