@@ -476,7 +476,9 @@ func (m *maker) effective(p *Plan) {
 		for _, pr := range g.Problems {
 			eg.Problems = append(eg.Problems, EffectiveProblem{Code: pr.Code, Path: pr.PathString(), Message: pr.Message,
 				Hint: pr.Hint, Policies: pr.Policies, Source: m.source(pr.Pos)})
-			codes = append(codes, pr.Code+" at "+pr.PathString())
+			if c := pr.Code + " at " + pr.PathString(); !slices.Contains(codes, c) {
+				codes = append(codes, c)
+			}
 		}
 		for _, n := range g.Notes {
 			eg.Notes = append(eg.Notes, n.String())

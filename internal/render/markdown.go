@@ -1,6 +1,7 @@
 package render
 
 import (
+	"fmt"
 	"strings"
 )
 
@@ -14,6 +15,7 @@ import (
 // of backticks inside it, so s cannot close it early.
 func Code(s string) string {
 	s = strings.NewReplacer("\r\n", " ", "\n", " ", "\r", " ").Replace(s)
+	s = visibleControls(s)
 	if s == "" {
 		return "` `"
 	}
@@ -62,6 +64,10 @@ func EscapeMarkdown(s string) string {
 		case '\n', '\r':
 			b.WriteByte(' ')
 		default:
+			if isControl(r) {
+				fmt.Fprintf(&b, "\\\\u%04x", r)
+				continue
+			}
 			b.WriteRune(r)
 		}
 	}

@@ -109,16 +109,21 @@ func WriteDiagnostic(b *strings.Builder, d diag.Diagnostic, st Style) {
 // the cursor or hide text. Bidirectional overrides, which can make text
 // read in another order than it is, are shown too.
 func oneLine(s string) string {
-	if !needsCleaning(s) {
+	return visibleControls(strings.NewReplacer("\r\n", "⏎", "\n", "⏎", "\r", "⏎").Replace(s))
+}
+
+// visibleControls writes control characters (and bidirectional
+// overrides) as \uXXXX, and tabs as spaces.
+func visibleControls(s string) string {
+	if !strings.ContainsFunc(s, isControl) {
 		return s
 	}
-	s = strings.NewReplacer("\r\n", "⏎", "\n", "⏎", "\r", "⏎").Replace(s)
 	var b strings.Builder
 	for _, r := range s {
 		switch {
 		case r == '\t':
 			b.WriteByte(' ')
-		case r < 0x20 || r == 0x7f || r >= 0x80 && r < 0xa0 || r >= 0x202a && r <= 0x202e || r >= 0x2066 && r <= 0x2069:
+		case isControl(r):
 			fmt.Fprintf(&b, "\\u%04x", r)
 		default:
 			b.WriteRune(r)
@@ -127,13 +132,8 @@ func oneLine(s string) string {
 	return b.String()
 }
 
-func needsCleaning(s string) bool {
-	for _, r := range s {
-		if r < 0x20 || r == 0x7f || r >= 0x80 && r < 0xa0 || r >= 0x202a && r <= 0x202e || r >= 0x2066 && r <= 0x2069 {
-			return true
-		}
-	}
-	return false
+func isControl(r rune) bool {
+	return r < 0x20 || r == 0x7f || r >= 0x80 && r < 0xa0 || r >= 0x202a && r <= 0x202e || r >= 0x2066 && r <= 0x2069
 }
 
 type jsonPos struct {
