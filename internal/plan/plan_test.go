@@ -640,3 +640,26 @@ func TestDigests(t *testing.T) {
 		t.Error("targets are digested as ids: Root and r-ab12 are one target")
 	}
 }
+
+func TestPolicyQuota(t *testing.T) {
+	var pols []string
+	for i := range MaxPolicies {
+		pols = append(pols, pol(fmt.Sprintf("p-foreign%04d", i), fmt.Sprintf("foreign-%d", i), `{"plans":{}}`, ""))
+	}
+	actual := snap(t, nil, nil, nil, pols...)
+	p := Make(Input{Repo: repo(definition(t, "daily", completePlan, "Root")), Actual: actual})
+	var msg string
+	for _, pr := range p.Problems {
+		if pr.Code == "too-many-policies" && pr.Severity == SeverityError {
+			msg = pr.Message
+		}
+	}
+	if !strings.Contains(msg, "1001 backup policies (1000 now, 1 to create)") {
+		t.Errorf("problems = %+v", p.Problems)
+	}
+	// At the quota, without creating, all is well.
+	p = Make(Input{Repo: &policy.Repo{}, Actual: actual})
+	if slices.Contains(codes(p.Problems, SeverityError), "too-many-policies") {
+		t.Error("no policy is created")
+	}
+}
