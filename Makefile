@@ -19,10 +19,11 @@ build: ## build bin/orgbackup
 	$(GO) build -ldflags "$(LDFLAGS)" -o $(BIN) ./cmd/orgbackup
 
 .PHONY: example
-example: build ## run orgbackup on the bundled example (validate, build, preview)
+example: build ## run orgbackup on the bundled example (validate, build, preview, offline plan)
 	$(BIN) validate policies
 	$(BIN) build policies --out dist
 	$(BIN) preview policies
+	$(BIN) plan policies --org policies/example-org.snapshot.json
 
 .PHONY: test
 test: lint schema-check unit fuzz ## everything CI runs: lint, schema check, tests, bounded fuzzing
