@@ -481,6 +481,10 @@ func (m *maker) effective(p *Plan) {
 			}
 		}
 		for _, n := range g.Notes {
+			// Positions as everywhere in the plan: repository-relative.
+			if n.Pos.File != "" {
+				n.Pos.File = m.rel(n.Pos.File)
+			}
 			eg.Notes = append(eg.Notes, n.String())
 		}
 		p.Effective = append(p.Effective, eg)

@@ -663,3 +663,163 @@ func TestPolicyQuota(t *testing.T) {
 		t.Error("no policy is created")
 	}
 }
+
+// applyPlan carries out p's changes on a copy of o, as apply would, by
+// editing its snapshot: the model test of "a plan applied leaves nothing
+// to plan".
+func applyPlan(t *testing.T, o *org.Org, p *Plan) *org.Org {
+	t.Helper()
+	var raw map[string]any
+	if err := json.Unmarshal(o.Encode(), &raw); err != nil {
+		t.Fatal(err)
+	}
+	entities := map[string]map[string]any{}
+	for _, key := range []string{"roots", "organizational_units", "accounts"} {
+		list, _ := raw[key].([]any)
+		for _, e := range list {
+			m := e.(map[string]any)
+			entities[m["id"].(string)] = m
+		}
+	}
+	policies, _ := raw["policies"].([]any)
+	byName := func(name string) map[string]any {
+		for _, q := range policies {
+			if m := q.(map[string]any); m["name"] == name && m["type"] == policy.Type {
+				return m
+			}
+		}
+		t.Fatalf("apply: no policy %q", name)
+		return nil
+	}
+	attached := func(e map[string]any) []any {
+		ps, _ := e["policies"].(map[string]any)
+		if ps == nil {
+			return nil
+		}
+		l, _ := ps[policy.Type].([]any)
+		return l
+	}
+	setAttached := func(e map[string]any, l []any) {
+		ps, _ := e["policies"].(map[string]any)
+		if ps == nil {
+			ps = map[string]any{}
+			e["policies"] = ps
+		}
+		ps[policy.Type] = l
+	}
+	settings := o.Settings.Clone()
+	for i, c := range p.Changes {
+		switch c.Action {
+		case EnablePolicyType:
+			root := entities[c.Target.ID]
+			types, _ := root["policy_types"].([]any)
+			root["policy_types"] = append(types, map[string]any{"type": c.Setting, "status": "ENABLED"})
+		case EnableServiceAccess:
+			settings.TrustedServices = append(settings.TrustedServices, c.Setting)
+		case RegisterDelegatedAdmin:
+			if settings.DelegatedAdministrators == nil {
+				settings.DelegatedAdministrators = map[string][]string{}
+			}
+			settings.DelegatedAdministrators[c.After] = append(settings.DelegatedAdministrators[c.After], c.Setting)
+		case UpdateBackupSetting:
+			if settings.BackupGlobalSettings == nil {
+				settings.BackupGlobalSettings = map[string]string{}
+			}
+			settings.BackupGlobalSettings[c.Setting] = c.After
+		case CreatePolicy:
+			tags := map[string]any{}
+			for k, v := range c.Tags {
+				tags[k] = v
+			}
+			policies = append(policies, map[string]any{"id": fmt.Sprintf("p-created%04d", i), "name": c.Policy, "type": policy.Type,
+				"description": c.Description, "tags": tags, "content": c.After})
+		case UpdatePolicy:
+			m := byName(c.Policy)
+			m["content"], m["description"] = c.After, c.Description
+		case AdoptPolicy, TagPolicy:
+			m := byName(c.Policy)
+			tags, _ := m["tags"].(map[string]any)
+			if tags == nil {
+				tags = map[string]any{}
+				m["tags"] = tags
+			}
+			for k, v := range c.Tags {
+				tags[k] = v
+			}
+		case Attach:
+			e := entities[c.Target.ID]
+			setAttached(e, append(attached(e), byName(c.Policy)["id"]))
+		case Detach:
+			e := entities[c.Target.ID]
+			id := byName(c.Policy)["id"]
+			setAttached(e, slices.DeleteFunc(slices.Clone(attached(e)), func(x any) bool { return x == id }))
+		case DeletePolicy:
+			id := byName(c.Policy)["id"]
+			policies = slices.DeleteFunc(policies, func(q any) bool { return q.(map[string]any)["id"] == id })
+		default:
+			t.Fatalf("apply: unknown action %s", c.Action)
+		}
+	}
+	raw["policies"] = policies
+	raw["source"] = "hand-written" // the copy has no capture time
+	data, err := json.Marshal(raw)
+	if err != nil {
+		t.Fatal(err)
+	}
+	out, err := org.Parse("applied.json", data)
+	if err != nil {
+		t.Fatalf("apply: %v\n%s", err, data)
+	}
+	out.Source, out.Settings = o.Source, settings
+	return out
+}
+
+// TestPlanConverges: applying a plan's changes leaves nothing to plan,
+// and the effective policies the plan showed are the ones the applied
+// organization has.
+func TestPlanConverges(t *testing.T) {
+	yes := true
+	daily := definition(t, "daily", completePlan, "Root/Workloads", "222222222222")
+	adopted := definition(t, "legacy", strings.Replace(completePlan, `"daily"`, `"legacy"`, 1), "Root")
+	adopted.Adopt = true
+	withOrg := repo(daily, adopted)
+	withOrg.Organization = &policy.Organization{TrustedAccess: &yes, CrossAccountBackup: &yes, DelegatedAdministrator: "333333333333", Repository: "acme/backup"}
+	live := func(o *org.Org) *org.Org {
+		o.Source = "aws"
+		o.Root().PolicyTypes = []org.PolicyTypeStatus{}
+		o.Settings = &org.Settings{}
+		return o
+	}
+	for name, tc := range map[string]struct {
+		repo   *policy.Repo
+		actual *org.Org
+	}{
+		"fresh organization": {withOrg, live(snap(t, nil, nil, nil, pol("p-legacy0001", "legacy", `{"plans":{}}`, "owner=team")))},
+		"moves, updates and removals": {repo(daily), snap(t, []string{"daily", "gone"}, nil, []string{"gone"},
+			pol("p-daily00001", "daily", `{"plans":{}}`, "managed-by=orgbackup,orgbackup:source=elsewhere.cue"),
+			pol("p-gone000001", "gone", `{"plans":{}}`, ours),
+			pol("p-foreign001", "foreign", `{"plans":{}}`, ""))},
+	} {
+		t.Run(name, func(t *testing.T) {
+			p := Make(Input{Repo: tc.repo, Actual: tc.actual, AllowDestroy: true})
+			if !p.HasChanges() {
+				t.Fatal("the scenario plans nothing")
+			}
+			after := applyPlan(t, tc.actual, p)
+			again := Make(Input{Repo: tc.repo, Actual: after, AllowDestroy: true})
+			if again.HasChanges() {
+				t.Errorf("after applying %q, the plan still has %q", brief(p.Changes), brief(again.Changes))
+			}
+			// The plan's effective view is what the organization now has.
+			showed := map[string][]byte{}
+			for _, a := range p.Preview.Accounts {
+				showed[a.Account.ID] = a.After
+			}
+			for _, a := range again.Preview.Accounts {
+				if !bytes.Equal(showed[a.Account.ID], a.Before) {
+					t.Errorf("account %s: the plan showed\n%s\nthe applied organization has\n%s", a.Account.ID, showed[a.Account.ID], a.Before)
+				}
+			}
+		})
+	}
+}
