@@ -48,6 +48,7 @@ fuzz: ## run each fuzz target for FUZZTIME (default 15s)
 	$(GO) test -run='^$$' -fuzz='^FuzzMerge$$' -fuzztime=$(FUZZTIME) ./internal/inherit
 	$(GO) test -run='^$$' -fuzz='^FuzzParse$$' -fuzztime=$(FUZZTIME) ./internal/cron
 	$(GO) test -run='^$$' -fuzz='^FuzzParse$$' -fuzztime=$(FUZZTIME) ./internal/org
+	$(GO) test -run='^$$' -fuzz='^FuzzInert$$' -fuzztime=$(FUZZTIME) ./internal/render
 
 .PHONY: golden
 golden: ## rewrite golden files and testscript expectations; review with git diff
