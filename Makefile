@@ -4,7 +4,8 @@
 GO       ?= go
 BIN      := bin/orgbackup
 VERSION  ?= $(shell git describe --tags --always --dirty 2>/dev/null || echo dev)
-LDFLAGS  := -X github.com/orgbackup/orgbackup/internal/cli.Version=$(VERSION)
+COMMIT   ?= $(shell git rev-parse HEAD 2>/dev/null)
+LDFLAGS  := -X github.com/orgbackup/orgbackup/internal/cli.Version=$(VERSION) -X github.com/orgbackup/orgbackup/internal/cli.Commit=$(COMMIT)
 FUZZTIME ?= 15s
 PKGS     := ./...
 
