@@ -13,6 +13,8 @@ import (
 	gmhtml "github.com/yuin/goldmark/renderer/html"
 	"golang.org/x/net/html"
 	"golang.org/x/net/html/atom"
+
+	"github.com/orgbackup/orgbackup/internal/golden"
 )
 
 // The oracle: a CommonMark parser with GitHub's extensions (tables,
@@ -26,6 +28,7 @@ var gfm = goldmark.New(goldmark.WithExtensions(extension.GFM), goldmark.WithRend
 type rendered struct {
 	elements []string
 	text     string            // all text, entities decoded
+	plain    string            // text outside code, where GitHub links mentions and references
 	within   map[string]string // text inside each element name
 }
 
@@ -40,7 +43,7 @@ func renderMarkdown(t testing.TB, md string) rendered {
 		t.Fatalf("parse HTML: %v", err)
 	}
 	r := rendered{within: map[string]string{}}
-	var text strings.Builder
+	var text, plain strings.Builder
 	var walk func(n *html.Node, in []string)
 	walk = func(n *html.Node, in []string) {
 		switch n.Type {
@@ -49,6 +52,9 @@ func renderMarkdown(t testing.TB, md string) rendered {
 			in = append(in, n.Data)
 		case html.TextNode:
 			text.WriteString(n.Data)
+			if !slices.Contains(in, "code") {
+				plain.WriteString(n.Data)
+			}
 			for _, e := range in {
 				r.within[e] += n.Data
 			}
@@ -62,7 +68,7 @@ func renderMarkdown(t testing.TB, md string) rendered {
 	for _, n := range nodes {
 		walk(n, nil)
 	}
-	r.text = text.String()
+	r.text, r.plain = text.String(), plain.String()
 	return r
 }
 
@@ -241,10 +247,31 @@ func TestOracleCatches(t *testing.T) {
 	}
 }
 
+// TestHostileCorpusInert checks every helper on the hostile corpus with
+// the oracle, and pins how each renders (hostile-names.md.golden) so a
+// change to the escaping shows in review.
 func TestHostileCorpusInert(t *testing.T) {
+	var sections []Section
 	for _, s := range hostile {
 		checkInert(t, s)
+		sections = append(sections, Section{
+			Summary: HTMLCode(s) + " " + EscapeHTML(s),
+			Body: "| code | text |\n|---|---|\n| " + CellCode(s) + " | " + EscapeMarkdown(s) + " |\n\n" +
+				"Inline: " + Code(s) + " and " + EscapeMarkdown(s) + "\n\n" + CodeBlock("text", s),
+			Items: 1,
+		})
 	}
+	d := &Document{Head: "### Hostile names", Sections: sections}
+	md, _, _, err := d.Render(CommentBudget)
+	if err != nil {
+		t.Fatal(err)
+	}
+	r := renderMarkdown(t, md)
+	checkOnly(t, "corpus document", "", r, "h3", "details", "summary", "code", "p", "table", "thead", "tbody", "tr", "th", "td", "pre")
+	if m := live.FindString(r.plain); m != "" {
+		t.Errorf("%q is live in the corpus document", m)
+	}
+	golden.Check(t, "hostile-names.md.golden", []byte(md))
 }
 
 // FuzzInert: for any input, every helper's output renders as inert text
