@@ -851,6 +851,38 @@ class BackupVaultResource(CloudFormationModel):
         self._backend(account_id, region_name).delete_backup_vault(self.vault.backup_vault_name)
 
 
+# Patch I1: load only the AWS managed policies orgbackup's baselines and
+# tests name, parsed once. moto builds all ~1,500 for every account's IAM
+# backend, on creation and again on every reset: 0.3-0.5 s per account,
+# most of a test's time with a handful of accounts.
+MANAGED_POLICY_PREFIXES = (
+    "AWSBackup", "AWSOrganizations", "AWSCloudFormation", "AWSKeyManagementService",
+    "AdministratorAccess", "ReadOnlyAccess", "PowerUserAccess", "IAMFullAccess",
+)
+_managed_data = None
+
+
+def _init_aws_policies(self):
+    global _managed_data
+    from moto.settings import load_iam_aws_managed_policies
+
+    if not load_iam_aws_managed_policies():
+        return []
+    if _managed_data is None:
+        from moto.iam.aws_managed_policies import aws_managed_policies_data
+
+        _managed_data = {
+            name: d for name, d in json.loads(aws_managed_policies_data).items()
+            if name.startswith(MANAGED_POLICY_PREFIXES)
+        }
+    return [
+        iam_models.AWSManagedPolicy.from_data(name, self.account_id, self.region_name, d)
+        for name, d in _managed_data.items()
+    ]
+
+
+iam_models.IAMBackend._init_aws_policies = _init_aws_policies
+
 # Patch C2: IAM roles in templates get their ManagedPolicyArns.
 _orig_role_create = iam_models.Role.create_from_cloudformation_json.__func__
 _orig_role_update = iam_models.Role.update_from_cloudformation_json.__func__
