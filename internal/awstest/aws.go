@@ -119,11 +119,24 @@ func RunCLI(env []string, args ...string) (stdout, stderr []byte, err error) {
 	ctx, cancel := context.WithTimeout(context.Background(), cliTimeout)
 	defer cancel()
 	cmd := exec.CommandContext(ctx, "aws", append(args, "--output", "json")...)
-	cmd.Env = append(append(os.Environ(), env...), "AWS_MAX_ATTEMPTS=1", "AWS_RETRY_MODE=standard")
+	cmd.Env = IsolatedEnv(append(env, "AWS_MAX_ATTEMPTS=1", "AWS_RETRY_MODE=standard"))
 	var o, e bytes.Buffer
 	cmd.Stdout, cmd.Stderr = &o, &e
 	err = cmd.Run()
 	return o.Bytes(), e.Bytes(), err
+}
+
+// IsolatedEnv is this process's environment without any AWS_ variable,
+// plus env: the environment for a child process that must reach only the
+// emulator (no profile, region or credentials of the machine leak in).
+func IsolatedEnv(env []string) []string {
+	var out []string
+	for _, kv := range os.Environ() {
+		if !strings.HasPrefix(kv, "AWS_") {
+			out = append(out, kv)
+		}
+	}
+	return append(out, env...)
 }
 
 // CLIJSON runs CLI and decodes its output into v.

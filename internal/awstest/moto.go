@@ -11,7 +11,7 @@
 //
 //	srv := awstest.Start(t)
 //	cfg := srv.Config(t)                 // aws-sdk-go-v2, no retries
-//	cmd.Env = append(os.Environ(), srv.Env()...) // a child process
+//	cmd.Env = awstest.IsolatedEnv(srv.Env()) // a child process
 //
 // Starting moto with the bridge takes seconds (it imports most of moto), so
 // Start reuses idle servers of the same test binary, reset to an empty state
@@ -145,7 +145,8 @@ func Unavailable(t T, why string) {
 // use this server and nothing else: static credentials of the management
 // account, the endpoint, the Region under both names (the SDK reads
 // AWS_REGION, the CLI v1 AWS_DEFAULT_REGION), and no shared config or
-// profile from the machine. It leaves retries to the child: orgbackup's own
+// credentials files from the machine. Add it to IsolatedEnv's result, so
+// that no AWS_PROFILE or other AWS_ variable of the machine leaks in. It leaves retries to the child: orgbackup's own
 // retryer is what the fault tests exercise.
 func (s *Server) Env() []string { return EnvFor(s.URL, s.Region) }
 
@@ -160,8 +161,6 @@ func EnvFor(url, region string) []string {
 		"AWS_DEFAULT_REGION=" + region,
 		"AWS_CONFIG_FILE=" + os.DevNull,
 		"AWS_SHARED_CREDENTIALS_FILE=" + os.DevNull,
-		"AWS_PROFILE=",
-		"AWS_DEFAULT_PROFILE=",
 		"AWS_EC2_METADATA_DISABLED=true",
 		"AWS_PAGER=",
 	}

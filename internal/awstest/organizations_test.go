@@ -343,3 +343,5 @@ func TestEffectivePolicyValidation(t *testing.T) {
 		t.Errorf("an invalid account must keep its last valid effective policy (-want +got):\n%s", diff)
 	}
 }
+
+func jsonUnmarshal(data []byte, v any) error { return json.Unmarshal(data, v) }

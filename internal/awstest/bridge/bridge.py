@@ -1046,6 +1046,17 @@ def _new_op(ss, op_id, action, params, results):
     return op
 
 
+def _reason(e):
+    return f"{getattr(e, 'code', type(e).__name__)}: {getattr(e, 'message', None) or e}"
+
+
+def _failed(ss, key, old, account, region, ou, result, reason):
+    ss.ob_instances[key] = dict(old or {}, Account=account, Region=region, OrganizationalUnitId=ou,
+                                Status="OUTDATED", StatusReason=reason, Detailed="FAILED",
+                                moto=(old or {}).get("moto"))
+    return dict(result, Status="FAILED", StatusReason=reason)
+
+
 def _deploy(ss, account, region, ou, params):
     """Create or re-create one instance; returns its operation result."""
     key = (account, region)
@@ -1054,22 +1065,25 @@ def _deploy(ss, account, region, ou, params):
     result = {"Account": account, "Region": region, "OrganizationalUnitId": ou,
               "AccountGateResult": {"Status": "SKIPPED", "StatusReason": "No account gate"}}
     if reason:
-        ss.ob_instances[key] = dict(old or {}, Account=account, Region=region, OrganizationalUnitId=ou,
-                                    Status="OUTDATED", StatusReason=reason, Detailed="FAILED",
-                                    moto=(old or {}).get("moto"))
-        return dict(result, Status="FAILED", StatusReason=reason)
+        return _failed(ss, key, old, account, region, ou, result, reason)
     if old is None or old.get("moto") is None:
         overrides = params.get("ParameterOverrides") or []
-        inst = cfn_models.StackInstance(
-            account_id=account, region_name=region, stackset_id=ss.id,
-            stack_name=ss.instances.stack_name, name=ss.name, template=ss.template,
-            parameters=overrides or ss.parameters, permission_model=ss.permission_model,
-        )
+        try:
+            inst = cfn_models.StackInstance(
+                account_id=account, region_name=region, stackset_id=ss.id,
+                stack_name=ss.instances.stack_name, name=ss.name, template=ss.template,
+                parameters=overrides or ss.parameters, permission_model=ss.permission_model,
+            )
+        except Exception as e:  # a resource failed: a failed instance, as in AWS
+            return _failed(ss, key, old, account, region, ou, result, _reason(e))
         ss.instances.stack_instances.append(inst)
     else:
         inst = old["moto"]
         if inst.stack.template != ss.template:
-            inst.stack.update(ss.template)
+            try:
+                inst.stack.update(ss.template)
+            except Exception as e:
+                return _failed(ss, key, old, account, region, ou, result, _reason(e))
     ss.ob_instances[key] = {"Account": account, "Region": region, "OrganizationalUnitId": ou,
                             "Status": "CURRENT", "StatusReason": None, "Detailed": "SUCCEEDED",
                             "moto": inst, "StackId": (old or {}).get("StackId") or cfn_models.generate_stack_id(ss.instances.stack_name, region, account)}
