@@ -40,7 +40,9 @@ Outputs:
 // vaultArns lists the vaults the CLI sees with env.
 func vaultArns(t *testing.T, env []string) []string {
 	t.Helper()
-	var out struct{ BackupVaultList []struct{ BackupVaultArn string } }
+	var out struct {
+		BackupVaultList []struct{ BackupVaultArn string }
+	}
 	if err := jsonUnmarshal(CLIEnv(t, env, "backup", "list-backup-vaults"), &out); err != nil {
 		t.Fatal(err)
 	}
@@ -92,7 +94,7 @@ func TestVaultAndRoleFromStack(t *testing.T) {
 func TestServiceManagedStackSet(t *testing.T) {
 	srv := Start(t)
 	org := NewOrg(t, srv, OrgSpec{
-		Accounts: []AccountSpec{{Name: "web", OU: "prod/web"}, {Name: "db", OU: "prod"}, {Name: "bad", OU: "prod/web/deep"}, {Name: "dev", OU: "dev"}},
+		Accounts:      []AccountSpec{{Name: "web", OU: "prod/web"}, {Name: "db", OU: "prod"}, {Name: "bad", OU: "prod/web/deep"}, {Name: "dev", OU: "dev"}},
 		ServiceAccess: []string{"member.org.stacksets.cloudformation.amazonaws.com"},
 	})
 	c := cfn.NewFromConfig(srv.Config(t))
