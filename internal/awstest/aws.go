@@ -6,6 +6,7 @@ import (
 	"encoding/json"
 	"os"
 	"os/exec"
+	"slices"
 	"strings"
 	"time"
 
@@ -114,11 +115,15 @@ func CLIEnv(t T, env []string, args ...string) []byte {
 
 // RunCLI runs the AWS CLI with env added to the process environment and
 // returns stdout, stderr and the error, for tests that expect a failure.
-// Output is JSON; the CLI makes one attempt per call.
+// Output is JSON unless args say --output; the CLI makes one attempt
+// per call.
 func RunCLI(env []string, args ...string) (stdout, stderr []byte, err error) {
 	ctx, cancel := context.WithTimeout(context.Background(), cliTimeout)
 	defer cancel()
-	cmd := exec.CommandContext(ctx, "aws", append(args, "--output", "json")...)
+	if !slices.Contains(args, "--output") {
+		args = append(args, "--output", "json")
+	}
+	cmd := exec.CommandContext(ctx, "aws", args...)
 	cmd.Env = IsolatedEnv(append(env, "AWS_MAX_ATTEMPTS=1", "AWS_RETRY_MODE=standard"))
 	var o, e bytes.Buffer
 	cmd.Stdout, cmd.Stderr = &o, &e
