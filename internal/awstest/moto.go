@@ -226,6 +226,18 @@ func (s *Server) HoldStackSetOperations(t T, hold bool) {
 
 var errUnavailable = errors.New("moto is unavailable")
 
+var (
+	launchMu   sync.Mutex
+	launchTime time.Duration
+)
+
+// lastLaunch is how long the last new bridge process took to answer.
+func lastLaunch() time.Duration {
+	launchMu.Lock()
+	defer launchMu.Unlock()
+	return launchTime
+}
+
 // process is one bridge process. Its stdin is a pipe the bridge watches:
 // when the test binary exits, however it dies, the bridge exits too.
 type process struct {
@@ -268,6 +280,12 @@ func launch() (*process, error) {
 	}
 	p := &process{cmd: cmd, stdin: stdin, dir: dir, done: make(chan struct{})}
 	go func() { cmd.Wait(); close(p.done) }()
+	t0 := time.Now()
+	defer func() {
+		launchMu.Lock()
+		launchTime = time.Since(t0)
+		launchMu.Unlock()
+	}()
 
 	select {
 	case s := <-line:
