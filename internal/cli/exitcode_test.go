@@ -69,6 +69,9 @@ func TestExitCodes(t *testing.T) {
 		{[]string{"import", "--from-org", "--org", snapshot, "--policy", "nope", "--stdout"}, ExitFailed},
 		{[]string{"import", "--from-org", "--org", snapshot, "--stdout"}, ExitOK},
 		{[]string{"import", "--from-org", "--stdout"}, ExitFailed}, // no live reader in this IO
+		{[]string{"init", filepath.Join(dir, "starter"), "--action-ref", strings.Repeat("0a", 20)}, ExitOK},
+		{[]string{"init", filepath.Join(dir, "starter"), "--action-ref", strings.Repeat("0a", 20)}, ExitFailed},
+		{[]string{"init", filepath.Join(dir, "other"), "--action-ref", "main"}, ExitUsage},
 		{[]string{"version"}, ExitOK},
 		{[]string{}, ExitOK},
 	} {

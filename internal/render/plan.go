@@ -425,7 +425,9 @@ func planMarkdown(r *PlanReport) string {
 	if p.Summary.Errors > 0 {
 		icon = "✗"
 	}
-	fmt.Fprintf(&b, "### %s %s\n\n", icon, EscapeMarkdown(p.Summary.Line()))
+	// The summary line and group titles are orgbackup's own words and
+	// numbers; only names need escaping.
+	fmt.Fprintf(&b, "### %s %s\n\n", icon, p.Summary.Line())
 	against := Code(p.Against)
 	if p.Organization != "" {
 		against += " (organization " + Code(p.Organization) + ")"
@@ -573,7 +575,7 @@ func indentLines(s, indent string) string {
 }
 
 func writeMarkdownGroup(b *strings.Builder, g plan.EffectiveGroup) {
-	fmt.Fprintf(b, "#### %s\n\n", EscapeMarkdown(groupText(g)))
+	fmt.Fprintf(b, "#### %s\n\n", groupText(g))
 	var names []string
 	for i, a := range g.Accounts {
 		if i == maxListed {
