@@ -38,38 +38,55 @@ func WritePlan(w io.Writer, f Format, r *PlanReport, st Style) error {
 	return err
 }
 
-// changeText says what a change does in one line of plain text. Names
-// come from users and AWS; callers make them inert for their format.
+// changeText says what a change does in one line of plain text: policy
+// names quoted, everything else as it is. Callers keep the line inert.
 func changeText(c plan.Change) string {
-	pol := strconv.Quote(c.Policy)
+	return describe(c, textNames)
+}
+
+// namer formats the values in a change description that users and AWS
+// chose: a policy name, any other value (ids, paths, settings, tags), and
+// orgbackup's own reason text.
+type namer struct{ policy, value, prose func(string) string }
+
+var (
+	textNames     = namer{policy: strconv.Quote, value: func(s string) string { return s }, prose: func(s string) string { return s }}
+	markdownNames = namer{policy: Code, value: Code, prose: EscapeMarkdown}
+)
+
+func describe(c plan.Change, n namer) string {
+	pol := n.policy(c.Policy)
 	if c.PolicyID != "" {
-		pol += " (" + c.PolicyID + ")"
+		pol += " (" + n.value(c.PolicyID) + ")"
 	}
 	at := ""
-	if c.Target != nil {
-		at = targetText(c.Target)
+	if t := c.Target; t != nil {
+		at = n.value(t.ID)
+		if t.Path != "" && t.Path != t.ID {
+			at = n.value(t.Path) + " (" + at + ")"
+		}
 	}
 	switch c.Action {
 	case plan.EnablePolicyType:
-		return fmt.Sprintf("enable the %s policy type on the root %s", c.Setting, idOf(c.Target))
+		return fmt.Sprintf("enable the %s policy type on the root %s", n.value(c.Setting), n.value(idOf(c.Target)))
 	case plan.EnableServiceAccess:
-		return fmt.Sprintf("enable trusted access for %s", c.Setting)
+		return fmt.Sprintf("enable trusted access for %s", n.value(c.Setting))
 	case plan.UpdateBackupSetting:
 		before := c.Before
 		if before == "" {
 			before = "unset"
 		}
-		return fmt.Sprintf("set AWS Backup's %s from %s to %s", c.Setting, before, c.After)
+		return fmt.Sprintf("set AWS Backup's %s from %s to %s", n.value(c.Setting), n.value(before), n.value(c.After))
 	case plan.RegisterDelegatedAdmin:
-		return fmt.Sprintf("register account %s as delegated administrator for %s", at, c.After)
+		return fmt.Sprintf("register account %s as delegated administrator for %s", at, n.value(c.After))
 	case plan.CreatePolicy:
 		return "create policy " + pol
 	case plan.UpdatePolicy:
-		return fmt.Sprintf("update policy %s: %s", pol, c.Reason)
+		return fmt.Sprintf("update policy %s: %s", pol, n.prose(c.Reason))
 	case plan.AdoptPolicy:
-		return fmt.Sprintf("adopt policy %s: tag it %s", pol, tagsText(c.Tags))
+		return fmt.Sprintf("adopt policy %s: tag it %s", pol, n.value(tagsText(c.Tags)))
 	case plan.TagPolicy:
-		return fmt.Sprintf("tag policy %s %s", pol, tagsText(c.Tags))
+		return fmt.Sprintf("tag policy %s %s", pol, n.value(tagsText(c.Tags)))
 	case plan.Attach:
 		return fmt.Sprintf("attach policy %s to %s", pol, at)
 	case plan.Detach:
@@ -77,7 +94,7 @@ func changeText(c plan.Change) string {
 	case plan.DeletePolicy:
 		return "delete policy " + pol
 	}
-	return fmt.Sprintf("%s %s %s", c.Action, pol, at)
+	return fmt.Sprintf("%s %s %s", n.value(string(c.Action)), pol, at)
 }
 
 func idOf(t *plan.Target) string {
@@ -85,13 +102,6 @@ func idOf(t *plan.Target) string {
 		return ""
 	}
 	return t.ID
-}
-
-func targetText(t *plan.Target) string {
-	if t.Path == "" || t.Path == t.ID {
-		return t.ID
-	}
-	return fmt.Sprintf("%s (%s)", t.Path, t.ID)
 }
 
 func tagsText(tags map[string]string) string {
@@ -527,41 +537,7 @@ func writeMarkdownChanges(b *strings.Builder, cs []plan.Change) {
 
 // markdownChange is changeText with every user-controlled value in a code
 // span.
-func markdownChange(c plan.Change) string {
-	pol := Code(c.Policy)
-	if c.PolicyID != "" {
-		pol += " (" + Code(c.PolicyID) + ")"
-	}
-	at := ""
-	if c.Target != nil {
-		at = Code(c.Target.Path) + " (" + Code(c.Target.ID) + ")"
-	}
-	switch c.Action {
-	case plan.EnablePolicyType:
-		return fmt.Sprintf("enable the %s policy type on the root %s", Code(c.Setting), Code(idOf(c.Target)))
-	case plan.EnableServiceAccess:
-		return fmt.Sprintf("enable trusted access for %s", Code(c.Setting))
-	case plan.UpdateBackupSetting:
-		return fmt.Sprintf("set AWS Backup's %s from %s to %s", Code(c.Setting), Code(c.Before), Code(c.After))
-	case plan.RegisterDelegatedAdmin:
-		return fmt.Sprintf("register account %s as delegated administrator for %s", at, Code(c.After))
-	case plan.CreatePolicy:
-		return "create policy " + pol
-	case plan.UpdatePolicy:
-		return fmt.Sprintf("update policy %s: %s", pol, EscapeMarkdown(c.Reason))
-	case plan.AdoptPolicy:
-		return fmt.Sprintf("adopt policy %s: tag it %s", pol, Code(tagsText(c.Tags)))
-	case plan.TagPolicy:
-		return fmt.Sprintf("tag policy %s %s", pol, Code(tagsText(c.Tags)))
-	case plan.Attach:
-		return fmt.Sprintf("attach policy %s to %s", pol, at)
-	case plan.Detach:
-		return fmt.Sprintf("detach policy %s from %s", pol, at)
-	case plan.DeletePolicy:
-		return "delete policy " + pol
-	}
-	return fmt.Sprintf("%s %s %s", Code(string(c.Action)), pol, at)
-}
+func markdownChange(c plan.Change) string { return describe(c, markdownNames) }
 
 func indentLines(s, indent string) string {
 	var b strings.Builder
