@@ -143,6 +143,14 @@ func TestFixedAccountARNs(t *testing.T) {
   "copy_actions": {"arn:aws:backup:us-west-2:111122223333:backup-vault:central": {}}}},
   "selections": {"resources": {"all": {"iam_role_arn": "arn:aws:iam::111122223333:role/central", "resource_types": ["*"]}}}}}`
 	central := newBaseline("central", "", "central", []string{"us-west-2"}, "111122223333")
+	// The copies go to another account; the repository declares
+	// cross-account backup (TestCopyToAnotherAccountNeedsCrossAccountBackup).
+	yes := true
+	repoOf := func(ps []*policy.Policy, bs ...*policy.Baseline) *policy.Repo {
+		r := repoOf(ps, bs...)
+		r.Organization = &policy.Organization{CrossAccountBackup: &yes}
+		return r
+	}
 	// A selection's role must be the member account's own: a fixed
 	// account in a policy that reaches others fails everywhere else.
 	t.Run("a role in one account, for the whole organization", func(t *testing.T) {
@@ -216,6 +224,36 @@ func TestFixedAccountARNs(t *testing.T) {
 			t.Errorf("with the structure:\n%s", dump(ds))
 		}
 	})
+}
+
+func TestCopyToAnotherAccountNeedsCrossAccountBackup(t *testing.T) {
+	const text = `{"daily": {"regions": ["us-east-1"], "rules": {"hourly": {
+  "schedule_expression": "cron(0 5 ? * * *)", "target_backup_vault_name": "main-vault",
+  "copy_actions": {"arn:aws:backup:us-west-2:111122223333:backup-vault:central": {}}}},
+  "selections": {"tags": {"all": {"iam_role_arn": "arn:aws:iam::$account:role/backup-role", "tag_key": "Backup", "tag_value": ["On"]}}}}}`
+	p := newPolicy(t, "daily", text, "Root")
+	repo := repoOf([]*policy.Policy{p}, mainBaseline())
+	res := Run(repo, nil)
+	d := only(t, res.Diags, "cross-account-backup")
+	if d.Severity != diag.Error || !strings.Contains(d.Message, "copies into account 111122223333") ||
+		!strings.Contains(d.Hint, "cross_account_backup: true") || d.Value != `"arn:aws:backup:us-west-2:111122223333:backup-vault:central"` {
+		t.Errorf("diagnostic = %+v", d)
+	}
+	no := false
+	repo.Organization = &policy.Organization{CrossAccountBackup: &no, CrossAccountBackupPos: doc.Pos{File: "org.cue", Line: 2, Col: 25}}
+	d = only(t, Run(repo, nil).Diags, "cross-account-backup")
+	if !strings.Contains(d.Message, "organization.cross_account_backup is false") || len(d.Related) != 1 {
+		t.Errorf("diagnostic = %+v", d)
+	}
+	// A copy within the account ($account) needs nothing.
+	p = newPolicy(t, "daily", strings.Replace(text, "111122223333", "$account", 1), "Root")
+	mb := mainBaseline()
+	mb.Regions = append(mb.Regions, "us-west-2")
+	for _, d := range Run(repoOf([]*policy.Policy{p}, mb), nil).Diags {
+		if d.Code == "cross-account-backup" {
+			t.Errorf("copy within the account: %+v", d)
+		}
+	}
 }
 
 func TestVaultMissingInARegion(t *testing.T) {

@@ -181,8 +181,8 @@ func (c *checker) baselineOverlap(a, b *policy.Baseline) (string, bool) {
 }
 
 // organization checks targets against the organization when an org
-// snapshot says what it holds: every target must exist, and backup
-// policies must be enabled for any policy to be attached.
+// snapshot says what it holds: every target must exist; and it notes
+// that backup policies are not enabled, which plan enables first.
 func (c *checker) organization() {
 	lookup := func(owner string, t policy.Target) {
 		if problem, hint := c.r.Lookup(t); problem != "" {
@@ -210,9 +210,12 @@ func (c *checker) organization() {
 		}
 	}
 	if enabled, known := c.r.Enabled(); known && !enabled && first != nil {
-		c.add(diag.Errorf("backup-policies-disabled", first.Pos,
-			"the organization has not enabled backup policies (BACKUP_POLICY is not among its root's policy types), so attaching a policy fails and no account gets one").
-			WithHint("enable them: aws organizations enable-policy-type --root-id <root id> --policy-type BACKUP_POLICY; then take a new snapshot"))
+		// Nothing can be attached before the type is enabled; orgbackup
+		// plan enables it first (a prerequisite, see package plan), so
+		// this is said, not refused.
+		c.add(diag.Diagnostic{Severity: diag.Notice, Code: "backup-policies-disabled", Pos: first.Pos,
+			Message: "the organization has not enabled backup policies (BACKUP_POLICY is not among its root's policy types); no policy can be attached until it is",
+			Hint:    "orgbackup plan enables the type on the root before it attaches anything (EnablePolicyType); apply needs permission to do so"})
 	}
 }
 

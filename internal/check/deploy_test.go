@@ -161,14 +161,15 @@ func TestTargetsAgainstTheOrganization(t *testing.T) {
 		}
 	}
 
-	// Backup policies not enabled: nothing can be attached.
+	// Backup policies not enabled: nothing can be attached until plan
+	// enables the type, which it does first.
 	r = fakeResolver{disabled: true}
 	p = newPolicy(t, "daily", dailyPlans, "Root")
 	d := only(t, Run(repoOf([]*policy.Policy{p}, mainBaseline()), r).Diags, "backup-policies-disabled")
 	expect(t, d, want{
-		severity: diag.Error, code: "backup-policies-disabled", pos: p.Targets[0].Pos,
+		severity: diag.Notice, code: "backup-policies-disabled", pos: p.Targets[0].Pos,
 		message: []string{"the organization has not enabled backup policies"},
-		hint:    []string{"aws organizations enable-policy-type --root-id <root id> --policy-type BACKUP_POLICY"},
+		hint:    []string{"orgbackup plan enables the type on the root before it attaches anything"},
 	})
 	if ds := Run(repoOf([]*policy.Policy{p}, mainBaseline()), nil).Diags; len(ds) != 0 {
 		t.Errorf("without a snapshot nothing is known:\n%s", dump(ds))

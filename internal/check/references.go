@@ -18,6 +18,11 @@ import (
 // fail there.
 func (c *checker) references(p *policy.Policy) {
 	for _, ref := range backup.References(c.eff[p.Name]) {
+		if ref.Account != "" && ref.Kind == backup.Vault && slices.Contains(ref.Path, "copy_actions") {
+			// A copy into another account needs AWS Backup's
+			// cross-account backup, wherever the policy is attached.
+			c.crossAccount(p, ref)
+		}
 		if len(p.Targets) == 0 {
 			continue
 		}
@@ -58,6 +63,27 @@ func (c *checker) fixedAccountRole(p *policy.Policy, ref backup.Ref) {
 			WithRelated(t.Pos, "policy "+quoted(p.Name)+" attached here"))
 		return
 	}
+}
+
+// crossAccount reports a copy action into another account when the
+// repository does not declare cross-account backup: AWS Backup refuses the
+// copy jobs in every member account, and reports it nowhere orgbackup's
+// users look.
+func (c *checker) crossAccount(p *policy.Policy, ref backup.Ref) {
+	ob := c.repo.Organization
+	if ob != nil && ob.CrossAccountBackup != nil && *ob.CrossAccountBackup {
+		return
+	}
+	pos := refPos(p, ref)
+	d := diag.Errorf("cross-account-backup", pos, "%s copies into account %s, which needs AWS Backup's cross-account backup, and the repository does not declare it",
+		ref.Where, ref.Account).WithPath(configPath(p.Name, ref.Path)).WithValue(quoted(ref.Path[len(ref.Path)-1]))
+	if ob != nil && ob.CrossAccountBackup != nil {
+		d = diag.Errorf("cross-account-backup", pos, "%s copies into account %s, but organization.cross_account_backup is false",
+			ref.Where, ref.Account).WithPath(configPath(p.Name, ref.Path)).WithRelated(ob.CrossAccountBackupPos, "cross_account_backup")
+		c.add(d.WithHint("set cross_account_backup: true, or copy within the account ($account)"))
+		return
+	}
+	c.add(d.WithHint("add organization: cross_account_backup: true (orgbackup plans the setting like any other change), or copy within the account ($account)"))
 }
 
 // provided checks that a baseline creates what ref names wherever targets

@@ -45,7 +45,7 @@ touched. With --check, build writes nothing and exits 1 if --out differs
 from what it would write, for repositories that commit the output.
 
 Exit status: 0 written (or up to date), 1 invalid definitions or --check
-found differences, 2 usage error.`,
+found differences, 64 usage error.`,
 		Example: `  orgbackup build
   orgbackup build policies --out dist
   orgbackup build --check                  # in CI, when dist/ is committed`,

@@ -7,11 +7,13 @@ import (
 
 	"github.com/spf13/cobra"
 
+	"github.com/orgbackup/orgbackup/internal/diag"
 	"github.com/orgbackup/orgbackup/internal/doc"
 	"github.com/orgbackup/orgbackup/internal/effective"
 	"github.com/orgbackup/orgbackup/internal/inherit"
 	"github.com/orgbackup/orgbackup/internal/loader"
 	"github.com/orgbackup/orgbackup/internal/org"
+	"github.com/orgbackup/orgbackup/internal/plan"
 	"github.com/orgbackup/orgbackup/internal/policy"
 	"github.com/orgbackup/orgbackup/internal/render"
 )
@@ -57,7 +59,7 @@ ignores them), same-level overrides, and for backup policies every reason
 the merged policy would be invalid, with the account, the contributing
 policies and the path to the problem.
 
-Exit status: 0 valid, 3 merged but invalid, 1 input error, 2 usage error.`,
+Exit status: 0 valid, 3 merged but invalid, 1 input error, 64 usage error.`,
 		Example: `  orgbackup effective --level root.json --level ou-prod.json,ou-prod-2.json --level account.json
   orgbackup effective --policy-type TAG_POLICY --level root-tags.json --level ou-tags.json
   orgbackup effective --org policies/example-org.snapshot.json --account 222222222222
@@ -193,11 +195,19 @@ func effectiveOrgRun(opts *effectiveOptions) error {
 	var ours func(string) bool
 	var bl *effective.Baselines
 	if repo != nil {
-		desired, diags := effective.Desired(actual, repo)
-		if diags.HasErrors() {
-			fmt.Fprint(opts.IO.Err, render.TextDiagnostics(diags, render.Style{}))
+		p := plan.Make(plan.Input{Repo: repo, Actual: actual, Rel: repoRel(opts.Policies)})
+		var errs diag.List
+		for _, d := range render.ProblemDiags(p.Problems) {
+			// Invalid accounts are this command's own report, below.
+			if d.Severity == diag.Error && d.Code != plan.CodeInvalidEffective {
+				errs = append(errs, d)
+			}
+		}
+		if len(errs) > 0 {
+			fmt.Fprint(opts.IO.Err, render.TextDiagnostics(errs, render.Style{}))
 			return &exitError{code: ExitFailed}
 		}
+		desired := p.Desired
 		o = desired
 		bl = effective.NewBaselines(desired, repo.Baselines)
 		ours = func(id string) bool {

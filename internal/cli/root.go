@@ -19,13 +19,21 @@ import (
 // Exit codes. They are part of the interface scripts and CI depend on.
 const (
 	ExitOK = 0
-	// ExitFailed: the input is invalid, or the command failed.
+	// ExitFailed: the input is invalid, problems were found, or the
+	// command failed.
 	ExitFailed = 1
-	// ExitUsage: the command line itself is wrong.
-	ExitUsage = 2
+	// ExitChanges: `plan --detailed-exitcode` found changes to make, as
+	// Terraform's -detailed-exitcode does. No other outcome exits 2, so a
+	// pipeline that applies on 2 can trust it.
+	ExitChanges = 2
 	// ExitInvalidEffective: `effective` merged the policies, and the result
 	// is an effective policy AWS would reject.
 	ExitInvalidEffective = 3
+	// ExitUsage: the command line itself is wrong. It is EX_USAGE from
+	// BSD's sysexits.h rather than the customary 2, because 2 means
+	// "changes present" under --detailed-exitcode: a mistyped flag in a CI
+	// step must never read as "there is something to apply".
+	ExitUsage = 64
 )
 
 // Version is set at build time with -ldflags "-X ...cli.Version=v1.2.3".
@@ -39,6 +47,9 @@ type IO struct {
 	Err    io.Writer
 	OutTTY bool
 	Getenv func(string) string
+	// ReadOrg reads the live organization; tests substitute their own.
+	// Nil means this build cannot, and live commands say so.
+	ReadOrg OrgReader
 }
 
 // Style returns how to style text for o.Out: colour only on a terminal, and
@@ -49,11 +60,12 @@ func (o *IO) Style() render.Style {
 
 func systemIO() *IO {
 	return &IO{
-		In:     os.Stdin,
-		Out:    os.Stdout,
-		Err:    os.Stderr,
-		OutTTY: term.IsTerminal(int(os.Stdout.Fd())),
-		Getenv: os.Getenv,
+		In:      os.Stdin,
+		Out:     os.Stdout,
+		Err:     os.Stderr,
+		OutTTY:  term.IsTerminal(int(os.Stdout.Fd())),
+		Getenv:  os.Getenv,
+		ReadOrg: readLiveOrg,
 	}
 }
 
@@ -141,7 +153,8 @@ policy documents and the baseline CloudFormation templates, and shows what
 every account's effective policy would be before anything is applied.`,
 		Example: `  orgbackup validate policies          # check the definitions
   orgbackup build policies --out dist  # write policy JSON, templates, manifest
-  orgbackup preview policies           # effective policy of every account`,
+  orgbackup preview policies           # effective policy of every account
+  orgbackup plan --out plan.json       # what applying would change in AWS`,
 		SilenceErrors: true,
 		SilenceUsage:  true,
 		Version:       Version,
@@ -160,6 +173,8 @@ every account's effective policy would be before anything is applied.`,
 		newImportCmd(o, nil),
 		newEffectiveCmd(o, nil),
 		newPreviewCmd(o, nil),
+		newPlanCmd(o, nil),
+		newInitCmd(o, nil),
 		newVersionCmd(o),
 	)
 	return root

@@ -44,7 +44,7 @@ cannot express:
 
 Every problem names file:line:col, what is wrong, and how to fix it.
 
-Exit status: 0 valid (warnings allowed), 1 invalid, 2 usage error.`,
+Exit status: 0 valid (warnings allowed), 1 invalid, 64 usage error.`,
 		Example: `  orgbackup validate
   orgbackup validate policies --output json
   orgbackup validate --output github       # annotations on the pull request

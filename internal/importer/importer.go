@@ -110,7 +110,10 @@ type Definition struct {
 	Targets     []string
 	Partial     bool
 	// Why says what makes a partial policy partial, for its comment.
-	Why   []string
+	Why []string
+	// Adopt marks a live policy orgbackup does not own yet, so the next
+	// apply takes it over (see the definition's adopt field).
+	Adopt bool
 	Plans *doc.Node // author form
 }
 
@@ -142,6 +145,11 @@ func Source(pkg string, d Definition) ([]byte, error) {
 		}
 		ast.AddComment(pf, cg)
 		body.Elts = append(body.Elts, pf)
+	}
+	if d.Adopt {
+		af := field("adopt", ast.NewBool(true))
+		ast.AddComment(af, &ast.CommentGroup{Doc: true, List: []*ast.Comment{{Text: "// The policy exists in the organization and is not orgbackup's yet: the next apply tags it as orgbackup's."}}})
+		body.Elts = append(body.Elts, af)
 	}
 	plans := d.Plans
 	if plans == nil {

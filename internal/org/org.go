@@ -93,6 +93,41 @@ type PolicyTypeStatus struct {
 	Status string // ENABLED, PENDING_ENABLE or PENDING_DISABLE
 }
 
+// Settings is the organization-wide state that backup policies depend on
+// besides the policies themselves. orgbackup plans changes to it from the
+// repository's `organization` block; a nil field means "not read".
+type Settings struct {
+	// TrustedServices are the service principals with trusted access to
+	// the organization (ListAWSServiceAccessForOrganization), sorted.
+	// backup.amazonaws.com gives AWS Backup its cross-account monitoring.
+	TrustedServices []string
+	// DelegatedAdministrators maps a service principal to the accounts
+	// registered as its delegated administrators, each sorted.
+	DelegatedAdministrators map[string][]string
+	// BackupGlobalSettings are AWS Backup's global settings in the
+	// management account (DescribeGlobalSettings), such as
+	// isCrossAccountBackupEnabled = "true".
+	BackupGlobalSettings map[string]string
+}
+
+// Clone returns a deep copy of s; nil stays nil.
+func (s *Settings) Clone() *Settings {
+	if s == nil {
+		return nil
+	}
+	c := &Settings{
+		TrustedServices:      slices.Clone(s.TrustedServices),
+		BackupGlobalSettings: cloneTags(s.BackupGlobalSettings),
+	}
+	if s.DelegatedAdministrators != nil {
+		c.DelegatedAdministrators = make(map[string][]string, len(s.DelegatedAdministrators))
+		for k, v := range s.DelegatedAdministrators {
+			c.DelegatedAdministrators[k] = slices.Clone(v)
+		}
+	}
+	return c
+}
+
 // Entity is a root, an organizational unit or an account. Entities are
 // shared between an Org and its clones and must be treated as read-only;
 // what can change in a preview (attachments, policies) lives in the Org.
@@ -187,6 +222,9 @@ type Org struct {
 	CapturedAt time.Time
 	// Info describes the organization; fields may be empty.
 	Info Info
+	// Settings is the organization-wide state backup policies depend on.
+	// Nil when the snapshot does not record it (a hand-written snapshot).
+	Settings *Settings
 
 	root     *Entity
 	byID     map[string]*Entity
@@ -371,6 +409,7 @@ func (o *Org) PolicyOfType(policyType, idOrName string) *Policy {
 // be looked up again in the clone.
 func (o *Org) Clone() *Org {
 	c := *o
+	c.Settings = o.Settings.Clone()
 	c.policies = make([]*Policy, len(o.policies))
 	c.policyID = make(map[string]*Policy, len(o.policyID))
 	remap := make(map[*Policy]*Policy, len(o.policies))

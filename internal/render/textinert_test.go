@@ -12,12 +12,12 @@ import (
 	"github.com/orgbackup/orgbackup/internal/doc"
 )
 
-// hostile is text an attacker controls: a policy, OU, account or file
+// hostileText is text an attacker controls: a policy, OU, account or file
 // name, a tag value. It tries an ANSI escape, a terminal title, a forged
 // workflow command on a line of its own, ::stop-commands::, Azure's ##[,
 // a Trojan-Source bidi override, a C1 control and a Unicode line
 // separator.
-const hostile = "evil\x1b[31mred\x1b]0;title\x07\n::error::forged\r\n::stop-commands::tok\n##[error]x\u202egnp.exe\u0085y\u2028z"
+const hostileText = "evil\x1b[31mred\x1b]0;title\x07\n::error::forged\r\n::stop-commands::tok\n##[error]x\u202egnp.exe\u0085y\u2028z"
 
 func TestInert(t *testing.T) {
 	for _, tc := range []struct{ in, want string }{
@@ -35,36 +35,36 @@ func TestInert(t *testing.T) {
 		}
 	}
 	// Line breaks in composed text stay; none of its lines can command.
-	got := InertText("orgbackup: read " + hostile + ": no such file\n  hint: check it")
+	got := InertText("orgbackup: read " + hostileText + ": no such file\n  hint: check it")
 	if !strings.HasPrefix(got, "orgbackup: read evil\\x1b[31m") || !strings.HasSuffix(got, "\n  hint: check it") {
 		t.Errorf("InertText = %q", got)
 	}
-	checkInert(t, "InertText", []byte(got), false)
+	checkTextInert(t, "InertText", []byte(got), false)
 	if got := guardLines("ok\n  ::error::x\n\u00a0##[error]y\nz::w\n"); got != "ok\n  \\::error::x\n\u00a0\\##[error]y\nz::w\n" {
 		t.Errorf("guardLines = %q", got)
 	}
 }
 
-// hostileValidation puts hostile text into every field of a diagnostic
+// hostileValidation puts hostileText text into every field of a diagnostic
 // that text comes from, the file name included.
 func hostileValidation() *check.Report {
 	return &check.Report{
-		Dir:      "policies/" + hostile,
+		Dir:      "policies/" + hostileText,
 		Policies: 1,
 		Diags: diag.List{
-			diag.Errorf("vault-not-provided", doc.Pos{File: "::error file=x::" + hostile + ".cue", Line: 1, Col: 1}, "policy %s", hostile).
-				WithValue(hostile).WithPath(hostile).WithHint("%s", hostile).
-				WithRelated(doc.Pos{File: hostile, Line: 2, Col: 3}, hostile),
-			diag.Warningf("w", doc.Pos{File: "\n::warning::" + hostile}, "%s", hostile),
+			diag.Errorf("vault-not-provided", doc.Pos{File: "::error file=x::" + hostileText + ".cue", Line: 1, Col: 1}, "policy %s", hostileText).
+				WithValue(hostileText).WithPath(hostileText).WithHint("%s", hostileText).
+				WithRelated(doc.Pos{File: hostileText, Line: 2, Col: 3}, hostileText),
+			diag.Warningf("w", doc.Pos{File: "\n::warning::" + hostileText}, "%s", hostileText),
 		},
 	}
 }
 
-// checkInert fails if out could act on a terminal or a CI log: an escape
+// checkTextInert fails if out could act on a terminal or a CI log: an escape
 // or other control character, a bidi override, or a line a runner would
 // read as a command. In the github format lines are orgbackup's own
 // workflow commands, and must each be one of its annotations.
-func checkInert(t *testing.T, what string, out []byte, github bool) {
+func checkTextInert(t *testing.T, what string, out []byte, github bool) {
 	t.Helper()
 	for _, r := range string(out) {
 		if r != '\n' && isControl(r) && !(what == "json" && r >= 0x80) {
@@ -108,11 +108,11 @@ func TestEveryValidationFormatIsInert(t *testing.T) {
 				// orgbackup's own colours are the only escapes allowed.
 				out = regexpColour.ReplaceAll(out, nil)
 			}
-			checkInert(t, string(f), out, f == GitHub)
+			checkTextInert(t, string(f), out, f == GitHub)
 		}
 	}
 	// The diagnostics commands print on stderr.
-	checkInert(t, "TextDiagnostics", []byte(TextDiagnostics(hostileValidation().Diags, Style{})), false)
+	checkTextInert(t, "TextDiagnostics", []byte(TextDiagnostics(hostileValidation().Diags, Style{})), false)
 }
 
 var regexpColour = regexp.MustCompile(`\x1b\[[0-9;]*m`)
