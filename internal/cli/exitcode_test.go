@@ -7,6 +7,7 @@ import (
 	"io"
 	"os"
 	"path/filepath"
+	"runtime/debug"
 	"strings"
 	"testing"
 
@@ -42,6 +43,10 @@ func TestExitCodes(t *testing.T) {
 		{[]string{"effective", "--level", invalidEff}, ExitInvalidEffective},
 		{[]string{"effective", "--level", filepath.Join(dir, "missing.json")}, ExitFailed},
 		{[]string{"effective"}, ExitUsage},
+		{[]string{"effective", example, "--account", "222222222222"}, ExitOK},
+		{[]string{"effective", example, "--account", "222222222222", "--ou", "Root"}, ExitUsage},
+		{[]string{"effective", example, "--level", invalidEff}, ExitUsage},
+		{[]string{"effective", example, "--policies", example, "--account", "222222222222"}, ExitUsage},
 		{[]string{"preview", example}, ExitOK},
 		{[]string{"plan", example, "--org", snapshot}, ExitOK},
 		{[]string{"plan", example, "--org", snapshot, "--detailed-exitcode"}, ExitChanges},
@@ -64,6 +69,8 @@ func TestExitCodes(t *testing.T) {
 		{[]string{"init", filepath.Join(dir, "starter"), "--action-ref", strings.Repeat("0a", 20)}, ExitFailed},
 		{[]string{"init", filepath.Join(dir, "other"), "--action-ref", "main"}, ExitUsage},
 		{[]string{"version"}, ExitOK},
+		{[]string{"completion", "bash"}, ExitOK},
+		{[]string{"completion", "tcsh"}, ExitUsage},
 		{[]string{}, ExitOK},
 	} {
 		var out, errb bytes.Buffer
@@ -142,5 +149,25 @@ func TestPlanLiveReader(t *testing.T) {
 	}
 	if !strings.Contains(errb.String(), "AccessDenied") {
 		t.Errorf("stderr = %q", errb.String())
+	}
+}
+
+// version reports what go install recorded when no version was set at
+// build time.
+func TestVersionOf(t *testing.T) {
+	for _, tc := range []struct {
+		bi   debug.BuildInfo
+		want string
+	}{
+		{debug.BuildInfo{Main: debug.Module{Version: "v1.2.3"}}, "v1.2.3"},
+		{debug.BuildInfo{Main: debug.Module{Version: "v0.0.0-20260102030405-abcdef123456"}}, "v0.0.0-20260102030405-abcdef123456"},
+		{debug.BuildInfo{Main: debug.Module{Version: "(devel)"}, Settings: []debug.BuildSetting{
+			{Key: "vcs.revision", Value: "0123456789abcdef0123"}, {Key: "vcs.modified", Value: "true"}}}, "dev (0123456789ab, modified)"},
+		{debug.BuildInfo{Main: debug.Module{Version: "(devel)"}, Settings: []debug.BuildSetting{{Key: "vcs.revision", Value: "abc"}}}, "dev (abc)"},
+		{debug.BuildInfo{Main: debug.Module{Version: "(devel)"}}, "dev"},
+	} {
+		if got := versionOf(&tc.bi); got != tc.want {
+			t.Errorf("versionOf(%+v) = %q, want %q", tc.bi.Main, got, tc.want)
+		}
 	}
 }

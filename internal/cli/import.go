@@ -59,7 +59,16 @@ from --org SNAPSHOT, with their descriptions and where they are attached.
 A policy orgbackup does not own yet gets adopt: true: the next plan shows
 its adoption (orgbackup tags it) and from then on orgbackup manages it.
 
-Existing files are never overwritten unless --force is given.`,
+A document is imported as partial: true only when it leaves out what a
+policy attached above it must supply (a plan's regions, rules or
+selections, a rule's vault, a selection's role); the comment says what. A
+problem of the document itself is validate's to report.
+
+Existing files are never overwritten unless --force is given, and two
+files that would become one policy are refused.
+
+Exit status: 0 written (or printed), 1 error (nothing written), 64 usage
+error.`,
 		Example: `  orgbackup import --json legacy-daily.json --target Root
   aws organizations describe-policy --policy-id p-abcd1234 \
     --query Policy.Content --output text > daily.json
