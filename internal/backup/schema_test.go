@@ -107,7 +107,8 @@ func cueKind(t *testing.T, where string, v cue.Value) (Kind, Type, []cueField, c
 		t.Fatalf("%s: a struct with both fields %v and %d patterns", where, fields, len(patterns))
 	case k&cue.ListKind != 0:
 		// The items' type: the list disjunct's element.
-		elem := v.Unify(v.Context().CompileString("[...]")).LookupPath(cue.MakePath(cue.AnyIndex))
+		// Values of different contexts combine; a one-off context is fine.
+		elem := v.Unify(cuecontext.New().CompileString("[...]")).LookupPath(cue.MakePath(cue.AnyIndex))
 		return List, scalarType(t, where+"[*]", elem.IncompleteKind()), nil, cue.Value{}
 	default:
 		return Leaf, scalarType(t, where, k&^cue.StructKind), nil, cue.Value{}

@@ -341,10 +341,9 @@ func (g *gen) policy(i int) (string, obj) {
 	for range r.between(1, 3) {
 		targets = append(targets, g.target(i, targets))
 	}
-	var avail, vaults, roles []*provider
+	var vaults, roles []*provider
 	for _, p := range g.providers {
 		if p.coversAll(targets) {
-			avail = append(avail, p)
 			if p.vault != "" {
 				vaults = append(vaults, p)
 			}

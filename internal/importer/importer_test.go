@@ -182,15 +182,11 @@ func TestSource(t *testing.T) {
 		"enable_continuous_backup": {"@@assign": "true"},
 		"lifecycle": {},
 		"copy_actions": {"arn:aws:backup:us-east-1:$account:backup-vault:v": {"target_backup_vault_arn": {"@@assign": "x", "@@operators_allowed_for_child_policies": ["@@none"]}}}}}}}`))
-	src, err := Source("orgbackup", Definition{
-		Name: "legacy-daily", Source: "legacy-daily.json", Description: `Daily "legacy" backups`,
-		Targets: []string{"Root", "Root/Prod"}, Plans: plans,
-	})
 	partial, why := Partial(parse(t, `{"plans": {"daily": {"regions": {"@@assign": ["us-east-1"]}, "rules": {"hourly": {}}}}}`))
 	if !partial {
 		t.Fatal("a plan without selections is not partial")
 	}
-	src, err = Source("orgbackup", Definition{
+	src, err := Source("orgbackup", Definition{
 		Name: "legacy-daily", Source: "legacy-daily.json", Description: `Daily "legacy" backups`,
 		Targets: []string{"Root", "Root/Prod"}, Partial: partial, Why: why, Plans: plans,
 	})
