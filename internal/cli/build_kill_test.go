@@ -191,7 +191,7 @@ func checkAllListed(t *testing.T, round int, out string) {
 	t.Helper()
 	manifest, _ := os.ReadFile(filepath.Join(out, generate.ManifestFile))
 	pending, _ := os.ReadFile(filepath.Join(out, pendingFile))
-	ok := map[string]bool{generate.ManifestFile: true, pendingFile: true, lockFile: true}
+	ok := map[string]bool{generate.ManifestFile: true, pendingFile: true}
 	for _, p := range slices.Concat(listed(manifest), listed(pending)) {
 		ok[p] = true
 	}
@@ -281,15 +281,15 @@ func TestBuildLock(t *testing.T) {
 		t.Fatal(err)
 	}
 	defer r.Close()
-	unlock, err := lock(r, lockFile)
+	unlock, err := lock(r)
 	if err != nil {
 		t.Fatal(err)
 	}
-	if _, err := lock(r, lockFile); err == nil || !strings.Contains(err.Error(), "another orgbackup build is writing to this directory") {
+	if _, err := lock(r); err == nil || !strings.Contains(err.Error(), "another orgbackup build is writing to this directory") {
 		t.Errorf("second lock: %v", err)
 	}
 	unlock()
-	unlock2, err := lock(r, lockFile)
+	unlock2, err := lock(r)
 	if err != nil {
 		t.Errorf("lock after unlock: %v", err)
 	} else {

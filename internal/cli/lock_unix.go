@@ -8,11 +8,13 @@ import (
 	"syscall"
 )
 
-// lock takes an exclusive lock on name in root, for as long as the process
-// holds it: the kernel releases it when the process ends, however it ends,
-// so an interrupted build never leaves the directory locked.
-func lock(root *os.Root, name string) (unlock func(), err error) {
-	f, err := root.OpenFile(name, os.O_CREATE|os.O_RDWR, 0o644)
+// lock takes an exclusive lock on the directory root, for as long as the
+// process holds it: the kernel releases it when the process ends, however
+// it ends, so an interrupted build never leaves the directory locked; and
+// it is the directory itself that is locked, so no lock file is left next
+// to the output.
+func lock(root *os.Root) (unlock func(), err error) {
+	f, err := root.Open(".")
 	if err != nil {
 		return nil, err
 	}

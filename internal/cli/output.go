@@ -18,7 +18,7 @@ import (
 
 // build's output directory. Everything build does there goes through an
 // os.Root, so no symbolic link inside --out can make it write or delete
-// outside it, and it keeps three things of its own next to the manifest:
+// outside it, and it keeps two things of its own next to the manifest:
 //
 //   - pendingFile, a manifest in the making: before writing anything, a
 //     build lists there every file it may touch (what the old manifest
@@ -30,12 +30,12 @@ import (
 //   - stagingDir, where each file is written before it is renamed into
 //     place, so a document is never half-written and no temporary file
 //     lies next to the documents;
-//   - lockFile, held while a build writes, so two builds into one
-//     directory cannot interleave.
+//
+// It also locks the directory while it writes, so two builds into one
+// directory cannot interleave.
 const (
 	pendingFile = ".orgbackup-pending.json"
 	stagingDir  = ".orgbackup-staging"
-	lockFile    = ".orgbackup.lock"
 )
 
 // maxManifestSize bounds what build reads of a manifest it finds in --out:
@@ -188,9 +188,9 @@ func (o *outDir) compare(out *generate.Output) ([]string, error) {
 // removing the files an earlier build wrote that out no longer has. See
 // the comment on pendingFile for why a kill at any point loses nothing.
 func (o *outDir) write(out *generate.Output) (written, removed int, err error) {
-	unlock, err := lock(o.root, lockFile)
+	unlock, err := lock(o.root)
 	if err != nil {
-		return 0, 0, fmt.Errorf("lock %s: %w", path.Join(o.name, lockFile), err)
+		return 0, 0, fmt.Errorf("lock %s: %w", o.name, err)
 	}
 	defer unlock()
 	st, err := o.state()
