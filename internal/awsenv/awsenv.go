@@ -13,7 +13,9 @@ package awsenv
 
 import (
 	"context"
+	"errors"
 	"fmt"
+	"net/http"
 	"regexp"
 	"strings"
 	"time"
@@ -24,6 +26,8 @@ import (
 	"github.com/aws/aws-sdk-go-v2/config"
 	"github.com/aws/aws-sdk-go-v2/credentials/stscreds"
 	"github.com/aws/aws-sdk-go-v2/service/sts"
+	"github.com/aws/smithy-go"
+	smithyhttp "github.com/aws/smithy-go/transport/http"
 )
 
 // Options are what the shared flags of the live commands select.
@@ -150,4 +154,28 @@ func Load(ctx context.Context, o Options, extra ...func(*config.LoadOptions) err
 		cfg.Credentials = aws.NewCredentialsCache(p)
 	}
 	return cfg, nil
+}
+
+// NotOffered reports whether err says that the endpoint does not offer the
+// operation at all, rather than that the call failed: what an emulator
+// answers for an operation it lacks (moto: HTTP 404 or 501 with an HTML
+// body, no AWS error code), or an AWS error code that means the same.
+// Callers that can do without the answer record it as unknown.
+func NotOffered(err error) bool {
+	var ae smithy.APIError
+	if errors.As(err, &ae) {
+		switch ae.ErrorCode() {
+		case "UnknownOperationException", "UnsupportedAPIEndpointException", "NotImplemented", "InvalidAction":
+			return true
+		}
+		return false
+	}
+	var re *smithyhttp.ResponseError
+	if errors.As(err, &re) {
+		switch re.HTTPStatusCode() {
+		case http.StatusNotFound, http.StatusNotImplemented:
+			return true
+		}
+	}
+	return false
 }

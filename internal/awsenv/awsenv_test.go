@@ -374,9 +374,9 @@ func TestCheckRoleARN(t *testing.T) {
 
 func TestSessionName(t *testing.T) {
 	for cmd, want := range map[string]string{
-		"":             "orgbackup",
-		"plan":         "orgbackup-plan",
-		"org snapshot": "orgbackup-org-snapshot",
+		"":                       "orgbackup",
+		"plan":                   "orgbackup-plan",
+		"org snapshot":           "orgbackup-org-snapshot",
 		strings.Repeat("x", 100): "orgbackup-" + strings.Repeat("x", 54),
 	} {
 		if got := (Options{Command: cmd}).SessionName(); got != want {
