@@ -41,6 +41,8 @@ func TestExitCodes(t *testing.T) {
 		{[]string{"effective"}, ExitUsage},
 		{[]string{"preview", example}, ExitOK},
 		{[]string{"import"}, ExitUsage},
+		{[]string{"org", "snapshot", "--role-arn", "plan-role"}, ExitUsage},
+		{[]string{"org", "snapshot", "a", "b"}, ExitUsage},
 		{[]string{"version"}, ExitOK},
 		{[]string{}, ExitOK},
 	} {

@@ -4,15 +4,18 @@
 package cli
 
 import (
+	"context"
 	"errors"
 	"fmt"
 	"io"
 	"os"
 	"strings"
 
+	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/spf13/cobra"
 	"golang.org/x/term"
 
+	"github.com/orgbackup/orgbackup/internal/awsenv"
 	"github.com/orgbackup/orgbackup/internal/render"
 )
 
@@ -47,6 +50,11 @@ type IO struct {
 	Err    io.Writer
 	OutTTY bool
 	Getenv func(string) string
+	// AWSConfig builds the AWS configuration of commands that talk to AWS,
+	// from their --profile, --region and --role-arn. Nil means
+	// awsenv.Load, the SDK's standard chain; in-process tests set it to
+	// reach a fake.
+	AWSConfig func(context.Context, awsenv.Options) (aws.Config, error)
 }
 
 // Style returns how to style text for o.Out: colour only on a terminal, and
@@ -156,6 +164,7 @@ every account's effective policy would be before anything is applied.`,
 		newImportCmd(o, nil),
 		newEffectiveCmd(o, nil),
 		newPreviewCmd(o, nil),
+		newOrgCmd(o),
 		newVersionCmd(o),
 	)
 	return root
