@@ -216,7 +216,7 @@ func (s Stats) String() string {
 	for i, op := range ops {
 		parts[i] = fmt.Sprintf("%s %d", op, s[op].Calls)
 	}
-	return fmt.Sprintf("%d API calls (%s), %d throttled, %d failed and retried", s.Calls(), strings.Join(parts, ", "), s.Throttled(), s.Failed())
+	return fmt.Sprintf("%d API calls (%s), %d throttled, %d failed", s.Calls(), strings.Join(parts, ", "), s.Throttled(), s.Failed())
 }
 
 // Failed returns the requests that failed other than by throttling.

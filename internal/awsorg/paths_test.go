@@ -31,7 +31,7 @@ func TestParentFromPaths(t *testing.T) {
 
 func TestStatsString(t *testing.T) {
 	s := Stats{"ListRoots": {Calls: 1}, "DescribePolicy": {Calls: 4, Throttled: 2}, "ListAccounts": {Calls: 3, Failed: 1}}
-	if got, want := s.String(), "8 API calls (DescribePolicy 4, ListAccounts 3, ListRoots 1), 2 throttled, 1 failed and retried"; got != want {
+	if got, want := s.String(), "8 API calls (DescribePolicy 4, ListAccounts 3, ListRoots 1), 2 throttled, 1 failed"; got != want {
 		t.Errorf("got %q, want %q", got, want)
 	}
 }
