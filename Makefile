@@ -4,7 +4,8 @@
 GO       ?= go
 BIN      := bin/orgbackup
 VERSION  ?= $(shell git describe --tags --always --dirty 2>/dev/null || echo dev)
-LDFLAGS  := -X github.com/orgbackup/orgbackup/internal/cli.Version=$(VERSION)
+COMMIT   ?= $(shell git rev-parse HEAD 2>/dev/null)
+LDFLAGS  := -X github.com/orgbackup/orgbackup/internal/cli.Version=$(VERSION) -X github.com/orgbackup/orgbackup/internal/cli.Commit=$(COMMIT)
 FUZZTIME ?= 15s
 PKGS     := ./...
 
@@ -19,10 +20,11 @@ build: ## build bin/orgbackup
 	$(GO) build -ldflags "$(LDFLAGS)" -o $(BIN) ./cmd/orgbackup
 
 .PHONY: example
-example: build ## run orgbackup on the bundled example (validate, build, preview)
+example: build ## run orgbackup on the bundled example (validate, build, preview, offline plan)
 	$(BIN) validate policies
 	$(BIN) build policies --out dist
 	$(BIN) preview policies
+	$(BIN) plan policies --org policies/example-org.snapshot.json
 
 .PHONY: test
 test: lint schema-check unit fuzz ## everything CI runs: lint, schema check, tests, bounded fuzzing
@@ -48,6 +50,7 @@ fuzz: ## run each fuzz target for FUZZTIME (default 15s)
 	$(GO) test -run='^$$' -fuzz='^FuzzMerge$$' -fuzztime=$(FUZZTIME) ./internal/inherit
 	$(GO) test -run='^$$' -fuzz='^FuzzParse$$' -fuzztime=$(FUZZTIME) ./internal/cron
 	$(GO) test -run='^$$' -fuzz='^FuzzParse$$' -fuzztime=$(FUZZTIME) ./internal/org
+	$(GO) test -run='^$$' -fuzz='^FuzzInert$$' -fuzztime=$(FUZZTIME) ./internal/render
 
 .PHONY: golden
 golden: ## rewrite golden files and testscript expectations; review with git diff
@@ -55,8 +58,8 @@ golden: ## rewrite golden files and testscript expectations; review with git dif
 
 .PHONY: bench
 bench: ## benchmarks: validate+build vs plain cue export, 10,000-account preview, org snapshot at AWS's rates
-	$(GO) test -run='^$$' -bench=. -benchtime=5x -count=1 ./internal/bench/ ./internal/effective/
-	$(GO) test -run='^$$' -bench=. -benchtime=1x -count=1 ./internal/awsorg/
+	$(GO) test -run='^$$' -bench=. -benchtime=5x -count=1 ./internal/bench/ ./internal/plan/
+	$(GO) test -run='^$$' -bench=AtRates -benchtime=1x -count=1 ./internal/cli/
 
 .PHONY: clean
 clean: ## remove build output

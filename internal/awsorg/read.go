@@ -44,6 +44,10 @@ type ReadAPI interface {
 	ListDelegatedAdministrators(context.Context, *organizations.ListDelegatedAdministratorsInput, ...func(*organizations.Options)) (*organizations.ListDelegatedAdministratorsOutput, error)
 }
 
+// ErrCredentials is in the error of a read that failed for want of usable
+// AWS credentials: none found, or a role that could not be assumed.
+var ErrCredentials = errors.New("no usable AWS credentials")
+
 // BackupService is AWS Backup's service principal: the one whose trusted
 // access and delegated administrators backup policies care about.
 const BackupService = "backup.amazonaws.com"
@@ -125,6 +129,10 @@ func (r *Reader) Read(ctx context.Context) (*Result, error) {
 	err := st.read(ctx, r.Backup)
 	stop()
 	if err != nil {
+		if strings.Contains(err.Error(), "get identity: ") {
+			// The SDK has no error type for this; its message is stable.
+			return nil, fmt.Errorf("read organization: %w (the README's \"Pointing orgbackup at an organization\" says where orgbackup looks): %w", ErrCredentials, err)
+		}
 		return nil, fmt.Errorf("read organization: %w", err)
 	}
 	snap, appended, err := st.snapshot(now(), r.Previous)

@@ -11,6 +11,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/aws/retry"
 	"github.com/aws/aws-sdk-go-v2/service/backup"
 	"github.com/aws/aws-sdk-go-v2/service/organizations"
@@ -18,6 +19,7 @@ import (
 
 	"github.com/orgbackup/orgbackup/internal/awsorg"
 	"github.com/orgbackup/orgbackup/internal/awsorg/awsorgtest"
+	"github.com/orgbackup/orgbackup/internal/awstest"
 	"github.com/orgbackup/orgbackup/internal/org"
 )
 
@@ -232,11 +234,10 @@ func TestReadPacesItself(t *testing.T) {
 	o := org.Synthetic(11, 60, 12, 7)
 	o.Settings = &org.Settings{TrustedServices: []string{}, DelegatedAdministrators: map[string][]string{awsorg.BackupService: {}},
 		BackupGlobalSettings: map[string]string{}} // read, and none
-	rates := awsorg.Rates
-	srv := awsorgtest.NewServer(o, awsorgtest.Options{Rates: rates})
+	srv := awsorgtest.NewServer(o, awsorgtest.Options{Rates: awstest.OrganizationsRates})
 	defer srv.Close()
 	r := reader(srv, o)
-	r.Meter = awsorg.NewMeter(rates, 0)
+	r.Meter = awsorg.NewMeter(awsorg.Rates, 0)
 	start := time.Now()
 	res, err := r.Read(context.Background())
 	if err != nil {
@@ -247,7 +248,7 @@ func TestReadPacesItself(t *testing.T) {
 		t.Errorf("the server throttled %d calls: %v", n, srv.Throttled())
 	}
 	sameBytes(t, "snapshot", res.Org.Encode(), wantSnapshot(t, o))
-	if min := awsorgtest.MinimumTime(awsorgtest.MinimumCalls(o, true), rates); took < min {
+	if min := awstest.MinDuration(awstest.OrganizationsRates, awsorgtest.MinimumCalls(o, true)); took < min {
 		t.Errorf("took %s, less than the %s the rates allow: the server does not enforce them", took, min)
 	}
 
@@ -396,6 +397,24 @@ func TestReadErrors(t *testing.T) {
 	}
 }
 
+func TestReadWithoutCredentials(t *testing.T) {
+	o := testOrg(t)
+	srv := awsorgtest.NewServer(o, awsorgtest.Options{})
+	defer srv.Close()
+	cfg := srv.Config(noDelay)
+	cfg.Credentials = aws.CredentialsProviderFunc(func(context.Context) (aws.Credentials, error) {
+		return aws.Credentials{}, errors.New("no EC2 IMDS role found")
+	})
+	r := &awsorg.Reader{Org: organizations.NewFromConfig(cfg), Meter: awsorg.NewMeter(nil, 0)}
+	_, err := r.Read(context.Background())
+	if !errors.Is(err, awsorg.ErrCredentials) || !strings.Contains(err.Error(), "no EC2 IMDS role found") {
+		t.Errorf("err = %v", err)
+	}
+	if n := len(srv.Calls()); n > 0 {
+		t.Errorf("calls reached the server: %v", srv.Calls())
+	}
+}
+
 func TestReadProgress(t *testing.T) {
 	o := testOrg(t)
 	srv := awsorgtest.NewServer(o, awsorgtest.Options{Latency: 5 * time.Millisecond})
@@ -414,5 +433,18 @@ func TestReadProgress(t *testing.T) {
 	r.ProgressEvery = time.Hour
 	if _, err := r.Read(context.Background()); err != nil || b.Len() > 0 {
 		t.Errorf("a read shorter than the interval printed %q (err %v)", b.String(), err)
+	}
+}
+
+// TestRatesAreTheDocumentedOnes keeps the reader's rate table (production)
+// and the test kit's (what the fakes enforce) in step: both are copied from
+// the Organizations quotas page, independently.
+func TestRatesAreTheDocumentedOnes(t *testing.T) {
+	kit := map[string]awsorg.Rate{}
+	for op, r := range awstest.OrganizationsRates {
+		kit[op] = awsorg.Rate(r)
+	}
+	if diff := cmp.Diff(kit, awsorg.Rates); diff != "" {
+		t.Errorf("rates (-awstest +awsorg):\n%s", diff)
 	}
 }

@@ -1,26 +1,17 @@
 package cli
 
 import (
-	"context"
-	"errors"
 	"fmt"
-	"io"
 	"io/fs"
 	"os"
 	"path/filepath"
 	"slices"
 	"strings"
-	"time"
 
-	"github.com/aws/aws-sdk-go-v2/service/backup"
-	"github.com/aws/aws-sdk-go-v2/service/organizations"
 	"github.com/spf13/cobra"
 
-	"github.com/orgbackup/orgbackup/internal/awsenv"
-	"github.com/orgbackup/orgbackup/internal/awsorg"
 	"github.com/orgbackup/orgbackup/internal/loader"
 	"github.com/orgbackup/orgbackup/internal/org"
-	"github.com/orgbackup/orgbackup/internal/render"
 )
 
 func newOrgCmd(o *IO) *cobra.Command {
@@ -39,7 +30,7 @@ type orgSnapshotOptions struct {
 	Dir      string
 	Out      string // "-" is stdout
 	Previous string
-	AWS      awsenv.Options
+	Live     LiveOptions
 }
 
 // DefaultSnapshot is the file org snapshot writes in the policy directory
@@ -88,7 +79,7 @@ Exit status: 0 written, 1 failed (nothing is written), 64 usage error.`,
 			if len(args) == 1 {
 				opts.Dir = args[0]
 			}
-			if err := checkAWSFlags(opts.AWS); err != nil {
+			if err := checkLiveFlags(opts.Live); err != nil {
 				return err
 			}
 			if runF != nil {
@@ -99,51 +90,45 @@ Exit status: 0 written, 1 failed (nothing is written), 64 usage error.`,
 	}
 	cmd.Flags().StringVar(&opts.Out, "out", "", "file to write, - for stdout (default: the *.snapshot.json in DIR, or DIR/"+DefaultSnapshot+")")
 	cmd.Flags().StringVar(&opts.Previous, "previous", "", "snapshot whose attachment order to keep (default: the file being replaced, or the *.snapshot.json in DIR)")
-	addAWSFlags(cmd, &opts.AWS)
-	opts.AWS.Command = "org-snapshot"
+	addLiveFlags(cmd, &opts.Live)
 	return cmd
 }
 
 func orgSnapshotRun(opts *orgSnapshotOptions) error {
-	start := time.Now()
 	out, prevFile, err := snapshotFiles(opts.Dir, opts.Out, opts.Previous)
 	if err != nil {
 		return err
 	}
-	var prev *org.Org
-	if prevFile != "" {
-		if prev, err = org.Load(prevFile); err != nil {
-			return fmt.Errorf("read previous snapshot %s, whose attachment order is kept (fix it, or pass --previous with another snapshot):\n%w", loader.DisplayPath(prevFile), err)
-		}
-		if opts.Out == "" && prevFile == out && prev.Source != "aws" {
+	if opts.Out == "" && prevFile == out {
+		// The file to be replaced: only if it came from AWS.
+		if prev, err := org.Load(prevFile); err == nil && prev.Source != "aws" {
 			return usagef("%s was not read from AWS (source %q); org snapshot does not overwrite it unless asked: pass --out %s to replace it, or --out with another file",
 				loader.DisplayPath(out), prev.Source, loader.DisplayPath(out))
 		}
 	}
-
-	ctx := context.Background()
-	cfg, err := opts.IO.awsConfig(ctx, opts.AWS)
+	lo := opts.Live
+	lo.Previous, lo.Command = prevFile, "org-snapshot"
+	o, err := readOrg(opts.IO, lo)
 	if err != nil {
 		return err
 	}
-	r := &awsorg.Reader{
-		Org:      organizations.NewFromConfig(cfg),
-		Backup:   backup.NewFromConfig(cfg),
-		Previous: prev,
-		Progress: opts.IO.Err,
-	}
-	res, err := r.Read(ctx)
-	if err != nil {
-		return err
-	}
+	where := "stdout"
 	if out == "-" {
-		if _, err := opts.IO.Out.Write(res.Org.Encode()); err != nil {
+		if _, err := opts.IO.Out.Write(o.Encode()); err != nil {
 			return fmt.Errorf("write snapshot: %w", err)
 		}
-	} else if err := writeFileAtomic(out, res.Org.Encode()); err != nil {
-		return err
+	} else {
+		if err := writeAtomic(out, o.Encode()); err != nil {
+			return err
+		}
+		where = loader.DisplayPath(out)
 	}
-	writeSnapshotReport(opts.IO.Err, res, out, prevFile, time.Since(start))
+	attachments := 0
+	for _, e := range append(append([]*org.Entity{o.Root()}, o.OUs()...), o.Accounts()...) {
+		attachments += len(o.Attached(e, org.BackupPolicy))
+	}
+	fmt.Fprintf(opts.IO.Err, "wrote %s: %d OUs, %d accounts, %d backup policies, %d attachments\n",
+		where, len(o.OUs()), len(o.Accounts()), len(o.Policies()), attachments)
 	return nil
 }
 
@@ -206,74 +191,4 @@ func displayAll(ps []string) string {
 		d[i] = loader.DisplayPath(p)
 	}
 	return strings.Join(d, ", ")
-}
-
-// writeFileAtomic replaces path with data so that a reader never sees half
-// a file and a failure leaves the old one as it was.
-func writeFileAtomic(path string, data []byte) error {
-	f, err := os.CreateTemp(filepath.Dir(path), "."+filepath.Base(path)+".*.tmp")
-	if err != nil {
-		return fmt.Errorf("write snapshot: %w", err)
-	}
-	tmp := f.Name()
-	_, err = f.Write(data)
-	err = errors.Join(err, f.Sync(), f.Close(), os.Chmod(tmp, 0o644))
-	if err == nil {
-		err = os.Rename(tmp, path)
-	}
-	if err != nil {
-		os.Remove(tmp)
-		return fmt.Errorf("write snapshot %s: %w", loader.DisplayPath(path), err)
-	}
-	return nil
-}
-
-// maxListed bounds the targets listed under the attachment-order note.
-const maxListed = 20
-
-// writeSnapshotReport tells, on stderr, what was written, how it was read,
-// what could not be, and where attachment order is a guess.
-func writeSnapshotReport(w io.Writer, res *awsorg.Result, out, prevFile string, took time.Duration) {
-	o := res.Org
-	attachments := 0
-	for _, e := range append(append([]*org.Entity{o.Root()}, o.OUs()...), o.Accounts()...) {
-		attachments += len(o.Attached(e, org.BackupPolicy))
-	}
-	where := loader.DisplayPath(out)
-	if out == "-" {
-		where = "stdout"
-	}
-	fmt.Fprintf(w, "wrote %s: %d OUs, %d accounts, %d backup policies, %d attachments\n",
-		where, len(o.OUs()), len(o.Accounts()), len(o.Policies()), attachments)
-	fmt.Fprintf(w, "read in %.1f s with %s\n", took.Seconds(), res.Stats)
-	if res.AccountsByParent {
-		fmt.Fprintln(w, "accounts were listed per parent: this endpoint's ListAccounts gives no account paths")
-	}
-	for _, u := range res.Unknown {
-		fmt.Fprintf(w, "not recorded, unknown: %s\n", render.Inert(u))
-	}
-	if len(res.Appended) == 0 {
-		return
-	}
-	list := res.Appended
-	if prevFile == "" {
-		// Nothing to keep: every attachment was appended. The order
-		// only matters where a target has more than one policy.
-		list = slices.DeleteFunc(slices.Clone(list), func(a awsorg.Appended) bool { return len(a.Appended) < 2 })
-		fmt.Fprintf(w, "attachment order: no API reports it and there is no previous snapshot, so policies are in id order on each target; where two policies on one target set the same key, put them in the order they were attached in %s (%d targets with more than one):\n", where, len(list))
-	} else {
-		fmt.Fprintf(w, "attachment order: no API reports it; kept the order in %s and appended, in policy id order, the attachments it lacks on %d targets:\n",
-			loader.DisplayPath(prevFile), len(list))
-	}
-	for i, a := range list {
-		if i == maxListed {
-			fmt.Fprintf(w, "  ... and %d more\n", len(list)-maxListed)
-			break
-		}
-		line := fmt.Sprintf("  %s: %s", render.Inert(o.Path(o.Entity(a.Target))), strings.Join(a.Appended, ", "))
-		if len(a.Kept) > 0 {
-			line += " after " + strings.Join(a.Kept, ", ")
-		}
-		fmt.Fprintln(w, line)
-	}
 }

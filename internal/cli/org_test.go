@@ -48,7 +48,7 @@ func fakeAWSSeen(t *testing.T, opts awsorgtest.Options) (*awsorgtest.Server, *IO
 	var out, errb bytes.Buffer
 	seen := &awsenv.Options{}
 	io := &IO{Out: &out, Err: &errb, Getenv: func(string) string { return "" },
-		AWSConfig: func(_ context.Context, o awsenv.Options) (aws.Config, error) { *seen = o; return srv.Config(), nil }}
+		ReadOrg: liveReader(func(_ context.Context, o awsenv.Options) (aws.Config, error) { *seen = o; return srv.Config(), nil })}
 	return srv, io, &out, &errb, seen
 }
 
@@ -88,9 +88,11 @@ func TestOrgSnapshot(t *testing.T) {
 	}
 	for _, want := range []string{
 		"wrote " + file + ": 1 OUs, 2 accounts, 2 backup policies, 3 attachments\n",
+		"read the organization in ",
 		"API calls (DescribeGlobalSettings 1, DescribeOrganization 1, DescribePolicy 2, ",
 		"there is no previous snapshot, so policies are in id order on each target",
 		"(1 targets with more than one):\n  Root/Workloads: p-aaaaaaa1, p-bbbbbbb2\n",
+		"wrote " + file + ": 1 OUs, 2 accounts, 2 backup policies, 3 attachments\n",
 	} {
 		if !strings.Contains(errb.String(), want) {
 			t.Errorf("stderr lacks %q:\n%s", want, errb)

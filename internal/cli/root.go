@@ -4,18 +4,15 @@
 package cli
 
 import (
-	"context"
 	"errors"
 	"fmt"
 	"io"
 	"os"
 	"strings"
 
-	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/spf13/cobra"
 	"golang.org/x/term"
 
-	"github.com/orgbackup/orgbackup/internal/awsenv"
 	"github.com/orgbackup/orgbackup/internal/render"
 )
 
@@ -50,11 +47,9 @@ type IO struct {
 	Err    io.Writer
 	OutTTY bool
 	Getenv func(string) string
-	// AWSConfig builds the AWS configuration of commands that talk to AWS,
-	// from their --profile, --region and --role-arn. Nil means
-	// awsenv.Load, the SDK's standard chain; in-process tests set it to
-	// reach a fake.
-	AWSConfig func(context.Context, awsenv.Options) (aws.Config, error)
+	// ReadOrg reads the live organization; tests substitute their own.
+	// Nil means this build cannot, and live commands say so.
+	ReadOrg OrgReader
 }
 
 // Style returns how to style text for o.Out: colour only on a terminal, and
@@ -65,11 +60,12 @@ func (o *IO) Style() render.Style {
 
 func systemIO() *IO {
 	return &IO{
-		In:     os.Stdin,
-		Out:    os.Stdout,
-		Err:    os.Stderr,
-		OutTTY: term.IsTerminal(int(os.Stdout.Fd())),
-		Getenv: os.Getenv,
+		In:      os.Stdin,
+		Out:     os.Stdout,
+		Err:     os.Stderr,
+		OutTTY:  term.IsTerminal(int(os.Stdout.Fd())),
+		Getenv:  os.Getenv,
+		ReadOrg: readLiveOrg,
 	}
 }
 
@@ -145,7 +141,8 @@ policy documents and the baseline CloudFormation templates, and shows what
 every account's effective policy would be before anything is applied.`,
 		Example: `  orgbackup validate policies          # check the definitions
   orgbackup build policies --out dist  # write policy JSON, templates, manifest
-  orgbackup preview policies           # effective policy of every account`,
+  orgbackup preview policies           # effective policy of every account
+  orgbackup plan --out plan.json       # what applying would change in AWS`,
 		SilenceErrors: true,
 		SilenceUsage:  true,
 		Version:       Version,
@@ -164,7 +161,9 @@ every account's effective policy would be before anything is applied.`,
 		newImportCmd(o, nil),
 		newEffectiveCmd(o, nil),
 		newPreviewCmd(o, nil),
+		newPlanCmd(o, nil),
 		newOrgCmd(o),
+		newInitCmd(o, nil),
 		newVersionCmd(o),
 	)
 	return root

@@ -1,8 +1,6 @@
 package awsorgtest
 
 import (
-	"time"
-
 	"github.com/orgbackup/orgbackup/internal/awsorg"
 	"github.com/orgbackup/orgbackup/internal/org"
 )
@@ -81,19 +79,3 @@ func MinimumCalls(o *org.Org, withPaths bool) map[string]int {
 }
 
 func pages(n int) int { return max(1, (n+MaxPageSize-1)/MaxPageSize) }
-
-// MinimumTime returns how long calls take at best under rates, each
-// operation with its own token bucket that starts full: the slowest
-// operation's (calls - burst) / rate, since different operations' buckets
-// drain in parallel. Operations without a rate take no time.
-func MinimumTime(calls map[string]int, rates map[string]awsorg.Rate) time.Duration {
-	var longest time.Duration
-	for op, n := range calls {
-		r, ok := rates[op]
-		if !ok || n <= r.Burst {
-			continue
-		}
-		longest = max(longest, time.Duration(float64(n-r.Burst)/r.PerSecond*float64(time.Second)))
-	}
-	return longest
-}

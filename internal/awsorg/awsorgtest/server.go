@@ -30,7 +30,7 @@ import (
 	"golang.org/x/time/rate"
 
 	"github.com/orgbackup/orgbackup/internal/awsenv"
-	"github.com/orgbackup/orgbackup/internal/awsorg"
+	"github.com/orgbackup/orgbackup/internal/awstest"
 	"github.com/orgbackup/orgbackup/internal/org"
 )
 
@@ -48,8 +48,10 @@ const (
 type Options struct {
 	// Rates are enforced per operation, each with its own token bucket
 	// starting full; a request that finds its bucket empty gets
-	// TooManyRequestsException. Nil: no limits.
-	Rates map[string]awsorg.Rate
+	// TooManyRequestsException. Nil: no limits. Benchmarks use
+	// awstest.OrganizationsRates, the test kit's copy of the documented
+	// table, which is independent of the reader's own (awsorg.Rates).
+	Rates map[string]awstest.Rate
 	// EmptyPages makes every List call answer an empty page carrying a
 	// NextToken before each real page, which AWS documents it may do.
 	EmptyPages bool
