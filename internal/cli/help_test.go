@@ -7,6 +7,8 @@ import (
 	"slices"
 	"strings"
 	"testing"
+
+	"github.com/spf13/cobra"
 )
 
 // TestHelpAndREADMEAgree checks that every command's --help states its
@@ -18,18 +20,41 @@ func TestHelpAndREADMEAgree(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	rows := map[string][]string{} // command → exit statuses of its README rows
-	rowRe := regexp.MustCompile("(?m)^\\| `orgbackup ([a-z]+)[^|]*\\|.*\\| ([^|]*) \\|$")
+	type row struct{ words, statuses string }
+	var rows []row
+	rowRe := regexp.MustCompile("(?m)^\\| `orgbackup ([a-z]+(?: [a-z]+)*)[^|]*\\|.*\\| ([^|]*) \\|$")
 	for _, m := range rowRe.FindAllStringSubmatch(string(readme), -1) {
-		rows[m[1]] = append(rows[m[1]], m[2])
+		rows = append(rows, row{m[1], m[2]})
+	}
+	// The README rows of a command: those whose command words start with
+	// its path ("org snapshot"; "completion bash|zsh…" for completion).
+	rowsOf := func(path string) []string {
+		var out []string
+		for _, r := range rows {
+			if r.words == path || strings.HasPrefix(r.words, path+" ") {
+				out = append(out, r.statuses)
+			}
+		}
+		return out
 	}
 	meaning := map[string]string{"0": "", "1": "", "2": "changes", "3": "invalid", "64": "usage"}
 	root := newRoot(&IO{Out: &bytes.Buffer{}, Err: &bytes.Buffer{}, Getenv: func(string) string { return "" }})
-	for _, c := range root.Commands() {
-		name := c.Name()
-		if name == "help" || c.Hidden {
-			continue
+	var commands []*cobra.Command
+	var walk func(c *cobra.Command)
+	walk = func(c *cobra.Command) {
+		for _, s := range c.Commands() {
+			switch {
+			case s.Name() == "help" || s.Hidden:
+			case s.HasSubCommands() && s.Name() != "completion":
+				walk(s)
+			default:
+				commands = append(commands, s)
+			}
 		}
+	}
+	walk(root)
+	for _, c := range commands {
+		name := strings.TrimPrefix(c.CommandPath(), "orgbackup ")
 		help := c.Long
 		if name == "completion" {
 			help = "Exit status: 0, 64 usage error." // cobra's text; the behaviour is pinned in TestExitCodes
@@ -40,10 +65,10 @@ func TestHelpAndREADMEAgree(t *testing.T) {
 			continue
 		}
 		helpCodes := statuses(status)
-		if len(rows[name]) == 0 {
+		if len(rowsOf(name)) == 0 {
 			t.Errorf("README's command table has no row for %s", name)
 		}
-		for _, row := range rows[name] {
+		for _, row := range rowsOf(name) {
 			if got := statuses(row); !slices.Equal(got, helpCodes) {
 				t.Errorf("%s: README says exit %v (%q), --help says %v", name, got, row, helpCodes)
 			}
@@ -59,9 +84,10 @@ func TestHelpAndREADMEAgree(t *testing.T) {
 			}
 		}
 	}
-	for name := range rows {
-		if c, _, err := root.Find([]string{name}); err != nil || c.Name() != name {
-			t.Errorf("README lists %s, which is not a command", name)
+	for _, r := range rows {
+		words := strings.Fields(r.words)
+		if c, _, err := root.Find(words); err != nil || c == root {
+			t.Errorf("README lists %s, which is not a command", r.words)
 		}
 	}
 }
