@@ -73,7 +73,7 @@ func (g *synth) build(nAccounts, nOUs, nPolicies int) *Org {
 	}
 	rootID := "r-" + rootSuffix
 	root := rawRoot{ID: rootID, Name: "Root", ARN: fmt.Sprintf("arn:aws:organizations::%s:root/%s/%s", mgmt, orgID, rootID),
-		PolicyTypes: []SnapshotPolicyType{{Type: policy.Type, Status: "ENABLED"}, {Type: "TAG_POLICY", Status: "ENABLED"}}}
+		PolicyTypes: []rawPolicyType{{Type: policy.Type, Status: "ENABLED"}, {Type: "TAG_POLICY", Status: "ENABLED"}}}
 
 	// OUs: the first few are the usual top-level ones; each further OU
 	// goes under a random existing OU that is less than MaxOUDepth deep,
