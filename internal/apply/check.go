@@ -1,0 +1,143 @@
+package apply
+
+import (
+	"fmt"
+	"maps"
+	"slices"
+	"strings"
+
+	"github.com/orgbackup/orgbackup/internal/plan"
+)
+
+// StaleError is the refusal to apply a saved plan that no longer describes
+// what applying would do. Nothing has been changed when it is returned.
+type StaleError struct {
+	// InputsChanged: the repository (documents, targets, prerequisites,
+	// options) differs from the one the plan was made from.
+	InputsChanged bool
+	// New are changes the fresh plan makes that the saved plan does not
+	// list; Gone are changes of the saved plan that the fresh plan no
+	// longer makes (done already, or made unnecessary by someone else).
+	New, Gone []plan.Change
+}
+
+func (e *StaleError) Error() string {
+	var why []string
+	if e.InputsChanged {
+		why = append(why, "the repository differs from the one it was made from")
+	}
+	if len(e.New) > 0 {
+		why = append(why, fmt.Sprintf("the organization now needs %s it does not list", count(len(e.New), "change")))
+	}
+	return "the plan is stale: " + strings.Join(why, ", and ") + "; run plan again, review it, and apply the new plan"
+}
+
+// Resume says how a saved plan relates to the fresh one when it is not
+// stale.
+type Resume struct {
+	Planned int // changes in the saved plan
+	Done    int // of those, already in place (a previous apply got that far)
+}
+
+// Check compares a saved plan with the plan made again from the live
+// organization just now. The saved plan may be applied if it was made from
+// the same inputs and every fresh change is one it lists: then the fresh
+// plan is what remains of it (all of it, or the part a killed apply did not
+// get to). Anything else is a StaleError.
+func Check(saved, fresh *Plan) (Resume, error) {
+	r := Resume{Planned: len(saved.Changes)}
+	left := slices.Clone(saved.Changes)
+	var extra []plan.Change
+	for _, c := range fresh.Changes {
+		i := slices.IndexFunc(left, func(s plan.Change) bool { return SameChange(s, c) })
+		if i < 0 {
+			extra = append(extra, c)
+			continue
+		}
+		left = slices.Delete(left, i, i+1)
+	}
+	inputs := saved.InputsDigest != fresh.InputsDigest
+	if inputs || len(extra) > 0 {
+		return r, &StaleError{InputsChanged: inputs, New: extra, Gone: left}
+	}
+	r.Done = len(left)
+	return r, nil
+}
+
+// SameChange reports whether the fresh change f is the saved change s: the
+// same action on the same policy and target, with the same values. What is
+// only for people (the reason, the source position, a target's path) does
+// not count, and neither does a policy id that the saved plan could not
+// know because the policy did not exist yet.
+func SameChange(s, f plan.Change) bool {
+	if s.Action != f.Action || s.Phase != f.Phase || s.Policy != f.Policy || s.Setting != f.Setting ||
+		s.Before != f.Before || s.After != f.After || s.Description != f.Description ||
+		s.Destructive != f.Destructive || !maps.Equal(s.Tags, f.Tags) {
+		return false
+	}
+	if s.PolicyID != "" && f.PolicyID != "" && s.PolicyID != f.PolicyID {
+		return false
+	}
+	return targetOf(s) == targetOf(f)
+}
+
+func targetOf(c plan.Change) string {
+	if c.Target == nil {
+		return ""
+	}
+	return c.Target.ID
+}
+
+// Describe is a one-line account of a change for messages and the log.
+// Names come from the organization and the repository: callers that print
+// it make it inert for their medium.
+func Describe(c plan.Change) string {
+	policy := c.Policy
+	if c.PolicyID != "" {
+		policy = fmt.Sprintf("%s (%s)", c.Policy, c.PolicyID)
+	}
+	target := targetOf(c)
+	if c.Target != nil && c.Target.Path != "" && c.Target.Path != target {
+		target = fmt.Sprintf("%s (%s)", c.Target.Path, c.Target.ID)
+	}
+	switch c.Action {
+	case plan.EnablePolicyType:
+		return fmt.Sprintf("enable policy type %s on %s", orDefault(c.Setting, "BACKUP_POLICY"), target)
+	case plan.EnableServiceAccess:
+		return fmt.Sprintf("enable trusted access for %s", orDefault(c.Setting, "backup.amazonaws.com"))
+	case plan.UpdateBackupSetting:
+		return fmt.Sprintf("set AWS Backup global setting %s to %s", c.Setting, c.After)
+	case plan.RegisterDelegatedAdmin:
+		return fmt.Sprintf("register delegated administrator %s for AWS Backup", orDefault(c.Setting, c.After))
+	case plan.CreatePolicy:
+		return fmt.Sprintf("create policy %s", policy)
+	case plan.UpdatePolicy:
+		return fmt.Sprintf("update policy %s", policy)
+	case plan.AdoptPolicy:
+		return fmt.Sprintf("adopt policy %s (tag it as orgbackup's)", policy)
+	case plan.Attach:
+		return fmt.Sprintf("attach policy %s to %s", policy, target)
+	case plan.Detach:
+		return fmt.Sprintf("detach policy %s from %s", policy, target)
+	case plan.DeletePolicy:
+		return fmt.Sprintf("delete policy %s", policy)
+	}
+	if c.Policy != "" {
+		return fmt.Sprintf("%s %s", c.Action, policy)
+	}
+	return fmt.Sprintf("%s %s", c.Action, orDefault(c.Setting, target))
+}
+
+func orDefault(s, d string) string {
+	if s == "" {
+		return d
+	}
+	return s
+}
+
+func count(n int, what string) string {
+	if n == 1 {
+		return "1 " + what
+	}
+	return fmt.Sprintf("%d %ss", n, what)
+}
