@@ -1,8 +1,9 @@
 package apply
 
 import (
+	"bytes"
+	"encoding/json"
 	"fmt"
-	"maps"
 	"slices"
 	"strings"
 
@@ -66,19 +67,25 @@ func Check(saved, fresh *Plan) (Resume, error) {
 
 // SameChange reports whether the fresh change f is the saved change s: the
 // same action on the same policy and target, with the same values. What is
-// only for people (the reason, the source position, a target's path) does
-// not count, and neither does a policy id that the saved plan could not
-// know because the policy did not exist yet.
+// only for people (the reason, the source position, a target's path and
+// kind) does not count, and neither does a policy id that the saved plan
+// could not know because the policy did not exist yet. Every other field
+// counts, including fields added to Change later: when in doubt, a plan is
+// stale.
 func SameChange(s, f plan.Change) bool {
-	if s.Action != f.Action || s.Phase != f.Phase || s.Policy != f.Policy || s.Setting != f.Setting ||
-		s.Before != f.Before || s.After != f.After || s.Description != f.Description ||
-		s.Destructive != f.Destructive || !maps.Equal(s.Tags, f.Tags) {
-		return false
+	if s.PolicyID == "" || f.PolicyID == "" {
+		s.PolicyID, f.PolicyID = "", ""
 	}
-	if s.PolicyID != "" && f.PolicyID != "" && s.PolicyID != f.PolicyID {
-		return false
+	return bytes.Equal(identity(s), identity(f))
+}
+
+func identity(c plan.Change) []byte {
+	c.Reason, c.Source = "", ""
+	if c.Target != nil {
+		c.Target = &plan.Target{ID: c.Target.ID}
 	}
-	return targetOf(s) == targetOf(f)
+	b, _ := json.Marshal(c) // a Change of strings, maps and slices always encodes
+	return b
 }
 
 func targetOf(c plan.Change) string {

@@ -136,10 +136,10 @@ func gate(p *Plan, o Options) error {
 	}
 	for _, c := range p.Changes {
 		switch {
-		case c.Phase == plan.PhaseBaselines && o.Baselines == nil:
+		case isBaseline(c) && o.Baselines == nil:
 			return fmt.Errorf("the plan has baseline changes (%s), which this apply cannot carry out; nothing was changed", Describe(c))
 		case c.Action == plan.UpdateBackupSetting && o.Settings == nil,
-			c.Phase != plan.PhaseBaselines && c.Action != plan.UpdateBackupSetting && o.Org == nil:
+			!isBaseline(c) && c.Action != plan.UpdateBackupSetting && o.Org == nil:
 			return fmt.Errorf("no executor for %s; nothing was changed", Describe(c))
 		}
 	}
@@ -194,9 +194,11 @@ type runner struct {
 func (r *runner) run(ctx context.Context, cs []plan.Change) error {
 	for i := 0; i < len(cs); {
 		c := cs[i]
-		if c.Phase == plan.PhaseBaselines {
-			j := i
-			for j < len(cs) && cs[j].Phase == plan.PhaseBaselines {
+		if isBaseline(c) {
+			// A run of baseline changes of one phase goes to the
+			// baselines executor at once.
+			j := i + 1
+			for j < len(cs) && isBaseline(cs[j]) && cs[j].Phase == c.Phase {
 				j++
 			}
 			if err := r.baselines(ctx, cs[i:j]); err != nil {
@@ -219,6 +221,13 @@ func (r *runner) run(ctx context.Context, cs []plan.Change) error {
 		i++
 	}
 	return nil
+}
+
+// isBaseline reports whether c is a member-baseline change, for the
+// Baselines executor. They run in the baselines phase, except removals,
+// which run with the deletions.
+func isBaseline(c plan.Change) bool {
+	return c.Phase == plan.PhaseBaselines // TODO(live-plan merge): c.Action.IsBaseline()
 }
 
 func (r *runner) waitEnabled(ctx context.Context) error {
