@@ -135,11 +135,11 @@ func TestRunOrdersPhasesAndResolvesNewPolicyIDs(t *testing.T) {
 		"backup: set AWS Backup global setting isCrossAccountBackupEnabled to true",
 		"org: enable policy type BACKUP_POLICY on Root (r-abcd)",
 		"baselines: create-stack-set orgbackup-test",
-		"org: create policy new",
+		`org: create policy "new"`,
 		// The id CreatePolicy returned names the new policy from here on.
-		"org: attach policy new (p-00000002) to Root/Prod (ou-abcd-11111111)",
-		"org: detach policy old (p-00000001) from Root (r-abcd)",
-		"org: delete policy old (p-00000001)",
+		`org: attach policy "new" (p-00000002) to Root/Prod (ou-abcd-11111111)`,
+		`org: detach policy "old" (p-00000001) from Root (r-abcd)`,
+		`org: delete policy "old" (p-00000001)`,
 	}
 	if got := strings.Join(h.seen, "\n"); got != strings.Join(want, "\n") {
 		t.Fatalf("order:\n%s\nwant:\n%s", got, strings.Join(want, "\n"))
@@ -172,7 +172,7 @@ func TestRunWaitsForPolicyTypeBeforeAttaching(t *testing.T) {
 func TestRunFailureStopsAndLogsSkipped(t *testing.T) {
 	p := &Plan{InputsDigest: "i", Changes: []plan.Change{cCreate, cAttach, cEnable}}
 	h := newHarness(t, "ENABLED", p)
-	h.opts.Org.(*fakeExec).fail = "create policy new"
+	h.opts.Org.(*fakeExec).fail = `create policy "new"`
 	rep, err := Run(context.Background(), h.opts)
 	if err == nil || rep.Applied != 1 {
 		t.Fatalf("err %v, report %+v", err, rep)

@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"fmt"
 	"slices"
+	"strconv"
 	"strings"
 
 	"github.com/orgbackup/orgbackup/internal/plan"
@@ -99,9 +100,9 @@ func targetOf(c plan.Change) string {
 // Names come from the organization and the repository: callers that print
 // it make it inert for their medium.
 func Describe(c plan.Change) string {
-	policy := c.Policy
+	policy := strconv.Quote(c.Policy)
 	if c.PolicyID != "" {
-		policy = fmt.Sprintf("%s (%s)", c.Policy, c.PolicyID)
+		policy = fmt.Sprintf("%q (%s)", c.Policy, c.PolicyID)
 	}
 	target := targetOf(c)
 	if c.Target != nil && c.Target.Path != "" && c.Target.Path != target {
