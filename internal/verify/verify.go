@@ -15,6 +15,7 @@ import (
 	"maps"
 	"slices"
 	"strings"
+	"time"
 
 	"github.com/orgbackup/orgbackup/internal/doc"
 	"github.com/orgbackup/orgbackup/internal/effective"
@@ -41,6 +42,15 @@ type Options struct {
 	// Invalid asks AWS which accounts have an invalid effective backup
 	// policy (ListAccountsWithInvalidEffectivePolicy).
 	Invalid func(ctx context.Context) ([]string, error)
+
+	// Wait is how long to keep asking again while AWS disagrees: effective
+	// policies change asynchronously after an apply, so right after one a
+	// difference may only mean "not propagated yet". Zero asks once.
+	Wait time.Duration
+	// Sleep waits between rounds; nil means a timer that returns early
+	// when ctx ends. Now is the clock of Wait; nil means time.Now.
+	Sleep func(ctx context.Context, d time.Duration) error
+	Now   func() time.Time
 }
 
 // Difference is one place where AWS and orgbackup disagree.
@@ -82,40 +92,89 @@ func (r *Report) Failed() bool {
 }
 
 // Run asks AWS for the invalid accounts and the effective policies of the
-// selected accounts, and compares them with the local ones. Calls are made
-// one at a time: DescribeEffectivePolicy has no documented rate, and a
-// verification is not worth being throttled for.
+// selected accounts, and compares them with the local ones. With Wait, the
+// accounts that disagree are asked again, with a growing pause, until they
+// agree or Wait has passed. Calls are made one at a time:
+// DescribeEffectivePolicy has no documented rate, and a verification is not
+// worth being throttled for.
 func Run(ctx context.Context, o Options) (*Report, error) {
 	eng := effective.NewEngine(o.Org, org.BackupPolicy)
 	sel, states, total, err := Select(o.Org, eng, o.Accounts, o.All, o.PerState)
 	if err != nil {
 		return nil, err
 	}
-	rep := &Report{States: states, StatesTotal: total}
-	invalid, err := o.Invalid(ctx)
-	if err != nil {
-		return nil, fmt.Errorf("list accounts with an invalid effective policy: %w", err)
+	now := o.Now
+	if now == nil {
+		now = time.Now
 	}
-	rep.Invalid = slices.Sorted(slices.Values(invalid))
-	for _, a := range sel {
-		content, found, err := o.Effective(ctx, a.ID)
+	deadline := now().Add(o.Wait)
+	rep := &Report{States: states, StatesTotal: total}
+	results := map[string]Account{}
+	pending := sel
+	for delay := 5 * time.Second; ; delay = min(2*delay, time.Minute) {
+		invalid, err := o.Invalid(ctx)
 		if err != nil {
-			return nil, fmt.Errorf("describe the effective policy of %s: %w", a.ID, err)
+			return nil, fmt.Errorf("list accounts with an invalid effective policy: %w", err)
 		}
-		local := eng.Effective(eng.State(a))
-		acc := Account{ID: a.ID, Path: o.Org.Path(a)}
-		if !found {
-			if !effective.Empty(local) {
-				acc.Differences = []Difference{{Local: string(local.Compact()), AWS: "<missing>"}}
+		rep.Invalid = slices.Sorted(slices.Values(invalid))
+		var again []*org.Entity
+		for _, a := range pending {
+			acc, err := check(ctx, o, eng, a)
+			if err != nil {
+				return nil, err
 			}
-		} else if remote, perr := doc.Parse("DescribeEffectivePolicy", []byte(content)); perr != nil {
-			acc.Differences = []Difference{{Local: string(local.Compact()), AWS: fmt.Sprintf("not JSON (%v)", perr)}}
-		} else {
-			acc.Differences = Compare(local, remote)
+			results[a.ID] = acc
+			if len(acc.Differences) > 0 {
+				again = append(again, a)
+			}
 		}
-		rep.Checked = append(rep.Checked, acc)
+		pending = again
+		left := deadline.Sub(now())
+		if len(pending) == 0 && len(rep.Invalid) == 0 || left <= 0 {
+			break
+		}
+		if err := sleep(ctx, o.Sleep, min(delay, left)); err != nil {
+			return nil, err
+		}
+	}
+	for _, a := range sel {
+		rep.Checked = append(rep.Checked, results[a.ID])
 	}
 	return rep, nil
+}
+
+// check compares one account's effective policy.
+func check(ctx context.Context, o Options, eng *effective.Engine, a *org.Entity) (Account, error) {
+	content, found, err := o.Effective(ctx, a.ID)
+	if err != nil {
+		return Account{}, fmt.Errorf("describe the effective policy of %s: %w", a.ID, err)
+	}
+	local := eng.Effective(eng.State(a))
+	acc := Account{ID: a.ID, Path: o.Org.Path(a)}
+	if !found {
+		if !effective.Empty(local) {
+			acc.Differences = []Difference{{Local: string(local.Compact()), AWS: "<missing>"}}
+		}
+	} else if remote, perr := doc.Parse("DescribeEffectivePolicy", []byte(content)); perr != nil {
+		acc.Differences = []Difference{{Local: string(local.Compact()), AWS: fmt.Sprintf("not JSON (%v)", perr)}}
+	} else {
+		acc.Differences = Compare(local, remote)
+	}
+	return acc, nil
+}
+
+func sleep(ctx context.Context, fn func(context.Context, time.Duration) error, d time.Duration) error {
+	if fn != nil {
+		return fn(ctx, d)
+	}
+	t := time.NewTimer(d)
+	defer t.Stop()
+	select {
+	case <-ctx.Done():
+		return ctx.Err()
+	case <-t.C:
+		return nil
+	}
 }
 
 // Select chooses the accounts to check: the given ids; or every account;

@@ -5,6 +5,7 @@ import (
 	"errors"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/orgbackup/orgbackup/internal/doc"
 	"github.com/orgbackup/orgbackup/internal/effective"
@@ -160,5 +161,42 @@ func TestCompareListsOfObjectsInOrder(t *testing.T) {
 	}
 	if d := Compare(a, a); len(d) != 0 {
 		t.Fatalf("%+v", d)
+	}
+}
+
+// Right after an apply AWS may still serve the old effective policy: with
+// Wait, verify asks the differing accounts again until they agree.
+func TestWaitForPropagation(t *testing.T) {
+	o := testOrg(t)
+	f := &fakeAWS{o: o, override: map[string]string{"111111111111": `{"plans":{}}`}}
+	now := time.Unix(0, 0)
+	opts := f.options(o)
+	opts.Wait = time.Minute
+	opts.Now = func() time.Time { return now }
+	rounds := 0
+	opts.Sleep = func(ctx context.Context, d time.Duration) error {
+		rounds++
+		now = now.Add(d)
+		if rounds == 2 {
+			delete(f.override, "111111111111") // propagated
+		}
+		return nil
+	}
+	rep, err := Run(context.Background(), opts)
+	if err != nil || rep.Failed() || rounds != 2 {
+		t.Fatalf("err %v, failed %v after %d rounds", err, rep.Failed(), rounds)
+	}
+	// 333… agreed at once and is asked once; 111… three times.
+	if got := strings.Join(f.asked, " "); got != "111111111111 333333333333 111111111111 111111111111" {
+		t.Fatalf("asked %s", got)
+	}
+
+	// It never agrees: the wait is bounded.
+	f.override["111111111111"] = `{"plans":{}}`
+	now = time.Unix(0, 0)
+	opts.Sleep = func(ctx context.Context, d time.Duration) error { now = now.Add(d); return nil }
+	rep, err = Run(context.Background(), opts)
+	if err != nil || !rep.Failed() || now.Sub(time.Unix(0, 0)) != time.Minute {
+		t.Fatalf("err %v, failed %v, waited %s", err, rep.Failed(), now.Sub(time.Unix(0, 0)))
 	}
 }
