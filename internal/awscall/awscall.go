@@ -51,16 +51,19 @@ func Ambiguous(err error) bool {
 	if err == nil || errors.Is(err, context.Canceled) {
 		return false
 	}
+	status := 0
 	var re *awshttp.ResponseError
-	if errors.As(err, &re) && re.HTTPStatusCode() >= 500 {
+	if errors.As(err, &re) {
+		status = re.HTTPStatusCode()
+	}
+	if status >= 500 {
 		return true
 	}
 	var ae smithy.APIError
 	if errors.As(err, &ae) {
 		return ae.ErrorFault() == smithy.FaultServer
 	}
-	if re != nil {
-		return false
-	}
-	return true
+	// No error code: ambiguous unless an answer came back (status 0 is a
+	// request sent and never answered: a timeout, a dropped connection).
+	return status == 0
 }
