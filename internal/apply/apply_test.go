@@ -48,8 +48,26 @@ type fakeExec struct {
 	fail string
 }
 
+// describe is what the fakes record of a change.
+func describe(c plan.Change) string {
+	s := string(c.Action)
+	if c.Policy != "" {
+		s += " " + c.Policy
+	}
+	if c.PolicyID != "" {
+		s += " " + c.PolicyID
+	}
+	if c.Setting != "" {
+		s += " " + c.Setting
+	}
+	if c.Target != nil {
+		s += " -> " + c.Target.ID
+	}
+	return s
+}
+
 func (f *fakeExec) Execute(ctx context.Context, c plan.Change, rec Recorder) (Outcome, error) {
-	d := Describe(c)
+	d := describe(c)
 	*f.seen = append(*f.seen, f.name+": "+d)
 	if d == f.fail {
 		err := errors.New("boom")
@@ -68,7 +86,7 @@ type fakeBaselines struct{ seen *[]string }
 
 func (f *fakeBaselines) ApplyBaselines(ctx context.Context, cs []plan.Change, rec func(int) Recorder) error {
 	for i, c := range cs {
-		*f.seen = append(*f.seen, "baselines: "+Describe(c))
+		*f.seen = append(*f.seen, "baselines: "+describe(c))
 		rec(i)(Call{Operation: "CreateStackSet", Result: Done})
 	}
 	return nil
@@ -87,11 +105,11 @@ type harness struct {
 	opts Options
 }
 
-func newHarness(t *testing.T, status string, fresh *Plan) *harness {
+func newHarness(t *testing.T, status string, fresh *plan.Plan) *harness {
 	h := &harness{}
 	h.opts = Options{
 		Read:      func(context.Context) (*org.Org, error) { return liveOrg(t, status), nil },
-		Plan:      func(*org.Org) (*Plan, error) { return fresh, nil },
+		Plan:      func(*org.Org) (*plan.Plan, error) { return fresh, nil },
 		Org:       &fakeExec{name: "org", seen: &h.seen},
 		Settings:  &fakeExec{name: "backup", seen: &h.seen},
 		Baselines: &fakeBaselines{seen: &h.seen},
@@ -123,7 +141,7 @@ func allChanges() []plan.Change {
 }
 
 func TestRunOrdersPhasesAndResolvesNewPolicyIDs(t *testing.T) {
-	p := &Plan{InputsDigest: "i", AllowDestroy: true, Changes: allChanges()}
+	p := &plan.Plan{InputsDigest: "i", AllowDestroy: true, Changes: allChanges()}
 	h := newHarness(t, "ENABLED", p)
 	h.opts.Saved = p
 	rep, err := Run(context.Background(), h.opts)
@@ -132,14 +150,14 @@ func TestRunOrdersPhasesAndResolvesNewPolicyIDs(t *testing.T) {
 	}
 	want := []string{
 		// Within a phase, the plan's order.
-		"backup: set AWS Backup global setting isCrossAccountBackupEnabled to true",
-		"org: enable policy type BACKUP_POLICY on Root (r-abcd)",
+		"backup: update-backup-setting isCrossAccountBackupEnabled",
+		"org: enable-policy-type BACKUP_POLICY -> r-abcd",
 		"baselines: create-stack-set orgbackup-test",
-		`org: create policy "new"`,
+		"org: create new",
 		// The id CreatePolicy returned names the new policy from here on.
-		`org: attach policy "new" (p-00000002) to Root/Prod (ou-abcd-11111111)`,
-		`org: detach policy "old" (p-00000001) from Root (r-abcd)`,
-		`org: delete policy "old" (p-00000001)`,
+		"org: attach new p-00000002 -> ou-abcd-11111111",
+		"org: detach old p-00000001 -> r-abcd",
+		"org: delete old p-00000001",
 	}
 	if got := strings.Join(h.seen, "\n"); got != strings.Join(want, "\n") {
 		t.Fatalf("order:\n%s\nwant:\n%s", got, strings.Join(want, "\n"))
@@ -159,7 +177,7 @@ func TestRunOrdersPhasesAndResolvesNewPolicyIDs(t *testing.T) {
 }
 
 func TestRunWaitsForPolicyTypeBeforeAttaching(t *testing.T) {
-	p := &Plan{InputsDigest: "i", Changes: []plan.Change{cCreate, cAttach}}
+	p := &plan.Plan{InputsDigest: "i", Changes: []plan.Change{cCreate, cAttach}}
 	h := newHarness(t, "PENDING_ENABLE", p)
 	if _, err := Run(context.Background(), h.opts); err != nil {
 		t.Fatal(err)
@@ -170,9 +188,9 @@ func TestRunWaitsForPolicyTypeBeforeAttaching(t *testing.T) {
 }
 
 func TestRunFailureStopsAndLogsSkipped(t *testing.T) {
-	p := &Plan{InputsDigest: "i", Changes: []plan.Change{cCreate, cAttach, cEnable}}
+	p := &plan.Plan{InputsDigest: "i", Changes: []plan.Change{cCreate, cAttach, cEnable}}
 	h := newHarness(t, "ENABLED", p)
-	h.opts.Org.(*fakeExec).fail = `create policy "new"`
+	h.opts.Org.(*fakeExec).fail = "create new"
 	rep, err := Run(context.Background(), h.opts)
 	if err == nil || rep.Applied != 1 {
 		t.Fatalf("err %v, report %+v", err, rep)
@@ -187,8 +205,8 @@ func TestRunFailureStopsAndLogsSkipped(t *testing.T) {
 }
 
 func TestStaleInputsRefused(t *testing.T) {
-	saved := &Plan{InputsDigest: "a", Changes: []plan.Change{cCreate}}
-	h := newHarness(t, "ENABLED", &Plan{InputsDigest: "b", Changes: []plan.Change{cCreate}})
+	saved := &plan.Plan{InputsDigest: "a", Changes: []plan.Change{cCreate}}
+	h := newHarness(t, "ENABLED", &plan.Plan{InputsDigest: "b", Changes: []plan.Change{cCreate}})
 	h.opts.Saved = saved
 	_, err := Run(context.Background(), h.opts)
 	var se *StaleError
@@ -201,10 +219,10 @@ func TestStaleNewChangeRefused(t *testing.T) {
 	// Someone changed the live policy since the plan: the update's
 	// "before" differs, so it is not the change that was reviewed.
 	upd := plan.Change{Action: plan.UpdatePolicy, Phase: plan.PhasePolicies, Policy: "old", PolicyID: "p-00000001", Before: "{}", After: `{"plans":{}}`}
-	saved := &Plan{InputsDigest: "i", Changes: []plan.Change{upd}}
+	saved := &plan.Plan{InputsDigest: "i", Changes: []plan.Change{upd}}
 	changed := upd
 	changed.Before = `{"plans":{"x":{}}}`
-	h := newHarness(t, "ENABLED", &Plan{InputsDigest: "i", Changes: []plan.Change{changed, cAttach}})
+	h := newHarness(t, "ENABLED", &plan.Plan{InputsDigest: "i", Changes: []plan.Change{changed, cAttach}})
 	h.opts.Saved = saved
 	_, err := Run(context.Background(), h.opts)
 	var se *StaleError
@@ -220,11 +238,11 @@ func TestStaleNewChangeRefused(t *testing.T) {
 // saved plan. A policy created by the killed run now has an id the saved
 // plan could not know.
 func TestResumeRemainingPart(t *testing.T) {
-	saved := &Plan{InputsDigest: "i", AllowDestroy: true, Changes: []plan.Change{cCreate, cAttach, cDetach}}
+	saved := &plan.Plan{InputsDigest: "i", AllowDestroy: true, Changes: []plan.Change{cCreate, cAttach, cDetach}}
 	attach := cAttach
 	attach.PolicyID = "p-00000009"
 	attach.Reason = "worded differently now"
-	h := newHarness(t, "ENABLED", &Plan{InputsDigest: "i", AllowDestroy: true, Changes: []plan.Change{attach, cDetach}})
+	h := newHarness(t, "ENABLED", &plan.Plan{InputsDigest: "i", AllowDestroy: true, Changes: []plan.Change{attach, cDetach}})
 	h.opts.Saved = saved
 	rep, err := Run(context.Background(), h.opts)
 	if err != nil {
@@ -236,8 +254,8 @@ func TestResumeRemainingPart(t *testing.T) {
 }
 
 func TestCompletedPlanMakesNoCalls(t *testing.T) {
-	saved := &Plan{InputsDigest: "i", Changes: []plan.Change{cCreate, cAttach}}
-	h := newHarness(t, "ENABLED", &Plan{InputsDigest: "i"})
+	saved := &plan.Plan{InputsDigest: "i", Changes: []plan.Change{cCreate, cAttach}}
+	h := newHarness(t, "ENABLED", &plan.Plan{InputsDigest: "i"})
 	h.opts.Saved = saved
 	rep, err := Run(context.Background(), h.opts)
 	if err != nil || len(h.seen) != 0 || h.log.Len() != 0 || rep.Resume.Done != 2 {
@@ -246,7 +264,7 @@ func TestCompletedPlanMakesNoCalls(t *testing.T) {
 }
 
 func TestDestroyGate(t *testing.T) {
-	p := &Plan{InputsDigest: "i", Changes: []plan.Change{cCreate, cDetach, cDelete}}
+	p := &plan.Plan{InputsDigest: "i", Changes: []plan.Change{cCreate, cDetach, cDelete}}
 	h := newHarness(t, "ENABLED", p)
 	h.opts.Saved = p
 	_, err := Run(context.Background(), h.opts)
@@ -260,7 +278,7 @@ func TestDestroyGate(t *testing.T) {
 }
 
 func TestNoBaselineExecutorRefusesBeforeAnyChange(t *testing.T) {
-	p := &Plan{InputsDigest: "i", Changes: []plan.Change{cEnable, cStack}}
+	p := &plan.Plan{InputsDigest: "i", Changes: []plan.Change{cEnable, cStack}}
 	h := newHarness(t, "ENABLED", p)
 	h.opts.Baselines = nil
 	if _, err := Run(context.Background(), h.opts); err == nil || len(h.seen) != 0 {
@@ -269,26 +287,28 @@ func TestNoBaselineExecutorRefusesBeforeAnyChange(t *testing.T) {
 }
 
 func TestConfirm(t *testing.T) {
-	p := &Plan{InputsDigest: "i", Changes: []plan.Change{cCreate}}
+	p := &plan.Plan{InputsDigest: "i", Changes: []plan.Change{cCreate}}
 	h := newHarness(t, "ENABLED", p)
 	asked := 0
-	h.opts.Confirm = func(*Plan) (bool, error) { asked++; return false, nil }
+	h.opts.Confirm = func(*plan.Plan) (bool, error) { asked++; return false, nil }
 	if _, err := Run(context.Background(), h.opts); !errors.Is(err, ErrNotConfirmed) || asked != 1 || len(h.seen) != 0 {
 		t.Fatalf("err %v, asked %d, calls %v", err, asked, h.seen)
 	}
 	// Nothing to do: nothing to confirm.
-	h = newHarness(t, "ENABLED", &Plan{InputsDigest: "i"})
-	h.opts.Confirm = func(*Plan) (bool, error) { asked++; return false, nil }
+	h = newHarness(t, "ENABLED", &plan.Plan{InputsDigest: "i"})
+	h.opts.Confirm = func(*plan.Plan) (bool, error) { asked++; return false, nil }
 	if _, err := Run(context.Background(), h.opts); err != nil || asked != 1 {
 		t.Fatalf("err %v, asked %d", err, asked)
 	}
 }
 
 func TestPlanProblemsRefused(t *testing.T) {
-	p := &Plan{InputsDigest: "i", Changes: []plan.Change{cCreate}, Problems: []string{"account 111111111111 would be invalid"}}
+	p := &plan.Plan{InputsDigest: "i", Changes: []plan.Change{cCreate}, Problems: []plan.Problem{
+		{Severity: plan.SeverityWarning, Code: plan.CodeDestroyNotAllowed},
+		{Severity: plan.SeverityError, Code: plan.CodeInvalidEffective, Message: "account 111111111111 would be invalid"}}}
 	h := newHarness(t, "ENABLED", p)
 	var pe *PlanError
-	if _, err := Run(context.Background(), h.opts); !errors.As(err, &pe) || len(h.seen) != 0 {
+	if _, err := Run(context.Background(), h.opts); !errors.As(err, &pe) || len(pe.Problems) != 1 || len(h.seen) != 0 {
 		t.Fatalf("err %v, calls %v", err, h.seen)
 	}
 }

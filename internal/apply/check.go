@@ -5,7 +5,6 @@ import (
 	"encoding/json"
 	"fmt"
 	"slices"
-	"strconv"
 	"strings"
 
 	"github.com/orgbackup/orgbackup/internal/plan"
@@ -46,7 +45,7 @@ type Resume struct {
 // the same inputs and every fresh change is one it lists: then the fresh
 // plan is what remains of it (all of it, or the part a killed apply did not
 // get to). Anything else is a StaleError.
-func Check(saved, fresh *Plan) (Resume, error) {
+func Check(saved, fresh *plan.Plan) (Resume, error) {
 	r := Resume{Planned: len(saved.Changes)}
 	left := slices.Clone(saved.Changes)
 	var extra []plan.Change
@@ -94,53 +93,6 @@ func targetOf(c plan.Change) string {
 		return ""
 	}
 	return c.Target.ID
-}
-
-// Describe is a one-line account of a change for messages and the log.
-// Names come from the organization and the repository: callers that print
-// it make it inert for their medium.
-func Describe(c plan.Change) string {
-	policy := strconv.Quote(c.Policy)
-	if c.PolicyID != "" {
-		policy = fmt.Sprintf("%q (%s)", c.Policy, c.PolicyID)
-	}
-	target := targetOf(c)
-	if c.Target != nil && c.Target.Path != "" && c.Target.Path != target {
-		target = fmt.Sprintf("%s (%s)", c.Target.Path, c.Target.ID)
-	}
-	switch c.Action {
-	case plan.EnablePolicyType:
-		return fmt.Sprintf("enable policy type %s on %s", orDefault(c.Setting, "BACKUP_POLICY"), target)
-	case plan.EnableServiceAccess:
-		return fmt.Sprintf("enable trusted access for %s", orDefault(c.Setting, "backup.amazonaws.com"))
-	case plan.UpdateBackupSetting:
-		return fmt.Sprintf("set AWS Backup global setting %s to %s", c.Setting, c.After)
-	case plan.RegisterDelegatedAdmin:
-		return fmt.Sprintf("register delegated administrator %s for AWS Backup", orDefault(c.Setting, c.After))
-	case plan.CreatePolicy:
-		return fmt.Sprintf("create policy %s", policy)
-	case plan.UpdatePolicy:
-		return fmt.Sprintf("update policy %s", policy)
-	case plan.AdoptPolicy:
-		return fmt.Sprintf("adopt policy %s (tag it as orgbackup's)", policy)
-	case plan.Attach:
-		return fmt.Sprintf("attach policy %s to %s", policy, target)
-	case plan.Detach:
-		return fmt.Sprintf("detach policy %s from %s", policy, target)
-	case plan.DeletePolicy:
-		return fmt.Sprintf("delete policy %s", policy)
-	}
-	if c.Policy != "" {
-		return fmt.Sprintf("%s %s", c.Action, policy)
-	}
-	return fmt.Sprintf("%s %s", c.Action, orDefault(c.Setting, target))
-}
-
-func orDefault(s, d string) string {
-	if s == "" {
-		return d
-	}
-	return s
 }
 
 func count(n int, what string) string {

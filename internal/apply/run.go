@@ -1,6 +1,7 @@
 package apply
 
 import (
+	"cmp"
 	"context"
 	"encoding/json"
 	"errors"
@@ -17,16 +18,16 @@ import (
 type Options struct {
 	// Saved is the plan that was reviewed (apply plan.json). Nil means
 	// there is none: Run plans and asks Confirm.
-	Saved *Plan
+	Saved *plan.Plan
 	// Read reads the live organization.
 	Read func(ctx context.Context) (*org.Org, error)
 	// Plan makes a plan against actual, from the same repository and
 	// options as Saved (plan.Make).
-	Plan func(actual *org.Org) (*Plan, error)
+	Plan func(actual *org.Org) (*plan.Plan, error)
 	// Confirm is asked, without a saved plan, before anything changes;
 	// nil approves (--auto-approve). It is not asked when there is
 	// nothing to do.
-	Confirm func(fresh *Plan) (bool, error)
+	Confirm func(fresh *plan.Plan) (bool, error)
 
 	// The executors. Org carries out every Organizations change, Settings
 	// the AWS Backup settings, Baselines the baselines phase; a nil
@@ -41,17 +42,17 @@ type Options struct {
 
 	// Log receives the apply log: one JSON object per line per mutating
 	// call (see Entry). Progress, if set, sees every entry as it is
-	// written, for a human line on stderr.
+	// written, with its change, for a human line on stderr.
 	Log      io.Writer
-	Progress func(Entry)
+	Progress func(plan.Change, Entry)
 	// Now is the log's clock; nil means time.Now.
 	Now func() time.Time
 }
 
 // Report is what Run did.
 type Report struct {
-	Fresh  *Plan  // the plan apply carried out (the fresh plan)
-	Resume Resume // how it relates to the saved plan
+	Fresh  *plan.Plan // the plan apply carried out (the fresh plan)
+	Resume Resume     // how it relates to the saved plan
 	// Applied counts the changes carried out now; Calls the mutating
 	// calls made, by result.
 	Applied int
@@ -73,7 +74,7 @@ func (e *DestroyError) Error() string {
 // PlanError is the refusal to apply a plan that has errors (for example an
 // account whose effective policy would become invalid, or a name clash with
 // a policy orgbackup does not own).
-type PlanError struct{ Problems []string }
+type PlanError struct{ Problems []plan.Problem }
 
 func (e *PlanError) Error() string {
 	return fmt.Sprintf("the plan has %s; nothing was changed: run plan to see them", count(len(e.Problems), "error"))
@@ -95,8 +96,14 @@ func Run(ctx context.Context, o Options) (*Report, error) {
 		return nil, fmt.Errorf("plan: %w", err)
 	}
 	rep := &Report{Fresh: fresh, Calls: map[Result]int{}}
-	if len(fresh.Problems) > 0 {
-		return rep, &PlanError{Problems: fresh.Problems}
+	if fresh.HasErrors() {
+		var errs []plan.Problem
+		for _, p := range fresh.Problems {
+			if p.Severity == plan.SeverityError {
+				errs = append(errs, p)
+			}
+		}
+		return rep, &PlanError{Problems: errs}
 	}
 	if o.Saved != nil {
 		if rep.Resume, err = Check(o.Saved, fresh); err != nil {
@@ -124,23 +131,17 @@ func Run(ctx context.Context, o Options) (*Report, error) {
 
 // gate refuses, before anything changes, what this run may not or cannot
 // do.
-func gate(p *Plan, o Options) error {
-	var destructive []plan.Change
-	for _, c := range p.Changes {
-		if c.Destructive {
-			destructive = append(destructive, c)
-		}
-	}
-	if len(destructive) > 0 && !p.AllowDestroy {
-		return &DestroyError{Changes: destructive}
+func gate(p *plan.Plan, o Options) error {
+	if d := p.Destructive(); len(d) > 0 && !p.AllowDestroy {
+		return &DestroyError{Changes: d}
 	}
 	for _, c := range p.Changes {
 		switch {
 		case isBaseline(c) && o.Baselines == nil:
-			return fmt.Errorf("the plan has baseline changes (%s), which this apply cannot carry out; nothing was changed", Describe(c))
+			return fmt.Errorf("the plan has baseline changes (%s), which this apply cannot carry out; nothing was changed", c.Action)
 		case c.Action == plan.UpdateBackupSetting && o.Settings == nil,
 			!isBaseline(c) && c.Action != plan.UpdateBackupSetting && o.Org == nil:
-			return fmt.Errorf("no executor for %s; nothing was changed", Describe(c))
+			return fmt.Errorf("no executor for %s changes; nothing was changed", c.Action)
 		}
 	}
 	return nil
@@ -303,8 +304,6 @@ type Entry struct {
 	Result    Result `json:"result"`
 	Error     string `json:"error,omitempty"`
 	Note      string `json:"note,omitempty"`
-	// Change is the change's one-line description (Describe).
-	Change string `json:"change"`
 }
 
 func (r *runner) record(c plan.Change, call Call) {
@@ -318,16 +317,12 @@ func (r *runner) record(c plan.Change, call Call) {
 		Action:    string(c.Action),
 		Operation: call.Operation,
 		Policy:    c.Policy,
-		PolicyID:  orDefault(call.PolicyID, c.PolicyID),
+		PolicyID:  cmp.Or(call.PolicyID, c.PolicyID, r.ids[c.Policy]),
 		Target:    targetOf(c),
 		Setting:   c.Setting,
 		RequestID: call.RequestID,
 		Result:    call.Result,
 		Note:      call.Note,
-		Change:    Describe(c),
-	}
-	if e.PolicyID == "" {
-		e.PolicyID = r.ids[c.Policy]
 	}
 	if call.Err != nil {
 		e.Error = call.Err.Error()
@@ -342,7 +337,7 @@ func (r *runner) record(c plan.Change, call Call) {
 		_, _ = r.o.Log.Write(append(b, '\n'))
 	}
 	if r.o.Progress != nil {
-		r.o.Progress(e)
+		r.o.Progress(c, e)
 	}
 }
 

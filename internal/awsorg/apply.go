@@ -6,9 +6,11 @@ package awsorg
 // whose response was lost is found again by its ownership tags.
 
 import (
+	"cmp"
 	"context"
 	"errors"
 	"fmt"
+	"maps"
 	"slices"
 	"time"
 
@@ -19,8 +21,9 @@ import (
 	"github.com/orgbackup/orgbackup/internal/apply"
 	"github.com/orgbackup/orgbackup/internal/awscall"
 	"github.com/orgbackup/orgbackup/internal/doc"
-	"github.com/orgbackup/orgbackup/internal/generate"
+	"github.com/orgbackup/orgbackup/internal/org"
 	"github.com/orgbackup/orgbackup/internal/plan"
+	"github.com/orgbackup/orgbackup/internal/policy"
 )
 
 // ApplyAPI is the part of the Organizations API the executor uses, with the
@@ -41,10 +44,6 @@ type ApplyAPI interface {
 	DetachPolicy(context.Context, *organizations.DetachPolicyInput, ...func(*organizations.Options)) (*organizations.DetachPolicyOutput, error)
 	DeletePolicy(context.Context, *organizations.DeletePolicyInput, ...func(*organizations.Options)) (*organizations.DeletePolicyOutput, error)
 }
-
-// BackupPrincipal is AWS Backup's service principal: trusted access and the
-// delegated administrator are registered for it.
-const BackupPrincipal = "backup.amazonaws.com"
 
 // Defaults of the Applier's bounds.
 const (
@@ -87,6 +86,9 @@ type Applier struct {
 
 // Execute carries out one change. See apply.Executor.
 func (a *Applier) Execute(ctx context.Context, c plan.Change, rec apply.Recorder) (apply.Outcome, error) {
+	if a.owned == nil {
+		a.owned = map[string]error{}
+	}
 	switch c.Action {
 	case plan.EnablePolicyType:
 		return apply.Outcome{}, a.enablePolicyType(ctx, c, rec)
@@ -100,6 +102,8 @@ func (a *Applier) Execute(ctx context.Context, c plan.Change, rec apply.Recorder
 		return apply.Outcome{PolicyID: c.PolicyID}, a.update(ctx, c, rec)
 	case plan.AdoptPolicy:
 		return apply.Outcome{PolicyID: c.PolicyID}, a.adopt(ctx, c, rec)
+	case plan.TagPolicy:
+		return apply.Outcome{PolicyID: c.PolicyID}, a.retag(ctx, c, rec)
 	case plan.Attach:
 		return apply.Outcome{PolicyID: c.PolicyID}, a.attach(ctx, c, rec)
 	case plan.Detach:
@@ -184,10 +188,7 @@ func (a *Applier) policyTypeStatus(ctx context.Context, rootID, policyType strin
 }
 
 func (a *Applier) enableServiceAccess(ctx context.Context, c plan.Change, rec apply.Recorder) error {
-	principal := c.Setting
-	if principal == "" {
-		principal = BackupPrincipal
-	}
+	principal := cmp.Or(c.Setting, plan.BackupPrincipal)
 	// EnableAWSServiceAccess for a principal that already has access
 	// succeeds and changes nothing, so it needs no special case.
 	out, err := a.API.EnableAWSServiceAccess(ctx, &organizations.EnableAWSServiceAccessInput{ServicePrincipal: aws.String(principal)})
@@ -200,12 +201,12 @@ func (a *Applier) enableServiceAccess(ctx context.Context, c plan.Change, rec ap
 }
 
 func (a *Applier) registerDelegatedAdmin(ctx context.Context, c plan.Change, rec apply.Recorder) error {
-	account := delegatedAccount(c)
+	account, principal := c.Setting, cmp.Or(c.After, plan.BackupPrincipal)
 	if account == "" {
 		return errors.New("register delegated administrator: the change names no account")
 	}
 	out, err := a.API.RegisterDelegatedAdministrator(ctx, &organizations.RegisterDelegatedAdministratorInput{
-		AccountId: aws.String(account), ServicePrincipal: aws.String(BackupPrincipal)})
+		AccountId: aws.String(account), ServicePrincipal: aws.String(principal)})
 	switch {
 	case err == nil:
 		rec(apply.Call{Operation: "RegisterDelegatedAdministrator", RequestID: awscall.RequestID(out.ResultMetadata), Result: apply.Done})
@@ -213,7 +214,7 @@ func (a *Applier) registerDelegatedAdmin(ctx context.Context, c plan.Change, rec
 		rec(apply.Call{Operation: "RegisterDelegatedAdministrator", RequestID: awscall.ErrRequestID(err), Result: apply.AlreadyDone, Err: err})
 	default:
 		rec(apply.Call{Operation: "RegisterDelegatedAdministrator", RequestID: awscall.ErrRequestID(err), Result: apply.Failed, Err: err})
-		return fmt.Errorf("register %s as delegated administrator for %s: %w", account, BackupPrincipal, err)
+		return fmt.Errorf("register %s as delegated administrator for %s: %w", account, principal, err)
 	}
 	return nil
 }
@@ -317,8 +318,8 @@ func (a *Applier) updatePolicy(ctx context.Context, id string, c plan.Change, re
 }
 
 // adopt tags an existing policy as orgbackup's, as its definition asks
-// (adopt: true). A policy already tagged for this repository needs nothing;
-// one that another repository's orgbackup manages is not taken over.
+// (adopt: true). A policy that another repository's orgbackup manages is
+// not taken over.
 func (a *Applier) adopt(ctx context.Context, c plan.Change, rec apply.Recorder) error {
 	if c.PolicyID == "" {
 		return fmt.Errorf("adopt policy %q: the change has no policy id", c.Policy)
@@ -327,36 +328,48 @@ func (a *Applier) adopt(ctx context.Context, c plan.Change, rec apply.Recorder) 
 	if err != nil {
 		return fmt.Errorf("adopt policy %q (%s): %w", c.Policy, c.PolicyID, err)
 	}
-	if tags[generate.TagManagedBy] == generate.TagValue {
-		if repo := tags[TagRepository]; repo != "" && repo != a.Repository {
-			return fmt.Errorf("adopt policy %q (%s): it is managed by orgbackup for repository %q, not this one (%q); it is left alone",
-				c.Policy, c.PolicyID, repo, a.Repository)
-		}
+	if repo := tags[policy.TagRepository]; tags[policy.TagManagedBy] == policy.ManagedBy && repo != "" && repo != a.Repository {
+		return fmt.Errorf("adopt policy %q (%s): it is managed by orgbackup for repository %q, not this one; it is left alone",
+			c.Policy, c.PolicyID, repo)
 	}
-	want := c.Tags
-	if len(want) == 0 {
-		want = map[string]string{generate.TagManagedBy: generate.TagValue}
-		if a.Repository != "" {
-			want[TagRepository] = a.Repository
-		}
+	return a.tag(ctx, c, tags, rec)
+}
+
+// retag brings orgbackup's tags on its own policy up to date (its
+// definition moved to another file).
+func (a *Applier) retag(ctx context.Context, c plan.Change, rec apply.Recorder) error {
+	if err := a.checkOwned(ctx, c.PolicyID, c.Policy); err != nil {
+		return fmt.Errorf("tag policy %q: %w", c.Policy, err)
 	}
+	tags, err := a.tags(ctx, c.PolicyID)
+	if err != nil {
+		return fmt.Errorf("tag policy %q (%s): %w", c.Policy, c.PolicyID, err)
+	}
+	return a.tag(ctx, c, tags, rec)
+}
+
+// tag puts the change's tags that the policy does not have yet on it;
+// other tags stay as they are.
+func (a *Applier) tag(ctx context.Context, c plan.Change, have map[string]string, rec apply.Recorder) error {
 	missing := map[string]string{}
-	for k, v := range want {
-		if tags[k] != v {
+	for k, v := range c.Tags {
+		if have[k] != v {
 			missing[k] = v
 		}
 	}
+	now := maps.Clone(have)
+	maps.Copy(now, missing)
 	if len(missing) == 0 {
-		a.setOwned(c.PolicyID, nil)
+		a.remember(c.PolicyID, now)
 		rec(apply.Call{Operation: "TagResource", PolicyID: c.PolicyID, Result: apply.AlreadyDone, Note: "already tagged"})
 		return nil
 	}
 	out, err := a.API.TagResource(ctx, &organizations.TagResourceInput{ResourceId: aws.String(c.PolicyID), Tags: sdkTags(missing)})
 	if err != nil {
 		rec(apply.Call{Operation: "TagResource", PolicyID: c.PolicyID, RequestID: awscall.ErrRequestID(err), Result: apply.Failed, Err: err})
-		return fmt.Errorf("adopt policy %q (%s): %w", c.Policy, c.PolicyID, err)
+		return fmt.Errorf("tag policy %q (%s): %w", c.Policy, c.PolicyID, err)
 	}
-	a.setOwned(c.PolicyID, nil)
+	a.remember(c.PolicyID, now)
 	rec(apply.Call{Operation: "TagResource", PolicyID: c.PolicyID, RequestID: awscall.RequestID(out.ResultMetadata), Result: apply.Done})
 	return nil
 }
@@ -465,22 +478,28 @@ func (a *Applier) checkOwned(ctx context.Context, id, name string) error {
 	}
 	var oerr error
 	switch {
-	case tags[generate.TagManagedBy] != generate.TagValue:
+	case plan.Owned(&org.Policy{Tags: tags}, a.Repository):
+	case tags[policy.TagManagedBy] != policy.ManagedBy:
 		oerr = fmt.Errorf("policy %q (%s) is %w: it has no %s=%s tag, and orgbackup never changes a policy it does not own (to take it over, run `orgbackup import --from-org --policy %s`, which marks its definition adopt: true)",
-			name, id, ErrNotOwned, generate.TagManagedBy, generate.TagValue, name)
-	case a.Repository != "" && tags[TagRepository] != a.Repository:
+			name, id, ErrNotOwned, policy.TagManagedBy, policy.ManagedBy, name)
+	default:
 		oerr = fmt.Errorf("policy %q (%s) is %w for this repository: its %s tag is %q, not %q; it is left alone",
-			name, id, ErrNotOwned, TagRepository, tags[TagRepository], a.Repository)
+			name, id, ErrNotOwned, policy.TagRepository, tags[policy.TagRepository], a.Repository)
 	}
 	a.setOwned(id, oerr)
 	return oerr
 }
 
-func (a *Applier) setOwned(id string, err error) {
-	if a.owned == nil {
-		a.owned = map[string]error{}
+func (a *Applier) setOwned(id string, err error) { a.owned[id] = err }
+
+// remember caches what a policy's tags, as orgbackup just set them, say
+// about its ownership, sparing the next change of the policy a call.
+func (a *Applier) remember(id string, tags map[string]string) {
+	if plan.Owned(&org.Policy{Tags: tags}, a.Repository) {
+		a.setOwned(id, nil)
+	} else {
+		delete(a.owned, id)
 	}
-	a.owned[id] = err
 }
 
 // tags lists a policy's tags. A policy that does not exist gives an error
@@ -569,27 +588,6 @@ func policyType(c plan.Change) string {
 	return string(types.PolicyTypeBackupPolicy)
 }
 
-// delegatedAccount is the account of a register-delegated-administrator
-// change: its Setting, or the value it sets.
-func delegatedAccount(c plan.Change) string {
-	if isAccountID(c.Setting) {
-		return c.Setting
-	}
-	return c.After
-}
-
-func isAccountID(s string) bool {
-	if len(s) != 12 {
-		return false
-	}
-	for _, r := range s {
-		if r < '0' || r > '9' {
-			return false
-		}
-	}
-	return true
-}
-
 func sdkTags(m map[string]string) []types.Tag {
 	if len(m) == 0 {
 		return nil
@@ -623,7 +621,3 @@ func sameJSON(a, b string) bool {
 	}
 	return doc.Equal(na, nb)
 }
-
-// TagRepository is the tag naming the repository (organization.repository)
-// whose orgbackup manages a policy.
-const TagRepository = "orgbackup:repository"

@@ -18,6 +18,7 @@ import (
 	"github.com/orgbackup/orgbackup/internal/awsbackup"
 	"github.com/orgbackup/orgbackup/internal/awstest"
 	"github.com/orgbackup/orgbackup/internal/plan"
+	"github.com/orgbackup/orgbackup/internal/policy"
 )
 
 // The executors against moto with the test bridge, whose Organizations
@@ -44,11 +45,11 @@ func step(t *testing.T, a apply.Executor, c plan.Change) (string, apply.Outcome)
 	var calls []apply.Call
 	out, err := a.Execute(context.Background(), c, func(call apply.Call) { calls = append(calls, call) })
 	if err != nil {
-		t.Fatalf("%s: %v", apply.Describe(c), err)
+		t.Fatalf("%s: %v", string(c.Action)+" "+c.Policy, err)
 	}
 	for _, call := range calls {
 		if call.Result == apply.Done && call.RequestID == "" {
-			t.Errorf("%s: %s has no request id", apply.Describe(c), call.Operation)
+			t.Errorf("%s: %s has no request id", string(c.Action)+" "+c.Policy, call.Operation)
 		}
 	}
 	return results(calls), out
@@ -65,7 +66,7 @@ func TestExecutorsAgainstMoto(t *testing.T) {
 	root := &plan.Target{ID: o.RootID}
 	prod := &plan.Target{ID: o.OUs["prod"]}
 	dev := &plan.Target{ID: o.OUs["dev"]}
-	tags := map[string]string{"managed-by": "orgbackup", "orgbackup:source": "policies/a.cue", TagRepository: "acme/backup"}
+	tags := map[string]string{"managed-by": "orgbackup", "orgbackup:source": "policies/a.cue", policy.TagRepository: "acme/backup"}
 
 	enable := plan.Change{Action: plan.EnablePolicyType, Setting: "BACKUP_POLICY", Target: root}
 	if got, _ := step(t, a, enable); got != "EnablePolicyType:done" {
@@ -74,7 +75,7 @@ func TestExecutorsAgainstMoto(t *testing.T) {
 	if got, _ := step(t, a, enable); got != "EnablePolicyType:already-done" {
 		t.Fatalf("enable again: %s", got)
 	}
-	if got, _ := step(t, a, plan.Change{Action: plan.EnableServiceAccess, Setting: BackupPrincipal}); got != "EnableAWSServiceAccess:done" {
+	if got, _ := step(t, a, plan.Change{Action: plan.EnableServiceAccess, Setting: plan.BackupPrincipal}); got != "EnableAWSServiceAccess:done" {
 		t.Fatalf("trusted access: %s", got)
 	}
 

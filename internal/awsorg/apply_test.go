@@ -9,6 +9,7 @@ import (
 
 	"github.com/orgbackup/orgbackup/internal/apply"
 	"github.com/orgbackup/orgbackup/internal/plan"
+	"github.com/orgbackup/orgbackup/internal/policy"
 )
 
 var ours = map[string]string{"managed-by": "orgbackup", "orgbackup:source": "policies/a.cue"}
@@ -109,7 +110,7 @@ func TestCreateDuplicateOursAdoptsAndConverges(t *testing.T) {
 func TestCreateDuplicateNotOursFails(t *testing.T) {
 	for name, tags := range map[string]map[string]string{
 		"untagged":         nil,
-		"other repository": {"managed-by": "orgbackup", TagRepository: "acme/other"},
+		"other repository": {"managed-by": "orgbackup", policy.TagRepository: "acme/other"},
 	} {
 		t.Run(name, func(t *testing.T) {
 			m := newMemOrg(t)
@@ -186,14 +187,14 @@ func TestUpdateChecksOwnershipAtApplyTime(t *testing.T) {
 
 func TestRepositoryTagDecidesOwnership(t *testing.T) {
 	m := newMemOrg(t)
-	p := m.add("a", docB, map[string]string{"managed-by": "orgbackup", TagRepository: "acme/other"})
+	p := m.add("a", docB, map[string]string{"managed-by": "orgbackup", policy.TagRepository: "acme/other"})
 	a := newApplier(m)
 	a.Repository = "acme/backup"
 	for _, c := range []plan.Change{
 		{Action: plan.UpdatePolicy, Policy: "a", PolicyID: p.id, After: docA},
 		{Action: plan.Detach, Policy: "a", PolicyID: p.id, Target: &plan.Target{ID: m.root}},
 		{Action: plan.DeletePolicy, Policy: "a", PolicyID: p.id},
-		{Action: plan.AdoptPolicy, Policy: "a", PolicyID: p.id, Tags: map[string]string{"managed-by": "orgbackup", TagRepository: "acme/backup"}},
+		{Action: plan.AdoptPolicy, Policy: "a", PolicyID: p.id, Tags: map[string]string{"managed-by": "orgbackup", policy.TagRepository: "acme/backup"}},
 	} {
 		if _, _, err := exec(t, a, c); err == nil {
 			t.Errorf("%s of another repository's policy: no error", c.Action)
@@ -341,8 +342,8 @@ func TestPrerequisites(t *testing.T) {
 	m := newMemOrg(t)
 	a := newApplier(m)
 	for _, c := range []plan.Change{
-		{Action: plan.EnableServiceAccess, Setting: BackupPrincipal},
-		{Action: plan.RegisterDelegatedAdmin, Setting: "222222222222"},
+		{Action: plan.EnableServiceAccess, Setting: plan.BackupPrincipal},
+		{Action: plan.RegisterDelegatedAdmin, Setting: "222222222222", After: plan.BackupPrincipal},
 	} {
 		calls, _, err := exec(t, a, c)
 		if err != nil || len(calls) != 1 || calls[0].Result != apply.Done {
@@ -355,5 +356,30 @@ func TestPrerequisites(t *testing.T) {
 	calls, _, err := exec(t, a, plan.Change{Action: plan.RegisterDelegatedAdmin, Setting: "222222222222"})
 	if err != nil || results(calls) != "RegisterDelegatedAdministrator:already-done" {
 		t.Fatalf("err %v, calls %s", err, results(calls))
+	}
+}
+
+// A definition moved to another file: orgbackup's own policy gets its
+// source tag brought up to date; a policy that is not its own is refused.
+func TestRetag(t *testing.T) {
+	m := newMemOrg(t)
+	p := m.add("a", docA, map[string]string{"managed-by": "orgbackup", "orgbackup:source": "policies/old.cue", "team": "x"})
+	want := map[string]string{"managed-by": "orgbackup", "orgbackup:source": "policies/new.cue"}
+	c := plan.Change{Action: plan.TagPolicy, Phase: plan.PhasePolicies, Policy: "a", PolicyID: p.id, Tags: want}
+	a := newApplier(m)
+	calls, _, err := exec(t, a, c)
+	if err != nil || results(calls) != "TagResource:done" || p.tags["orgbackup:source"] != "policies/new.cue" || p.tags["team"] != "x" {
+		t.Fatalf("err %v, calls %s, tags %v", err, results(calls), p.tags)
+	}
+	// The run remembers the policy is still orgbackup's: an update after
+	// the tag needs no second ownership check.
+	n := countOps(m.calls, "ListTagsForResource")
+	if _, _, err := exec(t, a, plan.Change{Action: plan.UpdatePolicy, Policy: "a", PolicyID: p.id, After: docB}); err != nil || countOps(m.calls, "ListTagsForResource") != n {
+		t.Fatalf("update after tag: err %v, %d more tag reads", err, countOps(m.calls, "ListTagsForResource")-n)
+	}
+
+	h := m.add("h", docA, map[string]string{"team": "x"})
+	if _, _, err := exec(t, a, plan.Change{Action: plan.TagPolicy, Policy: "h", PolicyID: h.id, Tags: want}); !errors.Is(err, ErrNotOwned) || len(h.tags) != 1 {
+		t.Fatalf("err %v, tags %v", err, h.tags)
 	}
 }

@@ -26,9 +26,9 @@ type wantPolicy struct {
 
 // miniPlan is a small stand-in for plan.Make over memOrg's shape: enough
 // to produce every kind of Organizations change.
-func miniPlan(desired []wantPolicy, allowDestroy bool) func(*org.Org) (*apply.Plan, error) {
-	return func(actual *org.Org) (*apply.Plan, error) {
-		p := &apply.Plan{InputsDigest: fmt.Sprint(desired, allowDestroy), AllowDestroy: allowDestroy}
+func miniPlan(desired []wantPolicy, allowDestroy bool) func(*org.Org) (*plan.Plan, error) {
+	return func(actual *org.Org) (*plan.Plan, error) {
+		p := &plan.Plan{InputsDigest: fmt.Sprint(desired, allowDestroy), AllowDestroy: allowDestroy}
 		add := func(c plan.Change) { p.Changes = append(p.Changes, c) }
 		if root := actual.Root(); len(root.PolicyTypes) == 0 {
 			add(plan.Change{Action: plan.EnablePolicyType, Phase: plan.PhasePrerequisites, Setting: "BACKUP_POLICY", Target: &plan.Target{ID: root.ID}})
@@ -41,7 +41,7 @@ func miniPlan(desired []wantPolicy, allowDestroy bool) func(*org.Org) (*apply.Pl
 				add(plan.Change{Action: plan.CreatePolicy, Phase: plan.PhasePolicies, Policy: w.name, After: w.content, Tags: ours})
 			} else {
 				if live.Tags["managed-by"] != "orgbackup" {
-					p.Problems = append(p.Problems, w.name+" is not orgbackup's")
+					p.Problems = append(p.Problems, plan.Problem{Severity: plan.SeverityError, Code: plan.CodeNotOwned, Policy: w.name})
 					continue
 				}
 				id = live.ID
@@ -104,7 +104,7 @@ func endState(m *memOrg) string {
 	return b.String()
 }
 
-func run(t *testing.T, ctx context.Context, m *memOrg, saved *apply.Plan, planner func(*org.Org) (*apply.Plan, error)) (*apply.Report, error) {
+func run(t *testing.T, ctx context.Context, m *memOrg, saved *plan.Plan, planner func(*org.Org) (*plan.Plan, error)) (*apply.Report, error) {
 	t.Helper()
 	a := newApplier(m)
 	return apply.Run(ctx, apply.Options{

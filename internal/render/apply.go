@@ -3,41 +3,15 @@ package render
 import (
 	"fmt"
 	"io"
-	"strconv"
 	"strings"
-	"unicode"
 
 	"github.com/orgbackup/orgbackup/internal/apply"
 	"github.com/orgbackup/orgbackup/internal/plan"
 )
 
-// Inert makes untrusted text safe to print on a terminal or in a CI log:
-// control characters (escape sequences that recolour, move the cursor or
-// retitle the window; newlines that would forge extra lines such as GitHub
-// "::workflow-commands::") are shown escaped instead of acting.
-func Inert(s string) string {
-	if strings.IndexFunc(s, unsafeRune) < 0 {
-		return s
-	}
-	var b strings.Builder
-	for _, r := range s {
-		if unsafeRune(r) {
-			q := strconv.QuoteRune(r)
-			b.WriteString(q[1 : len(q)-1])
-			continue
-		}
-		b.WriteRune(r)
-	}
-	return b.String()
-}
-
-func unsafeRune(r rune) bool {
-	return unicode.IsControl(r) || r == '\u2028' || r == '\u2029' || r == unicode.ReplacementChar ||
-		unicode.In(r, unicode.Bidi_Control)
-}
-
-// WriteApplyStep writes the human line of one apply log entry.
-func WriteApplyStep(w io.Writer, e apply.Entry, st Style) {
+// WriteApplyStep writes the human line of one apply log entry, for change
+// c.
+func WriteApplyStep(w io.Writer, c plan.Change, e apply.Entry, st Style) {
 	var mark string
 	switch e.Result {
 	case apply.Done:
@@ -49,29 +23,29 @@ func WriteApplyStep(w io.Writer, e apply.Entry, st Style) {
 	default:
 		mark = st.Yellow("skipped     ")
 	}
-	line := fmt.Sprintf("apply: %s %s", mark, Inert(e.Change))
+	line := fmt.Sprintf("apply: %s %s", mark, oneLine(changeText(c)))
 	var detail []string
 	if e.Operation != "" {
 		detail = append(detail, e.Operation)
 	}
 	if e.RequestID != "" {
-		detail = append(detail, "request "+Inert(e.RequestID))
+		detail = append(detail, "request "+oneLine(e.RequestID))
 	}
 	if len(detail) > 0 {
 		line += st.Dim(" [" + strings.Join(detail, ", ") + "]")
 	}
 	if e.Note != "" {
-		line += ": " + Inert(e.Note)
+		line += ": " + oneLine(e.Note)
 	}
 	if e.Error != "" && e.Result != apply.AlreadyDone {
-		line += ": " + Inert(e.Error)
+		line += ": " + oneLine(e.Error)
 	}
 	fmt.Fprintln(w, line)
 }
 
 // WriteStale explains why a saved plan was refused.
 func WriteStale(w io.Writer, e *apply.StaleError, st Style) {
-	fmt.Fprintf(w, "%s %s\n", st.Red("Error:"), Inert(e.Error()))
+	fmt.Fprintf(w, "%s %s\n", st.Red("Error:"), oneLine(e.Error()))
 	if e.InputsChanged {
 		fmt.Fprintln(w, "  The definitions, targets, prerequisites or options differ from those the plan was made from.")
 	}
@@ -91,7 +65,7 @@ func writeChanges(w io.Writer, title, sign string, cs []plan.Change, colour func
 	}
 	fmt.Fprintln(w, title)
 	for _, c := range cs {
-		fmt.Fprintf(w, "    %s %s\n", colour(sign), Inert(apply.Describe(c)))
+		fmt.Fprintf(w, "    %s %s\n", colour(sign), oneLine(changeText(c)))
 	}
 }
 
@@ -111,7 +85,7 @@ func WriteApplySummary(w io.Writer, r *apply.Report, logFile string, st Style) {
 	}
 	fmt.Fprintf(w, "%s %s applied (%s).", st.Green("Apply complete:"), plural(r.Applied, "change", "changes"), strings.Join(calls, ", "))
 	if logFile != "" {
-		fmt.Fprintf(w, " Log: %s", Inert(logFile))
+		fmt.Fprintf(w, " Log: %s", oneLine(logFile))
 	}
 	fmt.Fprintln(w)
 }

@@ -12,23 +12,26 @@ import (
 
 // A policy name and an OU path that try to recolour the terminal, forge a
 // workflow command on a new line and reverse the text direction.
-const hostile = "evil\x1b[31m\n::error::forged\u202e"
+const hostileName = "evil\x1b[31m\n::error::forged\u202e"
 
 func TestApplyGolden(t *testing.T) {
 	root := &plan.Target{ID: "r-abcd", Path: "Root"}
-	ou := &plan.Target{ID: "ou-abcd-11111111", Path: "Root/" + hostile}
+	ou := &plan.Target{ID: "ou-abcd-11111111", Path: "Root/" + hostileName}
 	var b bytes.Buffer
-	for _, e := range []apply.Entry{
-		{Change: apply.Describe(plan.Change{Action: plan.CreatePolicy, Policy: "daily"}), Operation: "CreatePolicy", RequestID: "4b1c", Result: apply.Done},
-		{Change: apply.Describe(plan.Change{Action: plan.CreatePolicy, Policy: "weekly"}), Operation: "CreatePolicy", Result: apply.AlreadyDone,
-			Error: "DuplicatePolicyException: exists", Note: "adopted p-12345678: a policy of this name with orgbackup's tags exists"},
-		{Change: apply.Describe(plan.Change{Action: plan.Attach, Policy: hostile, PolicyID: "p-12345678", Target: ou}), Operation: "AttachPolicy", RequestID: "9a0e", Result: apply.Failed, Error: "TooManyRequestsException: " + hostile},
-		{Change: apply.Describe(plan.Change{Action: plan.Detach, Policy: "old", PolicyID: "p-87654321", Target: root}), Result: apply.Skipped},
+	for _, st := range []struct {
+		c plan.Change
+		e apply.Entry
+	}{
+		{plan.Change{Action: plan.CreatePolicy, Policy: "daily"}, apply.Entry{Operation: "CreatePolicy", RequestID: "4b1c", Result: apply.Done}},
+		{plan.Change{Action: plan.CreatePolicy, Policy: "weekly"}, apply.Entry{Operation: "CreatePolicy", Result: apply.AlreadyDone,
+			Error: "DuplicatePolicyException: exists", Note: "adopted p-12345678: a policy of this name with orgbackup's tags exists"}},
+		{plan.Change{Action: plan.Attach, Policy: hostileName, PolicyID: "p-12345678", Target: ou}, apply.Entry{Operation: "AttachPolicy", RequestID: "9a0e", Result: apply.Failed, Error: "TooManyRequestsException: " + hostileName}},
+		{plan.Change{Action: plan.Detach, Policy: "old", PolicyID: "p-87654321", Target: root}, apply.Entry{Result: apply.Skipped}},
 	} {
-		WriteApplyStep(&b, e, Style{})
+		WriteApplyStep(&b, st.c, st.e, Style{})
 	}
 	WriteStale(&b, &apply.StaleError{InputsChanged: true,
-		New:  []plan.Change{{Action: plan.UpdatePolicy, Policy: hostile, PolicyID: "p-12345678"}},
+		New:  []plan.Change{{Action: plan.UpdatePolicy, Policy: hostileName, PolicyID: "p-12345678", Reason: "content changes"}},
 		Gone: []plan.Change{{Action: plan.Attach, Policy: "daily", Target: root}}}, Style{})
 	WriteDestroyRefusal(&b, &apply.DestroyError{Changes: []plan.Change{
 		{Action: plan.Detach, Policy: "old", PolicyID: "p-87654321", Target: root, Destructive: true},
@@ -39,7 +42,7 @@ func TestApplyGolden(t *testing.T) {
 	WriteApplySummary(&b, &apply.Report{}, "", Style{})
 	golden.Check(t, "apply.text.golden", b.Bytes())
 	if bytes.ContainsAny(b.Bytes(), "\x1b\u202e") || bytes.Contains(b.Bytes(), []byte("\n::error")) {
-		t.Fatal("hostile text acts on the terminal")
+		t.Fatal("hostileName text acts on the terminal")
 	}
 }
 
@@ -47,7 +50,7 @@ func TestVerifyGolden(t *testing.T) {
 	r := &verify.Report{
 		States: 2, StatesTotal: 3,
 		Checked: []verify.Account{
-			{ID: "111111111111", Path: "Root/Prod/" + hostile, Differences: []verify.Difference{
+			{ID: "111111111111", Path: "Root/Prod/" + hostileName, Differences: []verify.Difference{
 				{Path: "plans.daily.rules.hourly.schedule_expression", Local: `"cron(0 * ? * * *)"`, AWS: `"cron(30 * ? * * *)"`},
 				{Path: "plans.extra", Local: "<missing>", AWS: "{}"},
 			}},
