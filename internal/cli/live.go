@@ -10,6 +10,7 @@ import (
 	"github.com/spf13/cobra"
 
 	"github.com/orgbackup/orgbackup/internal/org"
+	"github.com/orgbackup/orgbackup/internal/policy"
 )
 
 // LiveOptions select the organization a live command reads and the
@@ -38,6 +39,15 @@ var errNoLiveReader = errors.New("reading the live organization is not available
 // the awsorg reader); until then plans need --org.
 func readLiveOrg(context.Context, LiveOptions, io.Writer) (*org.Org, error) {
 	return nil, errNoLiveReader
+}
+
+// withPrevious returns lo reading with the repository's snapshot, when it
+// has one, as the previous one: its attachment order is kept.
+func (lo LiveOptions) withPrevious(repo *policy.Repo) LiveOptions {
+	if len(repo.Snapshots) == 1 {
+		lo.Previous = repo.Snapshots[0]
+	}
+	return lo
 }
 
 // addLiveFlags registers the flags shared by commands that reach AWS.

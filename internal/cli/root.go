@@ -46,6 +46,9 @@ type IO struct {
 	Out    io.Writer
 	Err    io.Writer
 	OutTTY bool
+	// InTTY says whether In is a terminal someone can answer a question
+	// on (apply's confirmation).
+	InTTY  bool
 	Getenv func(string) string
 	// ReadOrg reads the live organization; tests substitute their own.
 	// Nil means this build cannot, and live commands say so.
@@ -64,6 +67,7 @@ func systemIO() *IO {
 		Out:     os.Stdout,
 		Err:     os.Stderr,
 		OutTTY:  term.IsTerminal(int(os.Stdout.Fd())),
+		InTTY:   term.IsTerminal(int(os.Stdin.Fd())),
 		Getenv:  os.Getenv,
 		ReadOrg: readLiveOrg,
 	}
@@ -163,6 +167,8 @@ every account's effective policy would be before anything is applied.`,
 		newPreviewCmd(o, nil),
 		newPlanCmd(o, nil),
 		newInitCmd(o, nil),
+		newApplyCmd(o, nil),
+		newVerifyCmd(o, nil),
 		newVersionCmd(o),
 	)
 	return root
