@@ -13,13 +13,13 @@ import (
 	"syscall"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
-	"github.com/aws/aws-sdk-go-v2/config"
 	"github.com/aws/aws-sdk-go-v2/service/backup"
 	"github.com/aws/aws-sdk-go-v2/service/organizations"
 	"github.com/spf13/cobra"
 
 	"github.com/orgbackup/orgbackup/internal/apply"
 	"github.com/orgbackup/orgbackup/internal/awsbackup"
+	"github.com/orgbackup/orgbackup/internal/awsenv"
 	"github.com/orgbackup/orgbackup/internal/awsorg"
 	"github.com/orgbackup/orgbackup/internal/org"
 	"github.com/orgbackup/orgbackup/internal/plan"
@@ -78,6 +78,10 @@ cancelled, 64 usage error.`,
 			if err := opts.positionals(args); err != nil {
 				return err
 			}
+			if err := checkLiveFlags(opts.Live); err != nil {
+				return err
+			}
+			opts.Live.Command = "apply"
 			if opts.PlanFile != "" && opts.AllowDestroy {
 				return usagef("--allow-destroy is part of the plan: make it with `orgbackup plan --allow-destroy --out %s` and apply that", opts.PlanFile)
 			}
@@ -147,7 +151,7 @@ func applyRun(opts *applyOptions) error {
 	}
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
 	defer stop()
-	cfg, err := awsConfig(ctx, o, opts.Live, "apply")
+	cfg, err := o.awsConfig(ctx, opts.Live)
 	if err != nil {
 		return err
 	}
@@ -261,21 +265,12 @@ func confirm(in io.Reader, out io.Writer) (bool, error) {
 	return strings.TrimSpace(line) == "yes", nil
 }
 
-// awsConfig builds the AWS configuration of a live command.
-//
-// TODO(live-read merge): o.awsConfig(ctx, awsenv.Options{...}), the seam
-// and retryer every live command shares.
-func awsConfig(ctx context.Context, o *IO, lo LiveOptions, command string) (aws.Config, error) {
-	var opts []func(*config.LoadOptions) error
-	if lo.Profile != "" {
-		opts = append(opts, config.WithSharedConfigProfile(lo.Profile))
+// awsConfig builds the AWS configuration of apply's and verify's own
+// clients (the reader builds its own the same way): IO.AWSConfig when set,
+// otherwise awsenv.Load.
+func (o *IO) awsConfig(ctx context.Context, lo LiveOptions) (aws.Config, error) {
+	if o.AWSConfig != nil {
+		return o.AWSConfig(ctx, lo.awsenv())
 	}
-	if lo.Region != "" {
-		opts = append(opts, config.WithRegion(lo.Region))
-	}
-	cfg, err := config.LoadDefaultConfig(ctx, opts...)
-	if err != nil {
-		return aws.Config{}, fmt.Errorf("load AWS configuration: %w", err)
-	}
-	return cfg, nil
+	return awsenv.Load(ctx, lo.awsenv())
 }

@@ -4,15 +4,18 @@
 package cli
 
 import (
+	"context"
 	"errors"
 	"fmt"
 	"io"
 	"os"
 	"strings"
 
+	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/spf13/cobra"
 	"golang.org/x/term"
 
+	"github.com/orgbackup/orgbackup/internal/awsenv"
 	"github.com/orgbackup/orgbackup/internal/render"
 )
 
@@ -53,6 +56,10 @@ type IO struct {
 	// ReadOrg reads the live organization; tests substitute their own.
 	// Nil means this build cannot, and live commands say so.
 	ReadOrg OrgReader
+	// AWSConfig builds the AWS configuration of the clients apply and
+	// verify use besides the reader; nil means awsenv.Load. Tests point
+	// it at a fake.
+	AWSConfig func(context.Context, awsenv.Options) (aws.Config, error)
 }
 
 // Style returns how to style text for o.Out: colour only on a terminal, and
@@ -166,6 +173,7 @@ every account's effective policy would be before anything is applied.`,
 		newEffectiveCmd(o, nil),
 		newPreviewCmd(o, nil),
 		newPlanCmd(o, nil),
+		newOrgCmd(o),
 		newInitCmd(o, nil),
 		newApplyCmd(o, nil),
 		newVerifyCmd(o, nil),

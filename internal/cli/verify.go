@@ -76,6 +76,10 @@ error, 64 usage error.`,
 			if opts.Wait < 0 {
 				return usagef("--wait %s: give a duration such as 5m", opts.Wait)
 			}
+			if err := checkLiveFlags(opts.Live); err != nil {
+				return err
+			}
+			opts.Live.Command = "verify"
 			if runF != nil {
 				return runF(opts)
 			}
@@ -99,7 +103,7 @@ func verifyRun(opts *verifyOptions) error {
 	}
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
 	defer stop()
-	cfg, err := awsConfig(ctx, o, opts.Live, "verify")
+	cfg, err := o.awsConfig(ctx, opts.Live)
 	if err != nil {
 		return err
 	}
