@@ -312,3 +312,30 @@ func TestPlanProblemsRefused(t *testing.T) {
 		t.Fatalf("err %v, calls %v", err, h.seen)
 	}
 }
+
+// An attachment that needs a baseline that failed to deploy is skipped,
+// with the reason in the log; the rest is carried out, and Run fails.
+func TestBlockedByFailedBaseline(t *testing.T) {
+	attachRoot := cAttach
+	attachRoot.Target = root
+	p := &plan.Plan{InputsDigest: "i", AllowDestroy: true, Changes: []plan.Change{cStack, cCreate, cAttach, attachRoot, cDetach}}
+	h := newHarness(t, "ENABLED", p)
+	h.opts.Blocked = func(c plan.Change) (string, bool) {
+		if c.Target != nil && c.Target.ID == prod.ID {
+			return "vault missing in 111111111111", true
+		}
+		return "", false
+	}
+	rep, err := Run(context.Background(), h.opts)
+	var be *BlockedError
+	if !errors.As(err, &be) || len(be.Changes) != 1 || rep.Applied != 4 {
+		t.Fatalf("err %v, report %+v", err, rep)
+	}
+	if got := strings.Join(h.seen, "\n"); strings.Contains(got, "ou-abcd-11111111") || !strings.Contains(got, "attach new p-00000002 -> r-abcd") {
+		t.Fatalf("calls:\n%s", got)
+	}
+	es := h.entries(t)
+	if e := es[2]; e.Result != Skipped || e.Target != prod.ID || e.Error != "vault missing in 111111111111" {
+		t.Fatalf("log entry %+v", e)
+	}
+}

@@ -39,6 +39,12 @@ type Options struct {
 	// Waiter makes sure the backup policy type is enabled before the
 	// first attachment when the organization showed it not (yet) enabled.
 	Waiter PolicyTypeWaiter
+	// Blocked, if set, is asked after the baselines phase about every
+	// attachment and policy update: whether it needs a role or vault that
+	// failed to deploy (and why). Such a change is skipped, the others go
+	// on, and Run fails at the end with a BlockedError: attaching a policy
+	// whose vault is missing makes backups fail silently in that account.
+	Blocked func(c plan.Change) (reason string, blocked bool)
 
 	// Log receives the apply log: one JSON object per line per mutating
 	// call (see Entry). Progress, if set, sees every entry as it is
@@ -69,6 +75,19 @@ type DestroyError struct{ Changes []plan.Change }
 func (e *DestroyError) Error() string {
 	return fmt.Sprintf("the plan has %s (detach or delete) but was not made with --allow-destroy; nothing was changed: review them, then plan again with --allow-destroy and apply that plan",
 		count(len(e.Changes), "destructive change"))
+}
+
+// BlockedError lists the changes Run skipped because a baseline they need
+// failed to deploy. Everything else was carried out; running apply again
+// once the baseline deploys finishes the job.
+type BlockedError struct {
+	Changes []plan.Change
+	Reasons []string
+}
+
+func (e *BlockedError) Error() string {
+	return fmt.Sprintf("%s skipped because a role or vault they need failed to deploy (first: %s); fix the baseline, then run apply again",
+		count(len(e.Changes), "change"), e.Reasons[0])
 }
 
 // PlanError is the refusal to apply a plan that has errors (for example an
@@ -126,7 +145,13 @@ func Run(ctx context.Context, o Options) (*Report, error) {
 	}
 	r := &runner{o: o, rep: rep, ids: policyIDs(actual)}
 	r.needWait, r.root = mustWait(actual)
-	return rep, r.run(ctx, ordered(fresh.Changes))
+	if err := r.run(ctx, ordered(fresh.Changes)); err != nil {
+		return rep, err
+	}
+	if r.blocked != nil {
+		return rep, r.blocked
+	}
+	return rep, nil
 }
 
 // gate refuses, before anything changes, what this run may not or cannot
@@ -190,6 +215,7 @@ type runner struct {
 	ids      map[string]string
 	needWait bool
 	root     string
+	blocked  *BlockedError
 }
 
 func (r *runner) run(ctx context.Context, cs []plan.Change) error {
@@ -245,6 +271,17 @@ func (r *runner) waitEnabled(ctx context.Context) error {
 func (r *runner) one(ctx context.Context, c plan.Change) error {
 	if c.PolicyID == "" && c.Policy != "" {
 		c.PolicyID = r.ids[c.Policy]
+	}
+	if (c.Action == plan.Attach || c.Action == plan.UpdatePolicy) && r.o.Blocked != nil {
+		if why, blocked := r.o.Blocked(c); blocked {
+			if r.blocked == nil {
+				r.blocked = &BlockedError{}
+			}
+			r.blocked.Changes = append(r.blocked.Changes, c)
+			r.blocked.Reasons = append(r.blocked.Reasons, why)
+			r.record(c, Call{Result: Skipped, Err: errors.New(why)})
+			return nil
+		}
 	}
 	ex := r.o.Org
 	if c.Action == plan.UpdateBackupSetting {
