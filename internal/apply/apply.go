@@ -41,6 +41,7 @@ type Call struct {
 	Operation string // the API operation: CreatePolicy, AttachPolicy, UpdateGlobalSettings…
 	PolicyID  string // the policy the call acted on, when it is known
 	RequestID string // the AWS request id of the call's response, when there was one
+	Attempts  int    // how many attempts the SDK made (retries + 1), when known
 	Result    Result
 	Err       error  // why it failed, or what an already-done call ran into
 	Note      string // what happened, for people: "adopted p-… found by its tags"

@@ -338,9 +338,11 @@ type Entry struct {
 	Target    string `json:"target,omitempty"`
 	Setting   string `json:"setting,omitempty"`
 	RequestID string `json:"request_id,omitempty"`
-	Result    Result `json:"result"`
-	Error     string `json:"error,omitempty"`
-	Note      string `json:"note,omitempty"`
+	// Attempts is how many attempts the call took, when more than one.
+	Attempts int    `json:"attempts,omitempty"`
+	Result   Result `json:"result"`
+	Error    string `json:"error,omitempty"`
+	Note     string `json:"note,omitempty"`
 }
 
 func (r *runner) record(c plan.Change, call Call) {
@@ -360,6 +362,9 @@ func (r *runner) record(c plan.Change, call Call) {
 		RequestID: call.RequestID,
 		Result:    call.Result,
 		Note:      call.Note,
+	}
+	if call.Attempts > 1 {
+		e.Attempts = call.Attempts
 	}
 	if call.Err != nil {
 		e.Error = call.Err.Error()

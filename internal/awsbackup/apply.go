@@ -41,9 +41,9 @@ func (s *Settings) Execute(ctx context.Context, c plan.Change, rec apply.Recorde
 	out, err := s.API.UpdateGlobalSettings(ctx, &backup.UpdateGlobalSettingsInput{
 		GlobalSettings: map[string]string{c.Setting: c.After}})
 	if err != nil {
-		rec(apply.Call{Operation: "UpdateGlobalSettings", RequestID: awscall.ErrRequestID(err), Result: apply.Failed, Err: err})
+		rec(awscall.Failed("UpdateGlobalSettings", "", err))
 		return apply.Outcome{}, fmt.Errorf("update AWS Backup global setting %s=%s: %w", c.Setting, c.After, err)
 	}
-	rec(apply.Call{Operation: "UpdateGlobalSettings", RequestID: awscall.RequestID(out.ResultMetadata), Result: apply.Done})
+	rec(awscall.Done("UpdateGlobalSettings", "", out.ResultMetadata))
 	return apply.Outcome{}, nil
 }

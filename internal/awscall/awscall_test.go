@@ -5,13 +5,23 @@ import (
 	"errors"
 	"fmt"
 	"net/http"
+	"net/http/httptest"
 	"testing"
+	"time"
+
+	"github.com/aws/aws-sdk-go-v2/aws"
+	"github.com/aws/aws-sdk-go-v2/aws/ratelimit"
+	"github.com/aws/aws-sdk-go-v2/aws/retry"
+	"github.com/aws/aws-sdk-go-v2/credentials"
+	"github.com/aws/aws-sdk-go-v2/service/organizations"
 
 	awsmiddleware "github.com/aws/aws-sdk-go-v2/aws/middleware"
 	awshttp "github.com/aws/aws-sdk-go-v2/aws/transport/http"
 	"github.com/aws/smithy-go"
 	"github.com/aws/smithy-go/middleware"
 	smithyhttp "github.com/aws/smithy-go/transport/http"
+
+	"github.com/orgbackup/orgbackup/internal/apply"
 )
 
 func responseError(status int, err error) error {
@@ -53,5 +63,39 @@ func TestCodesAndRequestIDs(t *testing.T) {
 	awsmiddleware.SetRequestIDMetadata(&md, "req-2")
 	if RequestID(md) != "req-2" || RequestID(middleware.Metadata{}) != "" {
 		t.Error("RequestID")
+	}
+}
+
+// A call the SDK retried once: Done records two attempts and the request id
+// of the answer that succeeded.
+func TestDoneRecordsAttempts(t *testing.T) {
+	n := 0
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		n++
+		w.Header().Set("Content-Type", "application/x-amz-json-1.1")
+		w.Header().Set("X-Amzn-Requestid", fmt.Sprintf("req-%d", n))
+		if n == 1 {
+			w.WriteHeader(http.StatusBadRequest)
+			fmt.Fprint(w, `{"__type":"TooManyRequestsException","Message":"Rate exceeded"}`)
+			return
+		}
+		fmt.Fprint(w, `{}`)
+	}))
+	defer srv.Close()
+	c := organizations.New(organizations.Options{
+		Region: "us-east-1", BaseEndpoint: aws.String(srv.URL),
+		Credentials: credentials.NewStaticCredentialsProvider("a", "b", ""),
+		Retryer: retry.NewStandard(func(o *retry.StandardOptions) {
+			o.Backoff = retry.BackoffDelayerFunc(func(int, error) (time.Duration, error) { return 0, nil })
+			o.RateLimiter = ratelimit.None
+		}),
+	})
+	out, err := c.AttachPolicy(context.Background(), &organizations.AttachPolicyInput{PolicyId: aws.String("p-12345678"), TargetId: aws.String("r-abcd")})
+	if err != nil {
+		t.Fatal(err)
+	}
+	call := Done("AttachPolicy", "p-12345678", out.ResultMetadata)
+	if call.Attempts != 2 || call.RequestID != "req-2" || call.Result != apply.Done {
+		t.Fatalf("%+v", call)
 	}
 }

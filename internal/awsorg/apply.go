@@ -123,11 +123,11 @@ func (a *Applier) enablePolicyType(ctx context.Context, c plan.Change, rec apply
 		RootId: aws.String(root), PolicyType: types.PolicyType(typ)})
 	switch {
 	case err == nil:
-		rec(apply.Call{Operation: "EnablePolicyType", RequestID: awscall.RequestID(out.ResultMetadata), Result: apply.Done})
+		rec(awscall.Done("EnablePolicyType", "", out.ResultMetadata))
 	case awscall.HasCode(err, "PolicyTypeAlreadyEnabledException"):
-		rec(apply.Call{Operation: "EnablePolicyType", RequestID: awscall.ErrRequestID(err), Result: apply.AlreadyDone, Err: err})
+		rec(awscall.AlreadyDone("EnablePolicyType", "", err, ""))
 	default:
-		rec(apply.Call{Operation: "EnablePolicyType", RequestID: awscall.ErrRequestID(err), Result: apply.Failed, Err: err})
+		rec(awscall.Failed("EnablePolicyType", "", err))
 		return fmt.Errorf("enable policy type %s on %s: %w", typ, root, err)
 	}
 	return a.WaitPolicyTypeEnabled(ctx, root, typ)
@@ -193,10 +193,10 @@ func (a *Applier) enableServiceAccess(ctx context.Context, c plan.Change, rec ap
 	// succeeds and changes nothing, so it needs no special case.
 	out, err := a.API.EnableAWSServiceAccess(ctx, &organizations.EnableAWSServiceAccessInput{ServicePrincipal: aws.String(principal)})
 	if err != nil {
-		rec(apply.Call{Operation: "EnableAWSServiceAccess", RequestID: awscall.ErrRequestID(err), Result: apply.Failed, Err: err})
+		rec(awscall.Failed("EnableAWSServiceAccess", "", err))
 		return fmt.Errorf("enable trusted access for %s: %w", principal, err)
 	}
-	rec(apply.Call{Operation: "EnableAWSServiceAccess", RequestID: awscall.RequestID(out.ResultMetadata), Result: apply.Done})
+	rec(awscall.Done("EnableAWSServiceAccess", "", out.ResultMetadata))
 	return nil
 }
 
@@ -209,11 +209,11 @@ func (a *Applier) registerDelegatedAdmin(ctx context.Context, c plan.Change, rec
 		AccountId: aws.String(account), ServicePrincipal: aws.String(principal)})
 	switch {
 	case err == nil:
-		rec(apply.Call{Operation: "RegisterDelegatedAdministrator", RequestID: awscall.RequestID(out.ResultMetadata), Result: apply.Done})
+		rec(awscall.Done("RegisterDelegatedAdministrator", "", out.ResultMetadata))
 	case awscall.HasCode(err, "AccountAlreadyRegisteredException"):
-		rec(apply.Call{Operation: "RegisterDelegatedAdministrator", RequestID: awscall.ErrRequestID(err), Result: apply.AlreadyDone, Err: err})
+		rec(awscall.AlreadyDone("RegisterDelegatedAdministrator", "", err, ""))
 	default:
-		rec(apply.Call{Operation: "RegisterDelegatedAdministrator", RequestID: awscall.ErrRequestID(err), Result: apply.Failed, Err: err})
+		rec(awscall.Failed("RegisterDelegatedAdministrator", "", err))
 		return fmt.Errorf("register %s as delegated administrator for %s: %w", account, principal, err)
 	}
 	return nil
@@ -238,29 +238,28 @@ func (a *Applier) create(ctx context.Context, c plan.Change, rec apply.Recorder)
 	if err == nil {
 		id := aws.ToString(out.Policy.PolicySummary.Id)
 		a.setOwned(id, nil)
-		rec(apply.Call{Operation: "CreatePolicy", PolicyID: id, RequestID: awscall.RequestID(out.ResultMetadata), Result: apply.Done})
+		rec(awscall.Done("CreatePolicy", id, out.ResultMetadata))
 		return apply.Outcome{PolicyID: id}, nil
 	}
 	if !awscall.HasCode(err, "DuplicatePolicyException") && !awscall.Ambiguous(err) {
-		rec(apply.Call{Operation: "CreatePolicy", RequestID: awscall.ErrRequestID(err), Result: apply.Failed, Err: err})
+		rec(awscall.Failed("CreatePolicy", "", err))
 		return apply.Outcome{}, fmt.Errorf("create policy %q: %w", c.Policy, err)
 	}
 	// The policy may exist: find it by name and decide by its tags.
 	id, found, lerr := a.findPolicy(ctx, c.Policy)
 	if lerr != nil {
-		rec(apply.Call{Operation: "CreatePolicy", RequestID: awscall.ErrRequestID(err), Result: apply.Failed, Err: err})
+		rec(awscall.Failed("CreatePolicy", "", err))
 		return apply.Outcome{}, fmt.Errorf("create policy %q: %w; looking for it afterwards: %v", c.Policy, err, lerr)
 	}
 	if !found {
-		rec(apply.Call{Operation: "CreatePolicy", RequestID: awscall.ErrRequestID(err), Result: apply.Failed, Err: err})
+		rec(awscall.Failed("CreatePolicy", "", err))
 		return apply.Outcome{}, fmt.Errorf("create policy %q: %w", c.Policy, err)
 	}
 	if oerr := a.checkOwned(ctx, id, c.Policy); oerr != nil {
-		rec(apply.Call{Operation: "CreatePolicy", PolicyID: id, RequestID: awscall.ErrRequestID(err), Result: apply.Failed, Err: err})
+		rec(awscall.Failed("CreatePolicy", id, err))
 		return apply.Outcome{}, fmt.Errorf("create policy %q: a policy of that name already exists: %w", c.Policy, oerr)
 	}
-	rec(apply.Call{Operation: "CreatePolicy", PolicyID: id, RequestID: awscall.ErrRequestID(err), Result: apply.AlreadyDone, Err: err,
-		Note: fmt.Sprintf("adopted %s: a policy of this name with orgbackup's tags exists (a previous CreatePolicy succeeded though its response was lost)", id)})
+	rec(awscall.AlreadyDone("CreatePolicy", id, err, fmt.Sprintf("adopted %s: a policy of this name with orgbackup's tags exists (a previous CreatePolicy succeeded though its response was lost)", id)))
 	// Make the adopted policy what the change asked for.
 	if err := a.converge(ctx, id, c, rec); err != nil {
 		return apply.Outcome{PolicyID: id}, fmt.Errorf("create policy %q: %w", c.Policy, err)
@@ -310,10 +309,10 @@ func (a *Applier) updatePolicy(ctx context.Context, id string, c plan.Change, re
 	}
 	out, err := a.API.UpdatePolicy(ctx, in)
 	if err != nil {
-		rec(apply.Call{Operation: "UpdatePolicy", PolicyID: id, RequestID: awscall.ErrRequestID(err), Result: apply.Failed, Err: err})
+		rec(awscall.Failed("UpdatePolicy", id, err))
 		return fmt.Errorf("update policy %q (%s): %w", c.Policy, id, err)
 	}
-	rec(apply.Call{Operation: "UpdatePolicy", PolicyID: id, RequestID: awscall.RequestID(out.ResultMetadata), Result: apply.Done})
+	rec(awscall.Done("UpdatePolicy", id, out.ResultMetadata))
 	return nil
 }
 
@@ -361,16 +360,16 @@ func (a *Applier) tag(ctx context.Context, c plan.Change, have map[string]string
 	maps.Copy(now, missing)
 	if len(missing) == 0 {
 		a.remember(c.PolicyID, now)
-		rec(apply.Call{Operation: "TagResource", PolicyID: c.PolicyID, Result: apply.AlreadyDone, Note: "already tagged"})
+		rec(awscall.AlreadyDone("TagResource", c.PolicyID, nil, "already tagged"))
 		return nil
 	}
 	out, err := a.API.TagResource(ctx, &organizations.TagResourceInput{ResourceId: aws.String(c.PolicyID), Tags: sdkTags(missing)})
 	if err != nil {
-		rec(apply.Call{Operation: "TagResource", PolicyID: c.PolicyID, RequestID: awscall.ErrRequestID(err), Result: apply.Failed, Err: err})
+		rec(awscall.Failed("TagResource", c.PolicyID, err))
 		return fmt.Errorf("tag policy %q (%s): %w", c.Policy, c.PolicyID, err)
 	}
 	a.remember(c.PolicyID, now)
-	rec(apply.Call{Operation: "TagResource", PolicyID: c.PolicyID, RequestID: awscall.RequestID(out.ResultMetadata), Result: apply.Done})
+	rec(awscall.Done("TagResource", c.PolicyID, out.ResultMetadata))
 	return nil
 }
 
@@ -382,11 +381,11 @@ func (a *Applier) attach(ctx context.Context, c plan.Change, rec apply.Recorder)
 	out, err := a.API.AttachPolicy(ctx, &organizations.AttachPolicyInput{PolicyId: aws.String(c.PolicyID), TargetId: aws.String(target)})
 	switch {
 	case err == nil:
-		rec(apply.Call{Operation: "AttachPolicy", PolicyID: c.PolicyID, RequestID: awscall.RequestID(out.ResultMetadata), Result: apply.Done})
+		rec(awscall.Done("AttachPolicy", c.PolicyID, out.ResultMetadata))
 	case awscall.HasCode(err, "DuplicatePolicyAttachmentException"):
-		rec(apply.Call{Operation: "AttachPolicy", PolicyID: c.PolicyID, RequestID: awscall.ErrRequestID(err), Result: apply.AlreadyDone, Err: err})
+		rec(awscall.AlreadyDone("AttachPolicy", c.PolicyID, err, ""))
 	default:
-		rec(apply.Call{Operation: "AttachPolicy", PolicyID: c.PolicyID, RequestID: awscall.ErrRequestID(err), Result: apply.Failed, Err: err})
+		rec(awscall.Failed("AttachPolicy", c.PolicyID, err))
 		return fmt.Errorf("attach policy %q (%s) to %s: %w", c.Policy, c.PolicyID, target, err)
 	}
 	return nil
@@ -396,7 +395,7 @@ func (a *Applier) detach(ctx context.Context, c plan.Change, rec apply.Recorder)
 	target := targetID(c)
 	if err := a.checkOwned(ctx, c.PolicyID, c.Policy); err != nil {
 		if isGone(err) {
-			rec(apply.Call{Operation: "DetachPolicy", PolicyID: c.PolicyID, Result: apply.AlreadyDone, Err: err, Note: "the policy no longer exists"})
+			rec(awscall.AlreadyDone("DetachPolicy", c.PolicyID, err, "the policy no longer exists"))
 			return nil
 		}
 		return fmt.Errorf("detach policy %q from %s: %w", c.Policy, target, err)
@@ -404,11 +403,11 @@ func (a *Applier) detach(ctx context.Context, c plan.Change, rec apply.Recorder)
 	out, err := a.API.DetachPolicy(ctx, &organizations.DetachPolicyInput{PolicyId: aws.String(c.PolicyID), TargetId: aws.String(target)})
 	switch {
 	case err == nil:
-		rec(apply.Call{Operation: "DetachPolicy", PolicyID: c.PolicyID, RequestID: awscall.RequestID(out.ResultMetadata), Result: apply.Done})
+		rec(awscall.Done("DetachPolicy", c.PolicyID, out.ResultMetadata))
 	case awscall.HasCode(err, "PolicyNotAttachedException", "PolicyNotFoundException"):
-		rec(apply.Call{Operation: "DetachPolicy", PolicyID: c.PolicyID, RequestID: awscall.ErrRequestID(err), Result: apply.AlreadyDone, Err: err})
+		rec(awscall.AlreadyDone("DetachPolicy", c.PolicyID, err, ""))
 	default:
-		rec(apply.Call{Operation: "DetachPolicy", PolicyID: c.PolicyID, RequestID: awscall.ErrRequestID(err), Result: apply.Failed, Err: err})
+		rec(awscall.Failed("DetachPolicy", c.PolicyID, err))
 		return fmt.Errorf("detach policy %q (%s) from %s: %w", c.Policy, c.PolicyID, target, err)
 	}
 	return nil
@@ -420,7 +419,7 @@ func (a *Applier) detach(ctx context.Context, c plan.Change, rec apply.Recorder)
 func (a *Applier) delete(ctx context.Context, c plan.Change, rec apply.Recorder) error {
 	if err := a.checkOwned(ctx, c.PolicyID, c.Policy); err != nil {
 		if isGone(err) {
-			rec(apply.Call{Operation: "DeletePolicy", PolicyID: c.PolicyID, Result: apply.AlreadyDone, Err: err, Note: "the policy no longer exists"})
+			rec(awscall.AlreadyDone("DeletePolicy", c.PolicyID, err, "the policy no longer exists"))
 			return nil
 		}
 		return fmt.Errorf("delete policy %q: %w", c.Policy, err)
@@ -434,10 +433,10 @@ func (a *Applier) delete(ctx context.Context, c plan.Change, rec apply.Recorder)
 		out, err := a.API.DeletePolicy(ctx, &organizations.DeletePolicyInput{PolicyId: aws.String(c.PolicyID)})
 		switch {
 		case err == nil:
-			rec(apply.Call{Operation: "DeletePolicy", PolicyID: c.PolicyID, RequestID: awscall.RequestID(out.ResultMetadata), Result: apply.Done})
+			rec(awscall.Done("DeletePolicy", c.PolicyID, out.ResultMetadata))
 			return nil
 		case awscall.HasCode(err, "PolicyNotFoundException"):
-			rec(apply.Call{Operation: "DeletePolicy", PolicyID: c.PolicyID, RequestID: awscall.ErrRequestID(err), Result: apply.AlreadyDone, Err: err})
+			rec(awscall.AlreadyDone("DeletePolicy", c.PolicyID, err, ""))
 			return nil
 		case awscall.HasCode(err, "PolicyInUseException") && i < attempts:
 			if serr := a.sleep(ctx, delay); serr != nil {
@@ -446,7 +445,7 @@ func (a *Applier) delete(ctx context.Context, c plan.Change, rec apply.Recorder)
 			delay = min(2*delay, 30*time.Second)
 			continue
 		}
-		rec(apply.Call{Operation: "DeletePolicy", PolicyID: c.PolicyID, RequestID: awscall.ErrRequestID(err), Result: apply.Failed, Err: err})
+		rec(awscall.Failed("DeletePolicy", c.PolicyID, err))
 		if awscall.HasCode(err, "PolicyInUseException") {
 			return fmt.Errorf("delete policy %q (%s): still attached after %d attempts (%w); it is attached somewhere the plan did not detach it from: run plan again", c.Policy, c.PolicyID, attempts, err)
 		}
