@@ -4,6 +4,7 @@
 package cli
 
 import (
+	"context"
 	"errors"
 	"fmt"
 	"io"
@@ -11,9 +12,11 @@ import (
 	"runtime/debug"
 	"strings"
 
+	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/spf13/cobra"
 	"golang.org/x/term"
 
+	"github.com/orgbackup/orgbackup/internal/awsenv"
 	"github.com/orgbackup/orgbackup/internal/render"
 )
 
@@ -89,10 +92,17 @@ type IO struct {
 	Out    io.Writer
 	Err    io.Writer
 	OutTTY bool
+	// InTTY says whether In is a terminal someone can answer a question
+	// on (apply's confirmation).
+	InTTY  bool
 	Getenv func(string) string
 	// ReadOrg reads the live organization; tests substitute their own.
 	// Nil means this build cannot, and live commands say so.
 	ReadOrg OrgReader
+	// AWSConfig builds the AWS configuration of the clients apply and
+	// verify use besides the reader; nil means awsenv.Load. Tests point
+	// it at a fake.
+	AWSConfig func(context.Context, awsenv.Options) (aws.Config, error)
 }
 
 // Style returns how to style text for o.Out: colour only on a terminal, and
@@ -107,6 +117,7 @@ func systemIO() *IO {
 		Out:     os.Stdout,
 		Err:     os.Stderr,
 		OutTTY:  term.IsTerminal(int(os.Stdout.Fd())),
+		InTTY:   term.IsTerminal(int(os.Stdin.Fd())),
 		Getenv:  os.Getenv,
 		ReadOrg: readLiveOrg,
 	}
@@ -220,6 +231,8 @@ every account's effective policy would be before anything is applied.`,
 		newPlanCmd(o, nil),
 		newOrgCmd(o),
 		newInitCmd(o, nil),
+		newApplyCmd(o, nil),
+		newVerifyCmd(o, nil),
 		newVersionCmd(o),
 	)
 	// cobra adds its completion command when it runs, if there are other
