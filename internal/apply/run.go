@@ -12,6 +12,7 @@ import (
 
 	"github.com/orgbackup/orgbackup/internal/org"
 	"github.com/orgbackup/orgbackup/internal/plan"
+	"github.com/orgbackup/orgbackup/internal/policy"
 )
 
 // Options are the inputs of Run.
@@ -186,7 +187,7 @@ func ordered(cs []plan.Change) []plan.Change {
 func policyIDs(o *org.Org) map[string]string {
 	ids := map[string]string{}
 	for _, p := range o.Policies() {
-		if p.Type == org.BackupPolicy && p.ID != "" {
+		if p.Type == policy.Type && p.ID != "" {
 			ids[p.Name] = p.ID
 		}
 	}
@@ -202,7 +203,7 @@ func mustWait(o *org.Org) (bool, string) {
 		return false, ""
 	}
 	for _, t := range root.PolicyTypes {
-		if t.Type == org.BackupPolicy {
+		if t.Type == policy.Type {
 			return t.Status != "ENABLED", root.ID
 		}
 	}
@@ -261,7 +262,7 @@ func (r *runner) waitEnabled(ctx context.Context) error {
 	if r.o.Waiter == nil {
 		return fmt.Errorf("the backup policy type is not enabled on the root and this apply cannot wait for it")
 	}
-	if err := r.o.Waiter.WaitPolicyTypeEnabled(ctx, r.root, org.BackupPolicy); err != nil {
+	if err := r.o.Waiter.WaitPolicyTypeEnabled(ctx, r.root, policy.Type); err != nil {
 		return err
 	}
 	r.needWait = false

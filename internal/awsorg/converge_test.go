@@ -11,6 +11,7 @@ import (
 	"github.com/orgbackup/orgbackup/internal/apply"
 	"github.com/orgbackup/orgbackup/internal/org"
 	"github.com/orgbackup/orgbackup/internal/plan"
+	"github.com/orgbackup/orgbackup/internal/policy"
 )
 
 // These tests run the orchestrator with the real Applier against memOrg:
@@ -35,7 +36,7 @@ func miniPlan(desired []wantPolicy, allowDestroy bool) func(*org.Org) (*plan.Pla
 		}
 		tgt := func(e *org.Entity) *plan.Target { return &plan.Target{ID: e.ID} }
 		for _, w := range desired {
-			live := actual.PolicyOfType(org.BackupPolicy, w.name)
+			live := actual.PolicyOfType(policy.Type, w.name)
 			id := ""
 			if live == nil {
 				add(plan.Change{Action: plan.CreatePolicy, Phase: plan.PhasePolicies, Policy: w.name, After: w.content, Tags: ours})

@@ -23,29 +23,29 @@ func WriteApplyStep(w io.Writer, c plan.Change, e apply.Entry, st Style) {
 	default:
 		mark = st.Yellow("skipped     ")
 	}
-	line := fmt.Sprintf("apply: %s %s", mark, oneLine(changeText(c)))
+	line := fmt.Sprintf("apply: %s %s", mark, Inert(changeText(c)))
 	var detail []string
 	if e.Operation != "" {
 		detail = append(detail, e.Operation)
 	}
 	if e.RequestID != "" {
-		detail = append(detail, "request "+oneLine(e.RequestID))
+		detail = append(detail, "request "+Inert(e.RequestID))
 	}
 	if len(detail) > 0 {
 		line += st.Dim(" [" + strings.Join(detail, ", ") + "]")
 	}
 	if e.Note != "" {
-		line += ": " + oneLine(e.Note)
+		line += ": " + Inert(e.Note)
 	}
 	if e.Error != "" && e.Result != apply.AlreadyDone {
-		line += ": " + oneLine(e.Error)
+		line += ": " + Inert(e.Error)
 	}
 	fmt.Fprintln(w, line)
 }
 
 // WriteStale explains why a saved plan was refused.
 func WriteStale(w io.Writer, e *apply.StaleError, st Style) {
-	fmt.Fprintf(w, "%s %s\n", st.Red("Error:"), oneLine(e.Error()))
+	fmt.Fprintf(w, "%s %s\n", st.Red("Error:"), Inert(e.Error()))
 	if e.InputsChanged {
 		fmt.Fprintln(w, "  The definitions, targets, prerequisites or options differ from those the plan was made from.")
 	}
@@ -65,7 +65,7 @@ func writeChanges(w io.Writer, title, sign string, cs []plan.Change, colour func
 	}
 	fmt.Fprintln(w, title)
 	for _, c := range cs {
-		fmt.Fprintf(w, "    %s %s\n", colour(sign), oneLine(changeText(c)))
+		fmt.Fprintf(w, "    %s %s\n", colour(sign), Inert(changeText(c)))
 	}
 }
 
@@ -85,7 +85,7 @@ func WriteApplySummary(w io.Writer, r *apply.Report, logFile string, st Style) {
 	}
 	fmt.Fprintf(w, "%s %s applied (%s).", st.Green("Apply complete:"), plural(r.Applied, "change", "changes"), strings.Join(calls, ", "))
 	if logFile != "" {
-		fmt.Fprintf(w, " Log: %s", oneLine(logFile))
+		fmt.Fprintf(w, " Log: %s", Inert(logFile))
 	}
 	fmt.Fprintln(w)
 }

@@ -25,21 +25,21 @@ func verifyText(w io.Writer, r *verify.Report, st Style) {
 			continue
 		}
 		differing++
-		fmt.Fprintf(w, "%s %s (%s): %s\n", st.Bold("Account"), a.ID, oneLine(a.Path), plural(len(a.Differences), "difference", "differences"))
+		fmt.Fprintf(w, "%s %s (%s): %s\n", st.Bold("Account"), a.ID, Inert(a.Path), plural(len(a.Differences), "difference", "differences"))
 		for _, d := range a.Differences {
 			path := d.Path
 			if path == "" {
 				path = "(the whole effective policy)"
 			}
-			fmt.Fprintf(w, "  %s\n", oneLine(path))
-			fmt.Fprintf(w, "    orgbackup: %s\n", oneLine(d.Local))
-			fmt.Fprintf(w, "    AWS:       %s\n", oneLine(d.AWS))
+			fmt.Fprintf(w, "  %s\n", Inert(path))
+			fmt.Fprintf(w, "    orgbackup: %s\n", Inert(d.Local))
+			fmt.Fprintf(w, "    AWS:       %s\n", Inert(d.AWS))
 		}
 	}
 	if len(r.Invalid) > 0 {
 		fmt.Fprintf(w, "%s AWS reports an invalid effective backup policy for %s (they keep their last valid policy):", st.Red("Invalid:"), plural(len(r.Invalid), "account", "accounts"))
 		for _, id := range r.Invalid {
-			fmt.Fprintf(w, " %s", oneLine(id))
+			fmt.Fprintf(w, " %s", Inert(id))
 		}
 		fmt.Fprintln(w)
 	}

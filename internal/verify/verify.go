@@ -20,6 +20,7 @@ import (
 	"github.com/orgbackup/orgbackup/internal/doc"
 	"github.com/orgbackup/orgbackup/internal/effective"
 	"github.com/orgbackup/orgbackup/internal/org"
+	"github.com/orgbackup/orgbackup/internal/policy"
 )
 
 // Options are the inputs of Run.
@@ -98,7 +99,7 @@ func (r *Report) Failed() bool {
 // DescribeEffectivePolicy has no documented rate, and a verification is not
 // worth being throttled for.
 func Run(ctx context.Context, o Options) (*Report, error) {
-	eng := effective.NewEngine(o.Org, org.BackupPolicy)
+	eng := effective.NewEngine(o.Org, policy.Type)
 	sel, states, total, err := Select(o.Org, eng, o.Accounts, o.All, o.PerState)
 	if err != nil {
 		return nil, err

@@ -10,6 +10,7 @@ import (
 	"github.com/orgbackup/orgbackup/internal/doc"
 	"github.com/orgbackup/orgbackup/internal/effective"
 	"github.com/orgbackup/orgbackup/internal/org"
+	"github.com/orgbackup/orgbackup/internal/policy"
 )
 
 // Root gets the daily plan; Prod adds an hourly rule; 111… and 222… are in
@@ -51,7 +52,7 @@ func (f *fakeAWS) effective(ctx context.Context, account string) (string, bool, 
 	if f.missing[account] {
 		return "", false, nil
 	}
-	eng := effective.NewEngine(f.o, org.BackupPolicy)
+	eng := effective.NewEngine(f.o, policy.Type)
 	e := f.o.Entity(account)
 	if e == nil {
 		return "", false, errors.New("TargetNotFoundException")
