@@ -9,7 +9,7 @@ import (
 	"testing"
 	"time"
 
-	"github.com/orgbackup/orgbackup/internal/org"
+	"github.com/orgbackup/orgbackup/internal/orgtest"
 )
 
 // previewPolicy adds a plan at the root of the synthetic organization, so
@@ -69,7 +69,7 @@ func BenchmarkPreview10kProcess(b *testing.B) {
 		b.Fatal(err)
 	}
 	snap := filepath.Join(dir, "org.snapshot.json")
-	if err := os.WriteFile(snap, org.Synthetic(1, 10000, 500, 200).Encode(), 0o644); err != nil {
+	if err := os.WriteFile(snap, orgtest.Snapshot(1, 10000, 500, 200), 0o644); err != nil {
 		b.Fatal(err)
 	}
 	var peak int64

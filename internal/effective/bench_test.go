@@ -7,6 +7,7 @@ import (
 
 	"github.com/orgbackup/orgbackup/internal/doc"
 	"github.com/orgbackup/orgbackup/internal/org"
+	"github.com/orgbackup/orgbackup/internal/orgtest"
 	"github.com/orgbackup/orgbackup/internal/policy"
 )
 
@@ -17,7 +18,7 @@ import (
 // policy must be recomputed and a share of them changes.
 func bigPreview(tb testing.TB) (*org.Org, *policy.Repo) {
 	tb.Helper()
-	o := org.Synthetic(1, 10000, 500, 200)
+	o := orgtest.Synthetic(1, 10000, 500, 200)
 	repo := &policy.Repo{}
 	n := 0
 	for _, p := range o.Policies() {

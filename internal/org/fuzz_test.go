@@ -14,7 +14,6 @@ import (
 func FuzzParse(f *testing.F) {
 	f.Add([]byte(treeSrc))
 	f.Add(exampleSrc(f))
-	f.Add(Synthetic(5, 4, 3, 2).Encode())
 	for _, tc := range loadErrorCases {
 		f.Add([]byte(tc.src))
 	}

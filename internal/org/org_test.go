@@ -5,6 +5,8 @@ import (
 	"slices"
 	"strings"
 	"testing"
+
+	"github.com/orgbackup/orgbackup/internal/doc"
 )
 
 // treeSrc is a small organization with the awkward cases: accounts sharing
@@ -372,3 +374,14 @@ func TestLoadMissingFile(t *testing.T) {
 		t.Errorf("Load(missing) = %v", err)
 	}
 }
+
+// obj builds an object node from alternating keys and values.
+func obj(kv ...any) *doc.Node {
+	n := doc.NewObject(doc.Pos{})
+	for i := 0; i < len(kv); i += 2 {
+		n.Set(kv[i].(string), kv[i+1].(*doc.Node))
+	}
+	return n
+}
+
+func str(s string) *doc.Node { return doc.NewString(s, doc.Pos{}) }

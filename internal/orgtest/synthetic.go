@@ -1,12 +1,17 @@
-package org
+// Package orgtest builds synthetic organizations for tests and benchmarks.
+// Only tests and benchmarks import it; orgbackup itself never makes up an
+// organization.
+package orgtest
 
 import (
+	"encoding/json"
 	"fmt"
 	"math/rand/v2"
 	"strings"
 	"time"
 
 	"github.com/orgbackup/orgbackup/internal/doc"
+	"github.com/orgbackup/orgbackup/internal/org"
 )
 
 // Synthetic builds a deterministic, realistic organization for tests and
@@ -23,12 +28,28 @@ import (
 // operator form ({"@@assign": …}) throughout, with plans, rules, lifecycles,
 // tag selections and sometimes copy actions; a few add Regions with
 // @@append or lock parts of a plan with @@operators_allowed_for_child_policies.
-func Synthetic(seed int64, accounts, ous, policies int) *Org {
+func Synthetic(seed int64, accounts, ous, policies int) *org.Org {
+	data := Snapshot(seed, accounts, ous, policies)
+	o, err := org.Parse("synthetic.snapshot.json", data)
+	if err != nil {
+		panic("internal error: synthetic organization is invalid: " + err.Error())
+	}
+	return o
+}
+
+// Snapshot is Synthetic's organization as an org snapshot file (format
+// version org.FormatVersion), as org.Load reads it.
+func Snapshot(seed int64, accounts, ous, policies int) []byte {
 	g := &synth{
 		rng:  rand.New(rand.NewPCG(uint64(seed), 0x6f7267)),
 		used: map[string]bool{},
 	}
-	return g.build(max(accounts, 1), max(ous, 0), max(policies, 0))
+	f := g.build(max(accounts, 1), max(ous, 0), max(policies, 0))
+	data, err := json.Marshal(f)
+	if err != nil {
+		panic("internal error: encoding a synthetic organization: " + err.Error())
+	}
+	return data
 }
 
 type synth struct {
@@ -60,19 +81,19 @@ var (
 	synthTiers    = []string{"hourly", "daily", "weekly", "monthly"}
 )
 
-func (g *synth) build(nAccounts, nOUs, nPolicies int) *Org {
+func (g *synth) build(nAccounts, nOUs, nPolicies int) *rawFile {
 	rootSuffix := g.id("", 4, alnum)
 	orgID := g.id("o-", 10, alnum)
 	mgmt := g.id("", 12, "0123456789")
 	f := &rawFile{
-		FormatVersion: FormatVersion,
+		FormatVersion: org.FormatVersion,
 		Source:        "synthetic",
 		Organization: &rawOrg{ID: orgID, ARN: fmt.Sprintf("arn:aws:organizations::%s:organization/%s", mgmt, orgID),
 			ManagementAccountID: mgmt, FeatureSet: "ALL"},
 	}
 	rootID := "r-" + rootSuffix
 	root := rawRoot{ID: rootID, Name: "Root", ARN: fmt.Sprintf("arn:aws:organizations::%s:root/%s/%s", mgmt, orgID, rootID),
-		PolicyTypes: []rawPolicyType{{Type: BackupPolicy, Status: "ENABLED"}, {Type: "TAG_POLICY", Status: "ENABLED"}}}
+		PolicyTypes: []rawPolicyType{{Type: org.BackupPolicy, Status: "ENABLED"}, {Type: "TAG_POLICY", Status: "ENABLED"}}}
 
 	// OUs: the first few are the usual top-level ones; each further OU
 	// goes under a random existing OU that is less than MaxOUDepth deep,
@@ -97,7 +118,7 @@ func (g *synth) build(nAccounts, nOUs, nPolicies int) *Org {
 		if i < len(synthTopOUs) {
 			p, base = parents[0], synthTopOUs[i]
 		} else {
-			for p = parents[g.rng.IntN(len(parents))]; p.depth >= MaxOUDepth; p = parents[g.rng.IntN(len(parents))] {
+			for p = parents[g.rng.IntN(len(parents))]; p.depth >= org.MaxOUDepth; p = parents[g.rng.IntN(len(parents))] {
 			}
 			base = synthChildOUs[g.rng.IntN(len(synthChildOUs))]
 		}
@@ -115,14 +136,14 @@ func (g *synth) build(nAccounts, nOUs, nPolicies int) *Org {
 		if i%10 == 9 {
 			p.Type, p.Name = "TAG_POLICY", fmt.Sprintf("tags-%03d", i)
 			p.ARN = fmt.Sprintf("arn:aws:organizations::%s:policy/%s/tag_policy/%s", mgmt, orgID, id)
-			p.content = g.tagPolicy()
+			p.Content = g.tagPolicy().Compact()
 			tag = append(tag, id)
 		} else {
 			tier := synthTiers[g.rng.IntN(len(synthTiers))]
-			p.Type, p.Name = BackupPolicy, fmt.Sprintf("backup-%s-%03d", tier, i)
+			p.Type, p.Name = org.BackupPolicy, fmt.Sprintf("backup-%s-%03d", tier, i)
 			p.Description = fmt.Sprintf("%s backups of resources tagged backup=%s", tier, tier)
 			p.ARN = fmt.Sprintf("arn:aws:organizations::%s:policy/%s/backup_policy/%s", mgmt, orgID, id)
-			p.content = g.backupPolicy(i, tier)
+			p.Content = g.backupPolicy(i, tier).Compact()
 			backup = append(backup, id)
 		}
 		if g.rng.IntN(2) == 0 {
@@ -137,10 +158,10 @@ func (g *synth) build(nAccounts, nOUs, nPolicies int) *Org {
 			return nil
 		}
 		var out []string
-		for _, k := range g.rng.Perm(len(ids))[:min(n, len(ids), MaxAttachedPerType)] {
+		for _, k := range g.rng.Perm(len(ids))[:min(n, len(ids), org.MaxAttachedPerType)] {
 			out = append(out, ids[k])
 		}
-		return map[string][]string{BackupPolicy: out}
+		return map[string][]string{org.BackupPolicy: out}
 	}
 	root.Policies = pick(backup, 2)
 	if len(tag) > 0 {
@@ -185,13 +206,70 @@ func (g *synth) build(nAccounts, nOUs, nPolicies int) *Org {
 		}
 		f.Accounts = append(f.Accounts, a)
 	}
+	return f
+}
 
-	var ps problems
-	o := build(f, &ps)
-	if len(ps.list) > 0 {
-		panic("internal error: synthetic organization is invalid: " + (&LoadError{Problems: ps.list}).Error())
-	}
-	return o
+// The snapshot file's JSON shape (internal/org/FORMAT.md), as much of it
+// as Synthetic fills in.
+type rawFile struct {
+	FormatVersion string       `json:"format_version"`
+	Source        string       `json:"source,omitempty"`
+	Organization  *rawOrg      `json:"organization,omitempty"`
+	Roots         []rawRoot    `json:"roots"`
+	OUs           []rawOU      `json:"organizational_units,omitempty"`
+	Accounts      []rawAccount `json:"accounts,omitempty"`
+	Policies      []rawPolicy  `json:"policies,omitempty"`
+}
+
+type rawOrg struct {
+	ID                  string `json:"id,omitempty"`
+	ARN                 string `json:"arn,omitempty"`
+	ManagementAccountID string `json:"management_account_id,omitempty"`
+	FeatureSet          string `json:"feature_set,omitempty"`
+}
+
+type rawRoot struct {
+	ID          string              `json:"id"`
+	Name        string              `json:"name,omitempty"`
+	ARN         string              `json:"arn,omitempty"`
+	PolicyTypes []rawPolicyType     `json:"policy_types,omitempty"`
+	Policies    map[string][]string `json:"policies,omitempty"`
+}
+
+type rawPolicyType struct {
+	Type   string `json:"type"`
+	Status string `json:"status"`
+}
+
+type rawOU struct {
+	ID       string              `json:"id"`
+	Name     string              `json:"name"`
+	ParentID string              `json:"parent_id,omitempty"`
+	ARN      string              `json:"arn,omitempty"`
+	Policies map[string][]string `json:"policies,omitempty"`
+}
+
+type rawAccount struct {
+	ID              string              `json:"id"`
+	Name            string              `json:"name,omitempty"`
+	ParentID        string              `json:"parent_id,omitempty"`
+	Email           string              `json:"email,omitempty"`
+	ARN             string              `json:"arn,omitempty"`
+	Status          string              `json:"status,omitempty"`
+	State           string              `json:"state,omitempty"`
+	JoinedMethod    string              `json:"joined_method,omitempty"`
+	JoinedTimestamp string              `json:"joined_timestamp,omitempty"`
+	Policies        map[string][]string `json:"policies,omitempty"`
+}
+
+type rawPolicy struct {
+	ID          string            `json:"id"`
+	Name        string            `json:"name"`
+	Type        string            `json:"type"`
+	ARN         string            `json:"arn,omitempty"`
+	Description string            `json:"description,omitempty"`
+	Tags        map[string]string `json:"tags,omitempty"`
+	Content     json.RawMessage   `json:"content"`
 }
 
 // obj builds an object node from alternating keys and values.
