@@ -1,7 +1,9 @@
 package cli
 
 import (
+	"runtime"
 	"runtime/debug"
+	"runtime/metrics"
 )
 
 // The garbage collector's settings for an orgbackup process, unless the
@@ -15,6 +17,9 @@ import (
 const (
 	gcPercent   = 400
 	memoryLimit = 240 << 20
+	// headroom is what the collector may let the heap grow by above the
+	// live heap before it must collect, once the live heap is large.
+	headroom = 128 << 20
 )
 
 // tuneGC applies the settings above, each only when its environment
@@ -26,5 +31,31 @@ func tuneGC(getenv func(string) string) {
 	}
 	if getenv("GOMEMLIMIT") == "" {
 		debug.SetMemoryLimit(memoryLimit)
+		followLiveHeap()
 	}
+}
+
+// followLiveHeap keeps the soft memory limit at least headroom above the
+// live heap, adjusting it after each collection. A fixed limit at or below
+// what a large input keeps live (a preview of 100,000 accounts holds about
+// 200 MiB) made the collector run back to back, three times as slow as not
+// limiting at all.
+func followLiveHeap() {
+	sample := []metrics.Sample{{Name: "/gc/heap/live:bytes"}}
+	var arm func()
+	arm = func() {
+		// A finalizer runs after the collection that found its object
+		// unreachable; the object must not be a tiny allocation, which
+		// may share its memory with others and never be freed alone.
+		sentinel := new([64]byte)
+		runtime.SetFinalizer(sentinel, func(*[64]byte) {
+			metrics.Read(sample)
+			if sample[0].Value.Kind() == metrics.KindUint64 {
+				live := int64(sample[0].Value.Uint64())
+				debug.SetMemoryLimit(max(memoryLimit, live+headroom))
+			}
+			arm()
+		})
+	}
+	arm()
 }
