@@ -26,14 +26,23 @@ const (
 // variable (GOGC, GOMEMLIMIT) is not set: whoever sets one knows better
 // than orgbackup what the machine can give.
 func tuneGC(getenv func(string) string) {
-	if getenv("GOGC") == "" {
+	percent, limit := gcChoices(getenv)
+	if percent {
 		debug.SetGCPercent(gcPercent)
 	}
-	if getenv("GOMEMLIMIT") == "" {
+	if limit {
 		debug.SetMemoryLimit(memoryLimit)
 		followLiveHeap()
 	}
 }
+
+// gcChoices says which settings are orgbackup's to make.
+func gcChoices(getenv func(string) string) (percent, limit bool) {
+	return getenv("GOGC") == "", getenv("GOMEMLIMIT") == ""
+}
+
+// limitFor is the soft memory limit for a live heap of live bytes.
+func limitFor(live int64) int64 { return max(memoryLimit, live+headroom) }
 
 // followLiveHeap keeps the soft memory limit at least headroom above the
 // live heap, adjusting it after each collection. A fixed limit at or below
@@ -51,8 +60,7 @@ func followLiveHeap() {
 		runtime.SetFinalizer(sentinel, func(*[64]byte) {
 			metrics.Read(sample)
 			if sample[0].Value.Kind() == metrics.KindUint64 {
-				live := int64(sample[0].Value.Uint64())
-				debug.SetMemoryLimit(max(memoryLimit, live+headroom))
+				debug.SetMemoryLimit(limitFor(int64(sample[0].Value.Uint64())))
 			}
 			arm()
 		})

@@ -1,36 +1,38 @@
 package cli
 
-import (
-	"math"
-	"runtime/debug"
-	"testing"
-)
+import "testing"
 
-// TestTuneGC checks that orgbackup sets the collector's target and soft
+// TestGCChoices checks that orgbackup sets the collector's target and soft
 // memory limit only when the user has not set GOGC or GOMEMLIMIT.
-func TestTuneGC(t *testing.T) {
-	restorePercent, restoreLimit := debug.SetGCPercent(100), debug.SetMemoryLimit(math.MaxInt64)
-	defer func() {
-		debug.SetGCPercent(restorePercent)
-		debug.SetMemoryLimit(restoreLimit)
-	}()
-	// read returns the current settings, leaving them at Go's defaults.
-	read := func() (int, int64) {
-		return debug.SetGCPercent(100), debug.SetMemoryLimit(math.MaxInt64)
-	}
+func TestGCChoices(t *testing.T) {
 	for _, c := range []struct {
-		env     map[string]string
-		percent int
-		limit   int64
+		env            map[string]string
+		percent, limit bool
 	}{
-		{map[string]string{}, gcPercent, memoryLimit},
-		{map[string]string{"GOGC": "100"}, 100, memoryLimit},
-		{map[string]string{"GOMEMLIMIT": "1GiB"}, gcPercent, math.MaxInt64},
-		{map[string]string{"GOGC": "off", "GOMEMLIMIT": "1GiB"}, 100, math.MaxInt64},
+		{map[string]string{}, true, true},
+		{map[string]string{"GOGC": "100"}, false, true},
+		{map[string]string{"GOMEMLIMIT": "1GiB"}, true, false},
+		{map[string]string{"GOGC": "off", "GOMEMLIMIT": "1GiB"}, false, false},
 	} {
-		tuneGC(func(k string) string { return c.env[k] })
-		if p, l := read(); p != c.percent || l != c.limit {
-			t.Errorf("env %v: GC percent %d, memory limit %d; want %d, %d", c.env, p, l, c.percent, c.limit)
+		percent, limit := gcChoices(func(k string) string { return c.env[k] })
+		if percent != c.percent || limit != c.limit {
+			t.Errorf("env %v: sets GOGC %v, GOMEMLIMIT %v; want %v, %v", c.env, percent, limit, c.percent, c.limit)
+		}
+	}
+}
+
+// TestLimitFor checks that the soft limit stays headroom above a large
+// live heap, so that the collector never runs back to back, and is the
+// fixed limit for a small one.
+func TestLimitFor(t *testing.T) {
+	for _, c := range []struct{ live, want int64 }{
+		{0, memoryLimit},
+		{memoryLimit - headroom, memoryLimit},
+		{memoryLimit, memoryLimit + headroom},
+		{1 << 30, 1<<30 + headroom},
+	} {
+		if got := limitFor(c.live); got != c.want {
+			t.Errorf("limitFor(%d) = %d, want %d", c.live, got, c.want)
 		}
 	}
 }
