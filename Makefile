@@ -5,7 +5,10 @@ GO       ?= go
 BIN      := bin/orgbackup
 VERSION  ?= $(shell git describe --tags --always --dirty 2>/dev/null || echo dev)
 LDFLAGS  := -X github.com/orgbackup/orgbackup/internal/cli.Version=$(VERSION)
-FUZZTIME ?= 15s
+# make test fuzzes each target briefly, so that fuzzing keeps its budget
+# without dominating the run; CI's scheduled job runs fuzz-long.
+FUZZTIME ?= 3s
+FUZZTIME_LONG ?= 5m
 PKGS     := ./...
 
 .DEFAULT_GOAL := help
@@ -42,12 +45,16 @@ schema-check: ## plain `cue vet` of the schema and the example policies, with th
 	$(GO) tool cue vet -c schema/*.cue policies/*.cue
 
 .PHONY: fuzz
-fuzz: ## run each fuzz target for FUZZTIME (default 15s)
+fuzz: ## run each fuzz target for FUZZTIME (default 3s, as make test does)
 	$(GO) test -run='^$$' -fuzz='^FuzzLoad$$' -fuzztime=$(FUZZTIME) ./internal/loader
 	$(GO) test -run='^$$' -fuzz='^FuzzParse$$' -fuzztime=$(FUZZTIME) ./internal/doc
 	$(GO) test -run='^$$' -fuzz='^FuzzMerge$$' -fuzztime=$(FUZZTIME) ./internal/inherit
 	$(GO) test -run='^$$' -fuzz='^FuzzParse$$' -fuzztime=$(FUZZTIME) ./internal/cron
 	$(GO) test -run='^$$' -fuzz='^FuzzParse$$' -fuzztime=$(FUZZTIME) ./internal/org
+
+.PHONY: fuzz-long
+fuzz-long: ## run each fuzz target for FUZZTIME_LONG (default 5m), as CI does on a schedule
+	$(MAKE) fuzz FUZZTIME=$(FUZZTIME_LONG)
 
 .PHONY: golden
 golden: ## rewrite golden files and testscript expectations; review with git diff
