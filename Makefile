@@ -61,7 +61,7 @@ golden: ## rewrite golden files and testscript expectations; review with git dif
 	UPDATE_GOLDEN=1 $(GO) test -count=1 $(PKGS)
 
 .PHONY: bench
-bench: ## benchmarks: validate+build vs plain cue export, 10,000-account preview
+bench: ## benchmarks: validate, build vs plain cue export; 1,000 policies; 100,000-account preview
 	$(GO) test -run='^$$' -bench=. -benchtime=5x -count=1 ./internal/bench/ ./internal/effective/
 
 .PHONY: clean
