@@ -86,7 +86,7 @@ type fixture struct {
 	// targets were set (testdata/schema-at-issue-10): the baseline the
 	// targets are ratios of.
 	cueThenArgs []string
-	outs      int // output directories used so far
+	outs        int // output directories used so far
 }
 
 var (
