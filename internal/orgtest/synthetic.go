@@ -81,19 +81,20 @@ var (
 	synthTiers    = []string{"hourly", "daily", "weekly", "monthly"}
 )
 
-func (g *synth) build(nAccounts, nOUs, nPolicies int) *rawFile {
+func (g *synth) build(nAccounts, nOUs, nPolicies int) object {
 	rootSuffix := g.id("", 4, alnum)
 	orgID := g.id("o-", 10, alnum)
 	mgmt := g.id("", 12, "0123456789")
-	f := &rawFile{
-		FormatVersion: org.FormatVersion,
-		Source:        "synthetic",
-		Organization: &rawOrg{ID: orgID, ARN: fmt.Sprintf("arn:aws:organizations::%s:organization/%s", mgmt, orgID),
-			ManagementAccountID: mgmt, FeatureSet: "ALL"},
+	f := object{
+		"format_version": org.FormatVersion,
+		"source":         "synthetic",
+		"organization": object{"id": orgID, "arn": fmt.Sprintf("arn:aws:organizations::%s:organization/%s", mgmt, orgID),
+			"management_account_id": mgmt, "feature_set": "ALL"},
 	}
 	rootID := "r-" + rootSuffix
-	root := rawRoot{ID: rootID, Name: "Root", ARN: fmt.Sprintf("arn:aws:organizations::%s:root/%s/%s", mgmt, orgID, rootID),
-		PolicyTypes: []rawPolicyType{{Type: org.BackupPolicy, Status: "ENABLED"}, {Type: "TAG_POLICY", Status: "ENABLED"}}}
+	root := object{"id": rootID, "name": "Root", "arn": fmt.Sprintf("arn:aws:organizations::%s:root/%s/%s", mgmt, orgID, rootID),
+		"policy_types": []object{{"type": org.BackupPolicy, "status": "ENABLED"}, {"type": "TAG_POLICY", "status": "ENABLED"}}}
+	var ous, accounts, policies []object
 
 	// OUs: the first few are the usual top-level ones; each further OU
 	// goes under a random existing OU that is less than MaxOUDepth deep,
@@ -124,34 +125,35 @@ func (g *synth) build(nAccounts, nOUs, nPolicies int) *rawFile {
 		}
 		u := &ouInfo{id: g.id("ou-"+rootSuffix+"-", 8, alnum), name: uniq(p, base), depth: p.depth + 1, names: map[string]bool{}}
 		parents = append(parents, u)
-		f.OUs = append(f.OUs, rawOU{ID: u.id, Name: u.name, ParentID: p.id,
-			ARN: fmt.Sprintf("arn:aws:organizations::%s:ou/%s/%s", mgmt, orgID, u.id)})
+		ous = append(ous, object{"id": u.id, "name": u.name, "parent_id": p.id,
+			"arn": fmt.Sprintf("arn:aws:organizations::%s:ou/%s/%s", mgmt, orgID, u.id)})
 	}
 
 	// Policies.
 	var backup, tag []string
 	for i := range nPolicies {
 		id := g.id("p-", 8+g.rng.IntN(5), alnum)
-		p := rawPolicy{ID: id, Description: "", Tags: map[string]string{}}
+		tags := map[string]string{}
+		p := object{"id": id, "tags": tags}
 		if i%10 == 9 {
-			p.Type, p.Name = "TAG_POLICY", fmt.Sprintf("tags-%03d", i)
-			p.ARN = fmt.Sprintf("arn:aws:organizations::%s:policy/%s/tag_policy/%s", mgmt, orgID, id)
-			p.Content = g.tagPolicy().Compact()
+			p["type"], p["name"] = "TAG_POLICY", fmt.Sprintf("tags-%03d", i)
+			p["arn"] = fmt.Sprintf("arn:aws:organizations::%s:policy/%s/tag_policy/%s", mgmt, orgID, id)
+			p["content"] = json.RawMessage(g.tagPolicy().Compact())
 			tag = append(tag, id)
 		} else {
 			tier := synthTiers[g.rng.IntN(len(synthTiers))]
-			p.Type, p.Name = org.BackupPolicy, fmt.Sprintf("backup-%s-%03d", tier, i)
-			p.Description = fmt.Sprintf("%s backups of resources tagged backup=%s", tier, tier)
-			p.ARN = fmt.Sprintf("arn:aws:organizations::%s:policy/%s/backup_policy/%s", mgmt, orgID, id)
-			p.Content = g.backupPolicy(i, tier).Compact()
+			p["type"], p["name"] = org.BackupPolicy, fmt.Sprintf("backup-%s-%03d", tier, i)
+			p["description"] = fmt.Sprintf("%s backups of resources tagged backup=%s", tier, tier)
+			p["arn"] = fmt.Sprintf("arn:aws:organizations::%s:policy/%s/backup_policy/%s", mgmt, orgID, id)
+			p["content"] = json.RawMessage(g.backupPolicy(i, tier).Compact())
 			backup = append(backup, id)
 		}
 		if g.rng.IntN(2) == 0 {
-			p.Tags["managed-by"] = "orgbackup"
+			tags["managed-by"] = "orgbackup"
 		} else {
-			p.Tags["owner"] = "platform-team"
+			tags["owner"] = "platform-team"
 		}
-		f.Policies = append(f.Policies, p)
+		policies = append(policies, p)
 	}
 	pick := func(ids []string, n int) map[string][]string {
 		if len(ids) == 0 || n == 0 {
@@ -163,17 +165,22 @@ func (g *synth) build(nAccounts, nOUs, nPolicies int) *rawFile {
 		}
 		return map[string][]string{org.BackupPolicy: out}
 	}
-	root.Policies = pick(backup, 2)
+	attached := pick(backup, 2)
 	if len(tag) > 0 {
-		if root.Policies == nil {
-			root.Policies = map[string][]string{}
+		if attached == nil {
+			attached = map[string][]string{}
 		}
-		root.Policies["TAG_POLICY"] = []string{tag[0]}
+		attached["TAG_POLICY"] = []string{tag[0]}
 	}
-	f.Roots = []rawRoot{root}
-	for i := range f.OUs {
+	if attached != nil {
+		root["policies"] = attached
+	}
+	f["roots"] = []object{root}
+	for _, u := range ous {
 		if g.rng.IntN(3) == 0 {
-			f.OUs[i].Policies = pick(backup, 1+g.rng.IntN(2))
+			if ps := pick(backup, 1+g.rng.IntN(2)); ps != nil {
+				u["policies"] = ps
+			}
 		}
 	}
 
@@ -191,86 +198,35 @@ func (g *synth) build(nAccounts, nOUs, nPolicies int) *rawFile {
 			}
 			name = fmt.Sprintf("%s-%05d", strings.ToLower(base), i)
 		}
-		a := rawAccount{ID: id, Name: name, ParentID: parent.id, Email: fmt.Sprintf("aws+%s@example.com", name),
-			ARN:    fmt.Sprintf("arn:aws:organizations::%s:account/%s/%s", mgmt, orgID, id),
-			Status: "ACTIVE", State: "ACTIVE", JoinedMethod: "CREATED",
-			JoinedTimestamp: joined.Add(time.Duration(i) * 7 * time.Hour).Format(time.RFC3339)}
+		a := object{"id": id, "name": name, "parent_id": parent.id, "email": fmt.Sprintf("aws+%s@example.com", name),
+			"arn":    fmt.Sprintf("arn:aws:organizations::%s:account/%s/%s", mgmt, orgID, id),
+			"status": "ACTIVE", "state": "ACTIVE", "joined_method": "CREATED",
+			"joined_timestamp": joined.Add(time.Duration(i) * 7 * time.Hour).Format(time.RFC3339)}
 		switch r := g.rng.IntN(100); {
 		case r < 2:
-			a.Status, a.State = "SUSPENDED", "SUSPENDED"
+			a["status"], a["state"] = "SUSPENDED", "SUSPENDED"
 		case r < 10:
-			a.JoinedMethod = "INVITED"
+			a["joined_method"] = "INVITED"
 		}
 		if i > 0 && g.rng.IntN(20) == 0 {
-			a.Policies = pick(backup, 1)
+			if ps := pick(backup, 1); ps != nil {
+				a["policies"] = ps
+			}
 		}
-		f.Accounts = append(f.Accounts, a)
+		accounts = append(accounts, a)
+	}
+	// The format leaves out empty lists.
+	for k, l := range map[string][]object{"organizational_units": ous, "accounts": accounts, "policies": policies} {
+		if len(l) > 0 {
+			f[k] = l
+		}
 	}
 	return f
 }
 
-// The snapshot file's JSON shape (internal/org/FORMAT.md), as much of it
-// as Synthetic fills in.
-type rawFile struct {
-	FormatVersion string       `json:"format_version"`
-	Source        string       `json:"source,omitempty"`
-	Organization  *rawOrg      `json:"organization,omitempty"`
-	Roots         []rawRoot    `json:"roots"`
-	OUs           []rawOU      `json:"organizational_units,omitempty"`
-	Accounts      []rawAccount `json:"accounts,omitempty"`
-	Policies      []rawPolicy  `json:"policies,omitempty"`
-}
-
-type rawOrg struct {
-	ID                  string `json:"id,omitempty"`
-	ARN                 string `json:"arn,omitempty"`
-	ManagementAccountID string `json:"management_account_id,omitempty"`
-	FeatureSet          string `json:"feature_set,omitempty"`
-}
-
-type rawRoot struct {
-	ID          string              `json:"id"`
-	Name        string              `json:"name,omitempty"`
-	ARN         string              `json:"arn,omitempty"`
-	PolicyTypes []rawPolicyType     `json:"policy_types,omitempty"`
-	Policies    map[string][]string `json:"policies,omitempty"`
-}
-
-type rawPolicyType struct {
-	Type   string `json:"type"`
-	Status string `json:"status"`
-}
-
-type rawOU struct {
-	ID       string              `json:"id"`
-	Name     string              `json:"name"`
-	ParentID string              `json:"parent_id,omitempty"`
-	ARN      string              `json:"arn,omitempty"`
-	Policies map[string][]string `json:"policies,omitempty"`
-}
-
-type rawAccount struct {
-	ID              string              `json:"id"`
-	Name            string              `json:"name,omitempty"`
-	ParentID        string              `json:"parent_id,omitempty"`
-	Email           string              `json:"email,omitempty"`
-	ARN             string              `json:"arn,omitempty"`
-	Status          string              `json:"status,omitempty"`
-	State           string              `json:"state,omitempty"`
-	JoinedMethod    string              `json:"joined_method,omitempty"`
-	JoinedTimestamp string              `json:"joined_timestamp,omitempty"`
-	Policies        map[string][]string `json:"policies,omitempty"`
-}
-
-type rawPolicy struct {
-	ID          string            `json:"id"`
-	Name        string            `json:"name"`
-	Type        string            `json:"type"`
-	ARN         string            `json:"arn,omitempty"`
-	Description string            `json:"description,omitempty"`
-	Tags        map[string]string `json:"tags,omitempty"`
-	Content     json.RawMessage   `json:"content"`
-}
+// object is a JSON object of the snapshot file (internal/org/FORMAT.md).
+// encoding/json writes its keys sorted, which the format allows.
+type object = map[string]any
 
 // obj builds an object node from alternating keys and values.
 func obj(kv ...any) *doc.Node {
