@@ -19,9 +19,8 @@ import (
 // it. A Shared is not safe for concurrent use.
 type Shared struct {
 	trees map[*node]*doc.Node // nil when the node is left out
-	// text is the canonical JSON of nodes below the root, at their depth,
-	// without a newline. A root's is its state's alone, which the caller
-	// keeps if it wants to.
+	// text is the canonical JSON of nodes deeper than memoFrom, at their
+	// depth, without a newline.
 	text map[*node][]byte
 	keys map[string][]byte // a key's JSON string
 }
@@ -79,6 +78,12 @@ func (r *Shared) Canonical(s *State) []byte {
 	return append(b, '\n')
 }
 
+// memoFrom is the depth below which encodings are kept. A root's and its
+// top-level keys' (a backup policy's "plans") change with every level that
+// sets anything, so each is its state's alone: the caller keeps the root's
+// if it wants to, and keeping the others doubled the memory of a preview.
+const memoFrom = 1
+
 // key returns the JSON string of a kid's key, encoded once per key.
 func (r *Shared) key(c child) []byte {
 	if k, ok := r.keys[c.key]; ok {
@@ -94,7 +99,7 @@ func (r *Shared) key(c child) []byte {
 // The kids of a node are sorted by key as doc's encoder sorts fields, so
 // an object is its kids' encodings joined.
 func (r *Shared) encode(n *node, depth int) []byte {
-	if b, ok := r.text[n]; ok && depth > 0 {
+	if b, ok := r.text[n]; ok && depth > memoFrom {
 		return b
 	}
 	var b []byte
@@ -139,7 +144,7 @@ func (r *Shared) encode(n *node, depth int) []byte {
 			b = append(out, '}')
 		}
 	}
-	if depth > 0 {
+	if depth > memoFrom {
 		r.text[n] = b
 	}
 	return b
