@@ -5,28 +5,19 @@
 package loader
 
 import (
-	"io/fs"
 	"os"
-	"path"
-	"strings"
 	"time"
 
 	"cuelang.org/go/cue"
 	"cuelang.org/go/cue/ast"
 	"cuelang.org/go/cue/build"
 	"cuelang.org/go/cue/cuecontext"
-	"cuelang.org/go/cue/parser"
 	"cuelang.org/go/cue/token"
 
 	"github.com/orgbackup/orgbackup/internal/diag"
 	"github.com/orgbackup/orgbackup/internal/doc"
 	"github.com/orgbackup/orgbackup/internal/policy"
-	"github.com/orgbackup/orgbackup/schema"
 )
-
-// SchemaDir is how schema positions are printed: the schema ships inside the
-// binary, and in this repository it lives in schema/.
-const SchemaDir = "schema"
 
 // Load reads, validates and decodes the policy definitions in dir. The Repo
 // is nil when the definitions have errors that prevent decoding; the
@@ -131,9 +122,9 @@ func evaluateAll(dir string, srcs []source) (*policy.Repo, diag.List) {
 }
 
 // worker returns a function that evaluates the sources again for another
-// worker of checkItems, in a context of its own: CUE values cannot cross
-// contexts, and a context is not safe for concurrent use. What parse and
-// build report, the first evaluation reported already.
+// worker of checkItems, in a context of its own: a context is not safe
+// for concurrent use. What parse and build report, the first evaluation
+// reported already.
 func worker(dir string, srcs []source) func() (*load, cue.Value, bool) {
 	return func() (*load, cue.Value, bool) {
 		wl := newLoad()
@@ -152,11 +143,12 @@ func internalError(at doc.Pos, r any) diag.Diagnostic {
 		WithHint("please report this with the input that caused it")
 }
 
-// load is the state of one Load call. CUE values from different contexts
-// cannot be combined, so the schema is built into each call's context.
+// load is the state of one evaluation of the user's package: its own CUE
+// context (a context is not safe for concurrent use, and grows with what
+// is evaluated in it), and the schema every load shares.
 type load struct {
 	ctx    *cue.Context
-	schema cue.Value
+	schema cue.Value // the compiled schema, shared: see compiledSchema
 	notes  *notes
 	pkg    string
 	decls  decls               // where the user's files declare each path
@@ -166,38 +158,8 @@ type load struct {
 }
 
 func newLoad() *load {
-	l := &load{ctx: cuecontext.New(), notes: newNotes(), decls: decls{}, keysOf: map[string][]string{}, keyOK: map[string]bool{}}
-	inst := build.NewContext().NewInstance(SchemaDir, nil)
-	var files []*ast.File
-	entries, err := fs.ReadDir(schema.FS, ".")
-	if err != nil {
-		panic("internal error: reading embedded schema: " + err.Error())
-	}
-	for _, e := range entries {
-		if !strings.HasSuffix(e.Name(), ".cue") {
-			continue
-		}
-		data, err := fs.ReadFile(schema.FS, e.Name())
-		if err != nil {
-			panic("internal error: reading embedded schema: " + err.Error())
-		}
-		name := path.Join(SchemaDir, e.Name())
-		f, err := parser.ParseFile(name, data, parser.ParseComments)
-		if err != nil {
-			panic("internal error: embedded schema does not parse: " + err.Error())
-		}
-		l.notes.add(f)
-		files = append(files, f)
-		if err := inst.AddSyntax(f); err != nil {
-			panic("internal error: embedded schema: " + err.Error())
-		}
-	}
-	l.notes.indexKeys(files)
-	l.schema = l.ctx.BuildInstance(inst)
-	if err := l.schema.Err(); err != nil {
-		panic("internal error: embedded schema does not compile: " + err.Error())
-	}
-	return l
+	s := compiledSchema()
+	return &load{ctx: cuecontext.New(), schema: s.v, notes: s.notes, decls: decls{}, keysOf: map[string][]string{}, keyOK: map[string]bool{}}
 }
 
 // build evaluates the user's package on its own, without the schema, so
