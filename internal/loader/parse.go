@@ -63,18 +63,19 @@ func (l *load) parse(srcs []source) ([]*ast.File, diag.List) {
 			continue
 		}
 		name := strings.TrimSuffix(path.Base(s.name), ".json")
-		if off, deep := tooDeep(s.data); deep {
-			diags = append(diags, diag.Errorf("syntax", offsetPos(s.name, s.data, off), "the JSON document nests more than %d levels deep", maxJSONDepth).
-				WithHint("a backup policy document nests about ten levels; look for brackets that are opened and never closed, or move a file that is not a policy document out of the directory"))
-			continue
-		}
 		n, err := doc.Parse(s.name, s.data)
 		if err != nil {
 			d := diag.Errorf("syntax", doc.Pos{File: s.name, Line: 1, Col: 1}, "%s", err.Error())
+			hint := jsonHint(d.Message)
 			if se, ok := err.(*doc.SyntaxError); ok {
 				d = diag.Errorf("syntax", se.Pos, "%s", se.Msg)
+				if se.Hint != "" {
+					// A mistake doc.Parse knows (nesting too deep, a
+					// byte-order mark).
+					hint = se.Hint
+				}
 			}
-			diags = append(diags, d.WithHint("%s", jsonHint(d.Message)))
+			diags = append(diags, d.WithHint("%s", hint))
 			continue
 		}
 		if d, ok := jsonShape(n, s.name, name); !ok {
@@ -94,33 +95,6 @@ func (l *load) parse(srcs []source) ([]*ast.File, diag.List) {
 		files = append(files, f)
 	}
 	return files, diags
-}
-
-// maxJSONDepth bounds the nesting of a JSON policy document. Parsing and
-// converting a document of a million nested brackets, a few MiB, takes
-// minutes; a backup policy nests about ten levels.
-const maxJSONDepth = 1000
-
-// tooDeep finds where a JSON text first nests deeper than maxJSONDepth.
-func tooDeep(data []byte) (int, bool) {
-	depth := 0
-	for i := 0; i < len(data); i++ {
-		switch data[i] {
-		case '"':
-			for i++; i < len(data) && data[i] != '"'; i++ {
-				if data[i] == '\\' {
-					i++
-				}
-			}
-		case '[', '{':
-			if depth++; depth > maxJSONDepth {
-				return i, true
-			}
-		case ']', '}':
-			depth--
-		}
-	}
-	return 0, false
 }
 
 // jsonHint says how to fix the JSON mistakes people make most.
