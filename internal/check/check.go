@@ -12,6 +12,9 @@ import (
 	"strings"
 	"unicode/utf8"
 
+	"golang.org/x/text/language"
+	"golang.org/x/text/message"
+
 	"github.com/orgbackup/orgbackup/internal/backup"
 	"github.com/orgbackup/orgbackup/internal/diag"
 	"github.com/orgbackup/orgbackup/internal/doc"
@@ -153,6 +156,9 @@ func Run(repo *policy.Repo, r Resolver) Result {
 	return Result{Diags: c.out, Sizes: c.sizes}
 }
 
+// numbers prints numbers as people read them: 10,000.
+var numbers = message.NewPrinter(language.English)
+
 type checker struct {
 	repo  *policy.Repo
 	r     Resolver
@@ -201,10 +207,10 @@ func (c *checker) size(p *policy.Policy) {
 	c.sizes = append(c.sizes, s)
 	switch {
 	case n > generate.SizeLimit:
-		c.add(diag.Errorf("policy-too-large", p.Pos, "policy %q is %d characters minified; Organizations allows %d (over by %d)", p.Name, n, generate.SizeLimit, -s.Margin).
+		c.add(diag.Errorf("policy-too-large", p.Pos, "policy %q is %s characters minified; Organizations allows %s (over by %s)", p.Name, numbers.Sprint(n), numbers.Sprint(generate.SizeLimit), numbers.Sprint(-s.Margin)).
 			WithHint("split its plans over several policies attached to the same targets, or move settings shared by many plans to a parent policy"))
 	case n > generate.SizeLimit*9/10:
-		c.add(diag.Warningf("policy-near-limit", p.Pos, "policy %q is %d characters minified, within 10%% of the %d limit (%d left)", p.Name, n, generate.SizeLimit, s.Margin).
+		c.add(diag.Warningf("policy-near-limit", p.Pos, "policy %q is %s characters minified, within 10%% of the %s limit (%s left)", p.Name, numbers.Sprint(n), numbers.Sprint(generate.SizeLimit), numbers.Sprint(s.Margin)).
 			WithHint("plan for splitting it before it grows further"))
 	}
 }

@@ -304,7 +304,7 @@ func (l *load) specificProblem(g, all []cueErr, user, unified cue.Value) problem
 		}
 		d = diag.Errorf("invalid-value", pos, "invalid %s%s", field, where(parentOf(path)))
 		if n, bound, ok := runeBound(first.m.validator, user.LookupPath(selectors(path))); ok {
-			d.Message = fmt.Sprintf("%s is %d characters long, %s%s", field, n, bound, where(parentOf(path)))
+			d.Message = fmt.Sprintf("%s is %s characters long, %s%s", field, numbers.Sprint(n), bound, where(parentOf(path)))
 		}
 		if hint == "" {
 			hint = allowedValues(g)
@@ -427,7 +427,7 @@ func (l *load) checkProblem(c cueErr, user cue.Value) problem {
 		if n == 0 {
 			msg += fmt.Sprintf("; %s has none", subject)
 		} else {
-			msg += fmt.Sprintf("; %s has %d", subject, n)
+			msg += fmt.Sprintf("; %s has %s", subject, numbers.Sprint(n))
 		}
 	} else {
 		msg += where(parent)

@@ -8,9 +8,15 @@ import (
 	"unicode/utf8"
 
 	"cuelang.org/go/cue"
+	"golang.org/x/text/language"
+	"golang.org/x/text/message"
 
 	"github.com/orgbackup/orgbackup/internal/suggest"
 )
+
+// numbers prints numbers as people read them, 10,000: the lengths and
+// counts in messages are whatever an author wrote.
+var numbers = message.NewPrinter(language.English)
 
 // typeFix says how to write a value of the wanted kind, from the value the
 // author wrote (v, as JSON) where it helps.
