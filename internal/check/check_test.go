@@ -756,7 +756,7 @@ func TestPartialPoliciesSkipCompleteness(t *testing.T) {
 	expect(t, d, want{
 		severity: diag.Error, code: "invalid-value", pos: textPos(t, dailyFile, text, "120"),
 		path:    "policies.daily.plans.daily.rules.hourly.start_backup_window_minutes",
-		value:   `"30"`,
+		value:   `30`,
 		message: []string{"start_backup_window_minutes is 30 minutes"},
 		hint:    []string{"at least 60"},
 	})

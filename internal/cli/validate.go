@@ -94,7 +94,7 @@ func validateRun(opts *validateOptions) error {
 }
 
 // validate loads and checks dir, against the org snapshot orgFile if it
-// is given; repo is nil if the definitions do not load.
+// is given; repo is nil if the definitions do not load without errors.
 func validate(dir, orgFile string) (*check.Report, *policy.Repo, error) {
 	repo, diags := loader.Load(dir)
 	var r check.Resolver
@@ -105,7 +105,13 @@ func validate(dir, orgFile string) (*check.Report, *policy.Repo, error) {
 		}
 		r = effective.NewResolver(o, repo)
 	}
-	return check.NewReport(dir, repo, diags, r), repo, nil
+	rep := check.NewReport(dir, repo, diags, r)
+	if diags.HasErrors() {
+		// What the loader could read of definitions with errors is for
+		// the checks only.
+		repo = nil
+	}
+	return rep, repo, nil
 }
 
 func appendFile(path string, write func(*os.File) error) error {

@@ -7,6 +7,7 @@ import (
 	"cuelang.org/go/cue"
 
 	"github.com/orgbackup/orgbackup/internal/diag"
+	"github.com/orgbackup/orgbackup/internal/doc"
 	"github.com/orgbackup/orgbackup/internal/policy"
 )
 
@@ -26,6 +27,7 @@ import (
 // paths from its root, and a few checks look across items), so when
 // anything is wrong, the configuration is checked again as a whole and
 // explained from there, exactly as before items were checked one by one.
+// The Repo then holds the definitions as written (see salvage).
 func (l *load) evaluate(user cue.Value, another func() (*load, cue.Value, bool)) (*policy.Repo, diag.List) {
 	if items, ok := l.items(user); ok {
 		if repo, ok := l.checkItems(items, another); ok {
@@ -35,9 +37,37 @@ func (l *load) evaluate(user cue.Value, another func() (*load, cue.Value, bool))
 	cfg := l.schema.LookupPath(cue.MakePath(cue.Def("#Config")))
 	v := user.Unify(cfg)
 	if err := v.Validate(validateOptions...); err != nil {
-		return nil, l.explain(validateAll(v, user), user, v)
+		diags := l.explain(validateAll(v, user), user, v)
+		return salvage(user), diags
 	}
 	return decode(v, user)
+}
+
+// salvage decodes the user's definitions as written, without the schema,
+// for definitions that do not satisfy it: the semantic checks and the
+// size of each document judge what can be judged, in the same run as the
+// schema's errors, instead of after they are fixed. What the schema
+// rejected is kept as written, for the checks to see the same value (the
+// report merges what both say about one value, see check.NewReport); a
+// value that is not concrete is decoded as null. It only ever feeds the
+// checks: a Repo with errors is never built or applied. Should decoding
+// what the schema rejected fail, the schema's errors are still reported,
+// without the checks (a nil Repo).
+func salvage(user cue.Value) (repo *policy.Repo) {
+	defer func() {
+		if recover() != nil {
+			repo = nil
+		}
+	}()
+	repo, _ = decode(user, user)
+	for _, p := range repo.Policies {
+		if p.Plans == nil || p.Plans.Kind != doc.Object {
+			// Missing or not an object, which the schema reports; the
+			// checks read plans as an object.
+			p.Plans = doc.NewObject(p.Pos)
+		}
+	}
+	return repo
 }
 
 // itemsPerWorker is how many items make a second evaluation of the user's

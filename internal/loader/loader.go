@@ -19,10 +19,13 @@ import (
 	"github.com/orgbackup/orgbackup/internal/policy"
 )
 
-// Load reads, validates and decodes the policy definitions in dir. The Repo
-// is nil when the definitions have errors that prevent decoding; the
-// diagnostics then say why. Load never panics on any input, and gives up
-// on definitions that take longer than evalTimeout to evaluate.
+// Load reads, validates and decodes the policy definitions in dir. When the
+// diagnostics hold errors, the Repo holds the definitions as far as they
+// could be read, for the semantic checks to report what else is wrong in
+// the same run (see salvage), and must not be built or applied; it is nil
+// when nothing could be read (a file does not parse). Load never panics
+// on any input, and gives up on definitions that take longer than
+// evalTimeout to evaluate.
 func Load(dir string) (repo *policy.Repo, diags diag.List) {
 	cwd, err := os.Getwd()
 	if err != nil {
@@ -68,7 +71,7 @@ func Load(dir string) (repo *policy.Repo, diags diag.List) {
 	select {
 	case r := <-done:
 		diags = append(diags, r.diags...)
-		if r.repo == nil || diags.HasErrors() {
+		if r.repo == nil {
 			return nil, diags
 		}
 		repo = r.repo
@@ -89,7 +92,8 @@ func Load(dir string) (repo *policy.Repo, diags diag.List) {
 var evalTimeout = 2 * time.Minute
 
 // evaluateAll parses, evaluates and decodes the sources. The Repo is nil if
-// there are errors.
+// the sources do not parse, or do not form a package on their own; with
+// other errors it holds what salvage could read.
 func evaluateAll(dir string, srcs []source) (*policy.Repo, diag.List) {
 	l := newLoad()
 	files, diags := l.parse(srcs)
@@ -111,12 +115,8 @@ func evaluateAll(dir string, srcs []source) (*policy.Repo, diag.List) {
 	}
 	repo, ds := l.evaluate(user, another)
 	diags = append(diags, ds...)
-	if diags.HasErrors() {
-		return nil, diags
-	}
-	diags = append(diags, l.duplicates(repo)...)
-	if diags.HasErrors() {
-		return nil, diags
+	if repo != nil {
+		diags = append(diags, l.duplicates(repo)...)
 	}
 	return repo, diags
 }
