@@ -35,6 +35,11 @@ func (l *load) parse(srcs []source) ([]*ast.File, diag.List) {
 				WithHint("start it with `package %s` and add definitions, or delete it", cmp.Or(l.pkg, "orgbackup")))
 			continue
 		}
+		if off, deep := cueTooDeep(s.name, s.data); deep {
+			diags = append(diags, diag.Errorf("syntax", offsetPos(s.name, s.data, off), "the definitions nest more than %d levels deep", maxCUEDepth).
+				WithHint("a backup policy nests about fifteen levels; look for a chain of labels (a: a: a: ...) or brackets that are opened and never closed"))
+			continue
+		}
 		f, err := parser.ParseFile(s.name, s.data, parser.ParseComments)
 		if err != nil {
 			diags = append(diags, syntaxErrors(err, s)...)
