@@ -56,6 +56,7 @@ func decode(v, u cue.Value) (*policy.Repo, diag.List) {
 			b.VaultAccessPolicy = toNode(x, bu.LookupPath(cue.ParsePath("vault_access_policy")))
 		}
 		b.AllowCopyFromOrganization, _ = bv.LookupPath(cue.ParsePath("allow_copy_from_organization")).Bool()
+		decodeDeployment(b, bv, bu)
 		repo.Baselines = append(repo.Baselines, b)
 	}
 	slices.SortFunc(repo.Policies, func(a, b *policy.Policy) int { return strings.Compare(a.Name, b.Name) })
