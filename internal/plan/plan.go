@@ -101,4 +101,7 @@ type Change struct {
 	Source string `json:"source,omitempty"`
 	// Reason says why the change is needed, for people.
 	Reason string `json:"reason,omitempty"`
+
+	// Deployment describes a member-baseline change (see baseline.go).
+	Deployment *Deployment `json:"deployment,omitempty"`
 }
