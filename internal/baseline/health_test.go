@@ -29,7 +29,7 @@ func TestBlocker(t *testing.T) {
 			blocked:  map[[2]string]bool{{"prod", prod}: true},
 		},
 		{
-			name: "a vault in a Region the sandbox policy does not use",
+			name:     "a vault in a Region the sandbox policy does not use",
 			failures: []Failure{{Baseline: "main", Part: PartVault, Account: "666666666666", Region: "eu-west-1", Reason: "x"}},
 		},
 		{
