@@ -20,11 +20,10 @@ import (
 	"errors"
 	"strings"
 
-	awsmiddleware "github.com/aws/aws-sdk-go-v2/aws/middleware"
-	awshttp "github.com/aws/aws-sdk-go-v2/aws/transport/http"
 	"github.com/aws/aws-sdk-go-v2/service/cloudformation"
 	"github.com/aws/smithy-go"
-	"github.com/aws/smithy-go/middleware"
+
+	"github.com/orgbackup/orgbackup/internal/awscall"
 )
 
 // StackSetReadAPI is what reading orgbackup's StackSets needs.
@@ -91,26 +90,16 @@ func errorCode(err error) string {
 	return ""
 }
 
+// requestID and errRequestID are the request ids the apply log records.
+var (
+	requestID    = awscall.RequestID
+	errRequestID = awscall.ErrRequestID
+)
+
 func errorMessage(err error) string {
 	var ae smithy.APIError
 	if errors.As(err, &ae) {
 		return ae.ErrorMessage()
-	}
-	return ""
-}
-
-// requestID returns the request id of a response.
-func requestID(md middleware.Metadata) string {
-	id, _ := awsmiddleware.GetRequestIDMetadata(md)
-	return id
-}
-
-// errRequestID returns the request id of a failed call, when the response
-// carried one.
-func errRequestID(err error) string {
-	var re *awshttp.ResponseError
-	if errors.As(err, &re) {
-		return re.ServiceRequestID()
 	}
 	return ""
 }
