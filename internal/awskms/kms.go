@@ -18,6 +18,7 @@ import (
 
 	"github.com/orgbackup/orgbackup/internal/awscall"
 	"github.com/orgbackup/orgbackup/internal/baseline"
+	"github.com/orgbackup/orgbackup/internal/doctor"
 	"github.com/orgbackup/orgbackup/internal/plan"
 )
 
@@ -226,3 +227,27 @@ var (
 	requestID    = awscall.RequestID
 	errRequestID = awscall.ErrRequestID
 )
+
+// DescribeAPI is what doctor needs of a key.
+type DescribeAPI interface {
+	DescribeKey(context.Context, *kms.DescribeKeyInput, ...func(*kms.Options)) (*kms.DescribeKeyOutput, error)
+	GetKeyPolicy(context.Context, *kms.GetKeyPolicyInput, ...func(*kms.Options)) (*kms.GetKeyPolicyOutput, error)
+}
+
+// KeyFacts describes the key arn for doctor. The key policy of a key in
+// another account cannot be read with this account's credentials; then
+// PolicyErr says so and the policy is checked where it can be.
+func KeyFacts(ctx context.Context, api DescribeAPI, arn string) (*doctor.Key, error) {
+	d, err := api.DescribeKey(ctx, &kms.DescribeKeyInput{KeyId: aws.String(arn)})
+	if err != nil {
+		return nil, fmt.Errorf("describe key %s: %w", arn, err)
+	}
+	k := &doctor.Key{ARN: arn, State: string(d.KeyMetadata.KeyState), Manager: string(d.KeyMetadata.KeyManager)}
+	p, err := api.GetKeyPolicy(ctx, &kms.GetKeyPolicyInput{KeyId: aws.String(arn), PolicyName: aws.String(policyName)})
+	if err != nil {
+		k.PolicyErr = err.Error()
+		return k, nil
+	}
+	k.Policy = aws.ToString(p.Policy)
+	return k, nil
+}
