@@ -96,24 +96,32 @@ func TestDoctor(t *testing.T) {
 		t.Fatalf("healthy account:\n%s", gaps(r))
 	}
 	for _, tc := range []struct {
-		name  string
+		name   string
 		break_ func(f *Facts)
-		want  string
-		fix   string
+		want   string
+		fix    string
 	}{
 		{"missing vault", func(f *Facts) { delete(f.Vaults, "eu-west-1") }, "gap eu-west-1 vault \"vault\" exists\n", `baseline "main" deploys vault "vault" in eu-west-1: run orgbackup apply`},
 		{"missing role", func(f *Facts) { f.Role = nil }, "gap  role \"backup\" exists\n", `baseline "main" deploys role "backup"`},
-		{"trust", func(f *Facts) { f.Role.Trust = `{"Statement":[{"Effect":"Allow","Principal":{"Service":"ec2.amazonaws.com"},"Action":"sts:AssumeRole"}]}` },
+		{"trust", func(f *Facts) {
+			f.Role.Trust = `{"Statement":[{"Effect":"Allow","Principal":{"Service":"ec2.amazonaws.com"},"Action":"sts:AssumeRole"}]}`
+		},
 			"gap  role \"backup\" trusts AWS Backup\n", "update-assume-role-policy"},
 		{"managed policy", func(f *Facts) { f.Role.Policies = f.Role.Policies[:1] }, "gap  role \"backup\" has AWSBackupServiceRolePolicyForRestores\n", "attach-role-policy"},
-		{"wrong key", func(f *Facts) { f.Vaults["us-east-1"].KeyARN = "arn:aws:kms:us-east-1:222222222222:key/other"; f.Keys["arn:aws:kms:us-east-1:222222222222:key/other"] = &Key{ARN: "x", State: "Enabled", Manager: "AWS"} },
+		{"wrong key", func(f *Facts) {
+			f.Vaults["us-east-1"].KeyARN = "arn:aws:kms:us-east-1:222222222222:key/other"
+			f.Keys["arn:aws:kms:us-east-1:222222222222:key/other"] = &Key{ARN: "x", State: "Enabled", Manager: "AWS"}
+		},
 			"gap us-east-1 vault \"vault\" uses the baseline's key\n", "another name"},
 		{"key disabled", func(f *Facts) { f.Keys["arn:aws:kms:us-east-1:111111111111:key/k1"].State = "PendingDeletion" },
 			"gap us-east-1 key of vault \"vault\" is usable by AWS Backup\n", "cancel-key-deletion"},
 		{"key policy", func(f *Facts) {
 			f.Keys["arn:aws:kms:eu-west-1:111111111111:key/k2"].Policy = `{"Statement":[{"Effect":"Allow","Principal":{"AWS":"arn:aws:iam::111111111111:root"},"Action":"kms:*","Resource":"*"}]}`
 		}, "gap eu-west-1 key of vault \"vault\" is usable by AWS Backup\n", "aws:PrincipalOrgID"},
-		{"key policy unreadable", func(f *Facts) { k := f.Keys["arn:aws:kms:eu-west-1:111111111111:key/k2"]; k.Policy, k.PolicyErr = "", "AccessDeniedException" },
+		{"key policy unreadable", func(f *Facts) {
+			k := f.Keys["arn:aws:kms:eu-west-1:111111111111:key/k2"]
+			k.Policy, k.PolicyErr = "", "AccessDeniedException"
+		},
 			"unknown eu-west-1 key of vault \"vault\" is usable by AWS Backup\n", ""},
 		{"plan", func(f *Facts) { f.Plans["us-east-1"] = nil }, "gap us-east-1 backup plan \"daily\" is in the account\n", "orgbackup status"},
 	} {
