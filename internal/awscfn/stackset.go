@@ -211,7 +211,7 @@ func (s *StackSets) operation(ctx context.Context, c plan.Change, expected int, 
 			if activeOperation(prev.Status) || !ended.IsZero() && ended.After(s.Since.Add(-clockSkew)) {
 				ev(Event{Operation: op, OperationID: id, AlreadyDone: true,
 					Note: fmt.Sprintf("operation %s, submitted for this change by an earlier apply, is %s: waiting for it; nothing new is submitted", id, prev.Status)})
-				return s.wait(ctx, name, id, expected)
+				return s.Wait(ctx, name, id, expected)
 			}
 			// It ended before the organization was read, and the plan
 			// still needs the change: the state was undone or never
@@ -225,11 +225,11 @@ func (s *StackSets) operation(ctx context.Context, c plan.Change, expected int, 
 		switch code := errorCode(err); {
 		case err == nil:
 			ev(Event{Operation: op, RequestID: rid, OperationID: id, Note: "operation " + id})
-			return s.wait(ctx, name, id, expected)
+			return s.Wait(ctx, name, id, expected)
 		case code == "OperationIdAlreadyExistsException":
 			// The first submission's response was lost.
 			ev(Event{Operation: op, RequestID: rid, OperationID: id, AlreadyDone: true, Note: "operation " + id + " was submitted already: waiting for it"})
-			return s.wait(ctx, name, id, expected)
+			return s.Wait(ctx, name, id, expected)
 		case code == "OperationInProgressException":
 			// Someone started an operation between waitIdle and the
 			// submission: wait for it, then try the same id again. Never
@@ -279,15 +279,15 @@ func (s *StackSets) waitIdle(ctx context.Context, name string, ev func(Event)) e
 		id := aws.ToString(out.Summaries[i].OperationId)
 		ev(Event{Operation: "DescribeStackSetOperation", OperationID: id, AlreadyDone: true,
 			Note: fmt.Sprintf("operation %s (%s) is %s on the StackSet: waiting for it before submitting", id, out.Summaries[i].Action, out.Summaries[i].Status)})
-		if _, err := s.wait(ctx, name, id, 0); err != nil {
+		if _, err := s.Wait(ctx, name, id, 0); err != nil {
 			return err
 		}
 	}
 }
 
-// wait polls an operation until it ends, reporting progress, and returns
+// Wait polls an operation until it ends, reporting progress, and returns
 // its outcome with the failures per account and Region.
-func (s *StackSets) wait(ctx context.Context, name, id string, expected int) (*Outcome, error) {
+func (s *StackSets) Wait(ctx context.Context, name, id string, expected int) (*Outcome, error) {
 	poll, timeout := s.Poll, s.Timeout
 	if poll == 0 {
 		poll = DefaultPoll

@@ -337,3 +337,44 @@ func sortedKeys[V any](m map[string]V) []string {
 	slices.Sort(out)
 	return out
 }
+
+// Wanted lists the accounts (sorted, without the management account) a
+// StackSet change deploys to: those under the OUs, or only the given
+// accounts of them.
+func (d *Desired) Wanted(ous, accounts []string) []string {
+	var out []string
+	for _, id := range ous {
+		e := d.org.Entity(id)
+		if e == nil {
+			continue
+		}
+		for _, a := range d.org.AccountsUnder(e) {
+			if a == d.Management || len(accounts) > 0 && !slices.Contains(accounts, a.ID) {
+				continue
+			}
+			out = append(out, a.ID)
+		}
+	}
+	slices.Sort(out)
+	return slices.Compact(out)
+}
+
+// StackSet returns the desired StackSet of that name, nil if none.
+func (d *Desired) StackSet(name string) *StackSet {
+	for _, s := range d.StackSets {
+		if s.Name == name {
+			return s
+		}
+	}
+	return nil
+}
+
+// Expected lists the accounts a desired StackSet should have instances in.
+func (d *Desired) Expected(ss *StackSet) []string {
+	out := d.Wanted(ss.OUs, nil)
+	for _, a := range ss.Accounts {
+		out = append(out, a.ID)
+	}
+	slices.Sort(out)
+	return slices.Compact(out)
+}
