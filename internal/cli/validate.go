@@ -6,6 +6,7 @@ import (
 
 	"github.com/spf13/cobra"
 
+	"github.com/orgbackup/orgbackup/internal/baseline"
 	"github.com/orgbackup/orgbackup/internal/check"
 	"github.com/orgbackup/orgbackup/internal/effective"
 	"github.com/orgbackup/orgbackup/internal/loader"
@@ -109,6 +110,7 @@ func validate(dir, orgFile string) (*render.Validation, *policy.Repo, error) {
 			return nil, nil, err
 		}
 		r = effective.NewResolver(o, repo)
+		v.Org, v.Coverage = coverage(o, repo)
 	}
 	res := check.Run(repo, r)
 	v.Diags = append(v.Diags, res.Diags...)
@@ -127,4 +129,11 @@ func appendFile(path string, write func(*os.File) error) error {
 		return err
 	}
 	return f.Close()
+}
+
+// coverage works out how each account of o that the repository's policies
+// reach gets its role and vaults, in o with the policies attached.
+func coverage(o *org.Org, repo *policy.Repo) (*org.Org, *baseline.Coverage) {
+	desired, _ := effective.Desired(o, repo)
+	return desired, baseline.NewCoverage(baseline.Desire(baseline.Input{Repo: repo, Org: desired}), repo)
 }

@@ -5,9 +5,11 @@ import (
 	"io"
 	"strings"
 
+	"github.com/orgbackup/orgbackup/internal/baseline"
 	"github.com/orgbackup/orgbackup/internal/check"
 	"github.com/orgbackup/orgbackup/internal/diag"
 	"github.com/orgbackup/orgbackup/internal/doc"
+	"github.com/orgbackup/orgbackup/internal/org"
 )
 
 // Validation is the outcome of `orgbackup validate`.
@@ -17,6 +19,10 @@ type Validation struct {
 	Baselines int
 	Diags     diag.List
 	Sizes     []check.Size
+	// Coverage, with --org, says how each account gets its role and
+	// vaults; Org is the organization it was worked out in.
+	Coverage *baseline.Coverage
+	Org      *org.Org
 }
 
 // Valid reports whether no error was found.
@@ -46,6 +52,9 @@ func validationText(w io.Writer, v *Validation, st Style) error {
 	for _, d := range v.Diags {
 		WriteDiagnostic(&b, d, st)
 		b.WriteByte('\n')
+	}
+	if v.Coverage != nil {
+		WriteCoverage(&b, v.Org, v.Coverage, st)
 	}
 	errs, warns := v.Diags.Count(diag.Error), v.Diags.Count(diag.Warning)
 	what := fmt.Sprintf("%s, %s in %s", plural(v.Policies, "policy", "policies"), plural(v.Baselines, "baseline", "baselines"), v.Dir)
@@ -149,7 +158,7 @@ func validationJSON(v *Validation) *doc.Node {
 	if sizes == nil {
 		sizes = []check.Size{}
 	}
-	return doc.MustFromStruct(struct {
+	out := doc.MustFromStruct(struct {
 		FormatVersion string     `json:"format_version"`
 		Valid         bool       `json:"valid"`
 		Directory     string     `json:"directory"`
@@ -170,6 +179,10 @@ func validationJSON(v *Validation) *doc.Node {
 		Policies:    sizes,
 		Diagnostics: toJSONDiags(v.Diags),
 	})
+	if v.Coverage != nil {
+		out.Set("baselines", CoverageJSON(v.Coverage))
+	}
+	return out
 }
 
 // validationGitHub prints workflow commands. GitHub shows annotations
@@ -265,6 +278,9 @@ func validationMarkdown(w io.Writer, v *Validation) error {
 			fmt.Fprintf(&b, "| %s | %s | %s | %s |\n", icon, CellCode(d.Pos.String()), cell(msg), cell(EscapeMarkdown(d.Hint)))
 		}
 		b.WriteByte('\n')
+	}
+	if v.Coverage != nil {
+		CoverageMarkdown(&b, v.Org, v.Coverage)
 	}
 	if errs == 0 && len(v.Sizes) > 0 {
 		b.WriteString("| Policy | Size | Left |\n|---|---:|---:|\n")
