@@ -4,7 +4,8 @@
 GO       ?= go
 BIN      := bin/orgbackup
 VERSION  ?= $(shell git describe --tags --always --dirty 2>/dev/null || echo dev)
-LDFLAGS  := -X github.com/orgbackup/orgbackup/internal/cli.Version=$(VERSION)
+COMMIT   ?= $(shell git rev-parse HEAD 2>/dev/null)
+LDFLAGS  := -X github.com/orgbackup/orgbackup/internal/cli.Version=$(VERSION) -X github.com/orgbackup/orgbackup/internal/cli.Commit=$(COMMIT)
 FUZZTIME ?= 15s
 PKGS     := ./...
 
@@ -48,6 +49,7 @@ fuzz: ## run each fuzz target for FUZZTIME (default 15s)
 	$(GO) test -run='^$$' -fuzz='^FuzzMerge$$' -fuzztime=$(FUZZTIME) ./internal/inherit
 	$(GO) test -run='^$$' -fuzz='^FuzzParse$$' -fuzztime=$(FUZZTIME) ./internal/cron
 	$(GO) test -run='^$$' -fuzz='^FuzzParse$$' -fuzztime=$(FUZZTIME) ./internal/org
+	$(GO) test -run='^$$' -fuzz='^FuzzInert$$' -fuzztime=$(FUZZTIME) ./internal/render
 
 .PHONY: golden
 golden: ## rewrite golden files and testscript expectations; review with git diff

@@ -41,6 +41,9 @@ func TestExitCodes(t *testing.T) {
 		{[]string{"effective"}, ExitUsage},
 		{[]string{"preview", example}, ExitOK},
 		{[]string{"import"}, ExitUsage},
+		{[]string{"init", filepath.Join(dir, "starter"), "--action-ref", strings.Repeat("0a", 20)}, ExitOK},
+		{[]string{"init", filepath.Join(dir, "starter"), "--action-ref", strings.Repeat("0a", 20)}, ExitFailed},
+		{[]string{"init", filepath.Join(dir, "other"), "--action-ref", "main"}, ExitUsage},
 		{[]string{"version"}, ExitOK},
 		{[]string{}, ExitOK},
 	} {

@@ -156,6 +156,7 @@ every account's effective policy would be before anything is applied.`,
 		newImportCmd(o, nil),
 		newEffectiveCmd(o, nil),
 		newPreviewCmd(o, nil),
+		newInitCmd(o, nil),
 		newVersionCmd(o),
 	)
 	return root

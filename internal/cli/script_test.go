@@ -29,15 +29,20 @@ func TestScript(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
+	cmds := map[string]func(ts *testscript.TestScript, neg bool, args []string){
+		"jsonfmt": cmdJSONFmt,
+		"genfile": cmdGenFile,
+	}
+	for name, cmd := range awsCmds { // moto, awscli, faultproxy, orgfixture
+		cmds[name] = cmd
+	}
 	testscript.Run(t, testscript.Params{
 		Dir:                 "testdata/script",
 		RequireExplicitExec: true,
 		RequireUniqueNames:  true,
 		UpdateScripts:       os.Getenv("UPDATE_GOLDEN") != "",
-		Cmds: map[string]func(ts *testscript.TestScript, neg bool, args []string){
-			"jsonfmt": cmdJSONFmt,
-			"genfile": cmdGenFile,
-		},
+		Cmds:                cmds,
+		Condition:           motoCondition,
 		Setup: func(env *testscript.Env) error {
 			env.Setenv("NO_COLOR", "1")
 			// The bundled example, so scripts test what a new user runs.

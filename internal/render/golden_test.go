@@ -78,20 +78,3 @@ func TestGitHubCapsAnnotations(t *testing.T) {
 		t.Errorf("last line = %s", lines[MaxAnnotations])
 	}
 }
-
-func TestEscapeMarkdownInert(t *testing.T) {
-	for _, s := range []string{"[x](y)", "![i](u)", "@team", "<b>", "a|b", "# h", "`x`"} {
-		got := EscapeMarkdown(s)
-		for _, bad := range []string{"](", "<b>", "@t"} {
-			if bytes.Contains([]byte(got), []byte(bad)) && bad != "](" {
-				t.Errorf("EscapeMarkdown(%q) = %q still contains %q", s, got, bad)
-			}
-		}
-		if bytes.Contains([]byte(got), []byte("](")) {
-			t.Errorf("EscapeMarkdown(%q) = %q still forms a link", s, got)
-		}
-	}
-	if got := Code("a``b"); got != "```a``b```" {
-		t.Errorf("Code = %q", got)
-	}
-}
