@@ -85,6 +85,9 @@ func (d *Deployer) Apply(ctx context.Context, changes []plan.Change, rec func(i 
 	if d.Health == nil {
 		d.Health = &baseline.Health{}
 	}
+	if d.StackSets.Progress == nil {
+		d.StackSets.Progress = d.Progress
+	}
 	record := func(i int) Recorder {
 		r := rec(i)
 		return func(c Call) {
