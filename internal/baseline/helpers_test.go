@@ -2,13 +2,12 @@ package baseline
 
 import (
 	"encoding/json"
-	"os"
 	"path/filepath"
 	"strings"
 	"testing"
 
 	"github.com/orgbackup/orgbackup/internal/effective"
-	"github.com/orgbackup/orgbackup/internal/loader"
+	"github.com/orgbackup/orgbackup/internal/loader/loadertest"
 	"github.com/orgbackup/orgbackup/internal/org"
 	"github.com/orgbackup/orgbackup/internal/plan"
 	"github.com/orgbackup/orgbackup/internal/policy"
@@ -40,18 +39,7 @@ const mainBaseline = `baselines: main: {
 // repository and the desired organization.
 func fixture(t *testing.T, cue ...string) (*policy.Repo, *org.Org) {
 	t.Helper()
-	dir := filepath.Join(t.TempDir(), "policies")
-	if err := os.Mkdir(dir, 0o755); err != nil {
-		t.Fatal(err)
-	}
-	src := "package orgbackup\n\n" + strings.Join(cue, "\n")
-	if err := os.WriteFile(filepath.Join(dir, "defs.cue"), []byte(src), 0o644); err != nil {
-		t.Fatal(err)
-	}
-	repo, diags := loader.Load(dir)
-	if repo == nil || diags.HasErrors() {
-		t.Fatalf("load: %v", diags)
-	}
+	repo := loadertest.Load(t, "package orgbackup\n\n"+strings.Join(cue, "\n"))
 	actual, err := org.Load("testdata/org.snapshot.json")
 	if err != nil {
 		t.Fatal(err)

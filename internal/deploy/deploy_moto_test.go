@@ -3,8 +3,6 @@ package deploy
 import (
 	"context"
 	"encoding/json"
-	"os"
-	"path/filepath"
 	"slices"
 	"strings"
 	"sync"
@@ -22,7 +20,7 @@ import (
 	"github.com/orgbackup/orgbackup/internal/awstest"
 	"github.com/orgbackup/orgbackup/internal/baseline"
 	"github.com/orgbackup/orgbackup/internal/effective"
-	"github.com/orgbackup/orgbackup/internal/loader"
+	"github.com/orgbackup/orgbackup/internal/loader/loadertest"
 	"github.com/orgbackup/orgbackup/internal/org"
 	"github.com/orgbackup/orgbackup/internal/plan"
 	"github.com/orgbackup/orgbackup/internal/policy"
@@ -91,17 +89,7 @@ func newWorld(t *testing.T) *world {
 // returns the repository and the desired organization.
 func load(t *testing.T, fx *awstest.Org, src string) (*policy.Repo, *org.Org) {
 	t.Helper()
-	dir := filepath.Join(t.TempDir(), "policies")
-	if err := os.Mkdir(dir, 0o755); err != nil {
-		t.Fatal(err)
-	}
-	if err := os.WriteFile(filepath.Join(dir, "p.cue"), []byte(src), 0o644); err != nil {
-		t.Fatal(err)
-	}
-	repo, diags := loader.Load(dir)
-	if repo == nil || diags.HasErrors() {
-		t.Fatalf("load: %v", diags)
-	}
+	repo := loadertest.Load(t, src)
 	snap := map[string]any{
 		"format_version": "1",
 		"organization":   map[string]any{"id": fx.ID, "management_account_id": fx.Management},

@@ -1,14 +1,12 @@
 package doctor
 
 import (
-	"os"
-	"path/filepath"
 	"strings"
 	"testing"
 
 	"github.com/orgbackup/orgbackup/internal/baseline"
 	"github.com/orgbackup/orgbackup/internal/effective"
-	"github.com/orgbackup/orgbackup/internal/loader"
+	"github.com/orgbackup/orgbackup/internal/loader/loadertest"
 	"github.com/orgbackup/orgbackup/internal/org"
 )
 
@@ -37,17 +35,7 @@ baselines: main: {
 
 func expectFor(t *testing.T, account string) *Expect {
 	t.Helper()
-	dir := filepath.Join(t.TempDir(), "policies")
-	if err := os.Mkdir(dir, 0o755); err != nil {
-		t.Fatal(err)
-	}
-	if err := os.WriteFile(filepath.Join(dir, "p.cue"), []byte(defs), 0o644); err != nil {
-		t.Fatal(err)
-	}
-	repo, diags := loader.Load(dir)
-	if repo == nil || diags.HasErrors() {
-		t.Fatalf("load: %v", diags)
-	}
+	repo := loadertest.Load(t, defs)
 	actual, err := org.Load("testdata/org.snapshot.json")
 	if err != nil {
 		t.Fatal(err)

@@ -2,8 +2,6 @@ package status_test
 
 import (
 	"bytes"
-	"os"
-	"path/filepath"
 	"strings"
 	"testing"
 	"time"
@@ -11,7 +9,7 @@ import (
 	"github.com/orgbackup/orgbackup/internal/baseline"
 	"github.com/orgbackup/orgbackup/internal/effective"
 	"github.com/orgbackup/orgbackup/internal/golden"
-	"github.com/orgbackup/orgbackup/internal/loader"
+	"github.com/orgbackup/orgbackup/internal/loader/loadertest"
 	"github.com/orgbackup/orgbackup/internal/org"
 	"github.com/orgbackup/orgbackup/internal/policy"
 	"github.com/orgbackup/orgbackup/internal/render"
@@ -55,31 +53,7 @@ func fixture(t *testing.T, src string) (*policy.Repo, *org.Org, *baseline.Live) 
 	if err != nil {
 		t.Fatal(err)
 	}
-	// Positions in reports are relative to the working directory, as a
-	// user's are; golden files are found from the package directory.
-	wd, err := os.Getwd()
-	if err != nil {
-		t.Fatal(err)
-	}
-	tmp := t.TempDir()
-	if err := os.Chdir(tmp); err != nil {
-		t.Fatal(err)
-	}
-	defer func() {
-		if err := os.Chdir(wd); err != nil {
-			t.Fatal(err)
-		}
-	}()
-	if err := os.Mkdir("policies", 0o755); err != nil {
-		t.Fatal(err)
-	}
-	if err := os.WriteFile(filepath.Join("policies", "p.cue"), []byte(src), 0o644); err != nil {
-		t.Fatal(err)
-	}
-	repo, diags := loader.Load("policies")
-	if repo == nil || diags.HasErrors() {
-		t.Fatalf("load: %v", diags)
-	}
+	repo := loadertest.Load(t, src)
 	applied := applied(t, actual, repo)
 	live := &baseline.Live{}
 	for _, name := range []string{"orgbackup-main-role", "orgbackup-main-vault"} {
