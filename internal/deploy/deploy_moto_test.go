@@ -254,7 +254,9 @@ func TestDeployToMoto(t *testing.T) {
 	if ss.StackSet.PermissionModel != "SERVICE_MANAGED" || !ss.StackSet.AutoDeployment.Enabled || !slices.Equal(ss.StackSet.OrganizationalUnitIds, []string{w.fixture.RootID}) {
 		t.Errorf("stack set %+v", ss.StackSet)
 	}
-	var insts struct{ Summaries []struct{ Account, Status string } }
+	var insts struct {
+		Summaries []struct{ Account, Status string }
+	}
 	awstest.CLIJSON(t, w.srv, &insts, "cloudformation", "list-stack-instances", "--stack-set-name", "orgbackup-main-role")
 	var accounts []string
 	for _, s := range insts.Summaries {
@@ -389,7 +391,9 @@ func TestRerunWhileOperationRunsSubmitsNothing(t *testing.T) {
 		t.Errorf("the plan shows %d running operations, want 2", len(p2.Running))
 	}
 	for _, c := range p2.Changes {
-		if c.Action == plan.AddStackInstances && !slices.ContainsFunc(saved, func(s plan.Change) bool { return s.Action == c.Action && s.Deployment.StackSet == c.Deployment.StackSet }) {
+		if c.Action == plan.AddStackInstances && !slices.ContainsFunc(saved, func(s plan.Change) bool {
+			return s.Action == c.Action && s.Deployment.StackSet == c.Deployment.StackSet
+		}) {
 			t.Errorf("the fresh plan has a change the saved one does not: %+v", c)
 		}
 	}
