@@ -80,17 +80,18 @@ func deployHint(baseline string, existing bool, what string) string {
 
 func checkRole(add func(Check), e *Expect, re RoleExpect, f *Facts) {
 	what := fmt.Sprintf("role %q", re.Name)
+	role := f.Roles[re.Name]
 	switch {
-	case f.RoleErr != "":
-		add(Check{Status: Unknown, What: what + " exists", Detail: f.RoleErr})
+	case f.RoleErrs[re.Name] != "":
+		add(Check{Status: Unknown, What: what + " exists", Detail: f.RoleErrs[re.Name]})
 		return
-	case f.Role == nil || f.Role.Name != re.Name:
+	case role == nil:
 		add(Check{Status: Gap, What: what + " exists", Detail: "the backup selections assume " + what + ", which is not in the account: every backup job fails",
 			Fix: deployHint(re.Baseline, re.Existing, what)})
 		return
 	}
-	add(Check{Status: OK, What: what + " exists", Detail: f.Role.ARN})
-	if allows(f.Role.Trust, "sts:AssumeRole", func(p principal) bool { return p.service("backup.amazonaws.com") }, nil) {
+	add(Check{Status: OK, What: what + " exists", Detail: role.ARN})
+	if allows(role.Trust, "sts:AssumeRole", func(p principal) bool { return p.service("backup.amazonaws.com") }, nil) {
 		add(Check{Status: OK, What: what + " trusts AWS Backup"})
 	} else {
 		add(Check{Status: Gap, What: what + " trusts AWS Backup", Detail: "its trust policy does not let backup.amazonaws.com assume it",
@@ -98,7 +99,7 @@ func checkRole(add func(Check), e *Expect, re RoleExpect, f *Facts) {
 	}
 	for _, want := range re.Policies {
 		name := want[strings.LastIndex(want, "/")+1:]
-		if slices.ContainsFunc(f.Role.Policies, func(have string) bool { return samePolicy(have, want) }) {
+		if slices.ContainsFunc(role.Policies, func(have string) bool { return samePolicy(have, want) }) {
 			add(Check{Status: OK, What: fmt.Sprintf("%s has %s", what, name)})
 			continue
 		}
@@ -120,12 +121,13 @@ func samePolicy(a, b string) bool {
 
 func checkVault(add func(Check), e *Expect, ve VaultExpect, f *Facts) {
 	what := fmt.Sprintf("vault %q", ve.Name)
-	if msg := f.VaultErrs[ve.Region]; msg != "" {
+	key := VaultKey{ve.Region, ve.Name}
+	if msg := f.VaultErrs[key]; msg != "" {
 		add(Check{Status: Unknown, Region: ve.Region, What: what + " exists", Detail: msg})
 		return
 	}
-	v := f.Vaults[ve.Region]
-	if v == nil || v.Name != ve.Name {
+	v := f.Vaults[key]
+	if v == nil {
 		add(Check{Status: Gap, Region: ve.Region, What: what + " exists",
 			Detail: fmt.Sprintf("the backup rules write to %s in %s, which is not in the account: backup jobs there fail", what, ve.Region),
 			Fix:    deployHint(ve.Baseline, ve.Existing, what+" in "+ve.Region)})

@@ -54,14 +54,14 @@ func healthy(account string) *Facts {
 	trust := `{"Version":"2012-10-17","Statement":[{"Effect":"Allow","Principal":{"Service":["backup.amazonaws.com"]},"Action":"sts:AssumeRole"}]}`
 	keyPolicy := string(baseline.KeyPolicy("111111111111", "o-a1b2c3d4e5", "us-east-1"))
 	f := &Facts{Account: account,
-		Role: &Role{Name: "backup", ARN: "arn:aws:iam::" + account + ":role/backup", Trust: trust, Policies: []string{
+		Roles: map[string]*Role{"backup": {Name: "backup", ARN: "arn:aws:iam::" + account + ":role/backup", Trust: trust, Policies: []string{
 			"arn:aws:iam::aws:policy/service-role/AWSBackupServiceRolePolicyForBackup",
-			"arn:aws:iam::aws:policy/service-role/AWSBackupServiceRolePolicyForRestores"}},
-		Vaults: map[string]*Vault{}, Keys: map[string]*Key{}, Plans: map[string][]string{},
+			"arn:aws:iam::aws:policy/service-role/AWSBackupServiceRolePolicyForRestores"}}},
+		Vaults: map[VaultKey]*Vault{}, Keys: map[string]*Key{}, Plans: map[string][]string{},
 	}
 	for i, r := range []string{"us-east-1", "eu-west-1"} {
 		arn := "arn:aws:kms:" + r + ":111111111111:key/k" + string(rune('1'+i))
-		f.Vaults[r] = &Vault{Name: "vault", ARN: "arn:aws:backup:" + r + ":" + account + ":backup-vault:vault", KeyARN: arn}
+		f.Vaults[VaultKey{r, "vault"}] = &Vault{Name: "vault", ARN: "arn:aws:backup:" + r + ":" + account + ":backup-vault:vault", KeyARN: arn}
 		f.Keys[arn] = &Key{ARN: arn, State: "Enabled", Manager: "CUSTOMER", Policy: keyPolicy}
 		f.Plans[r] = []string{"daily", "someone-elses"}
 	}
@@ -89,15 +89,15 @@ func TestDoctor(t *testing.T) {
 		want   string
 		fix    string
 	}{
-		{"missing vault", func(f *Facts) { delete(f.Vaults, "eu-west-1") }, "gap eu-west-1 vault \"vault\" exists\n", `baseline "main" deploys vault "vault" in eu-west-1: run orgbackup apply`},
-		{"missing role", func(f *Facts) { f.Role = nil }, "gap  role \"backup\" exists\n", `baseline "main" deploys role "backup"`},
+		{"missing vault", func(f *Facts) { delete(f.Vaults, VaultKey{"eu-west-1", "vault"}) }, "gap eu-west-1 vault \"vault\" exists\n", `baseline "main" deploys vault "vault" in eu-west-1: run orgbackup apply`},
+		{"missing role", func(f *Facts) { delete(f.Roles, "backup") }, "gap  role \"backup\" exists\n", `baseline "main" deploys role "backup"`},
 		{"trust", func(f *Facts) {
-			f.Role.Trust = `{"Statement":[{"Effect":"Allow","Principal":{"Service":"ec2.amazonaws.com"},"Action":"sts:AssumeRole"}]}`
+			f.Roles["backup"].Trust = `{"Statement":[{"Effect":"Allow","Principal":{"Service":"ec2.amazonaws.com"},"Action":"sts:AssumeRole"}]}`
 		},
 			"gap  role \"backup\" trusts AWS Backup\n", "update-assume-role-policy"},
-		{"managed policy", func(f *Facts) { f.Role.Policies = f.Role.Policies[:1] }, "gap  role \"backup\" has AWSBackupServiceRolePolicyForRestores\n", "attach-role-policy"},
+		{"managed policy", func(f *Facts) { f.Roles["backup"].Policies = f.Roles["backup"].Policies[:1] }, "gap  role \"backup\" has AWSBackupServiceRolePolicyForRestores\n", "attach-role-policy"},
 		{"wrong key", func(f *Facts) {
-			f.Vaults["us-east-1"].KeyARN = "arn:aws:kms:us-east-1:222222222222:key/other"
+			f.Vaults[VaultKey{"us-east-1", "vault"}].KeyARN = "arn:aws:kms:us-east-1:222222222222:key/other"
 			f.Keys["arn:aws:kms:us-east-1:222222222222:key/other"] = &Key{ARN: "x", State: "Enabled", Manager: "AWS"}
 		},
 			"gap us-east-1 vault \"vault\" uses the baseline's key\n", "another name"},

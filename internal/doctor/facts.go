@@ -11,17 +11,21 @@ package doctor
 // could not be read at all.
 type Facts struct {
 	Account string
-	Role    *Role
-	RoleErr string
-	// Vaults by Region.
-	Vaults    map[string]*Vault
-	VaultErrs map[string]string
+	// Roles by name; RoleErrs say why a role could not be read.
+	Roles    map[string]*Role
+	RoleErrs map[string]string
+	// Vaults by Region and name.
+	Vaults    map[VaultKey]*Vault
+	VaultErrs map[VaultKey]string
 	// Keys by ARN: the keys the vaults use.
 	Keys map[string]*Key
 	// Plans by Region: the names of the backup plans in the account.
 	Plans    map[string][]string
 	PlanErrs map[string]string
 }
+
+// VaultKey names a vault in a Region.
+type VaultKey struct{ Region, Name string }
 
 // Role is an IAM role.
 type Role struct {
