@@ -29,8 +29,12 @@ func account(srv *awstest.Server, t *testing.T, id string, asMember bool) *Accou
 		cfg = srv.ConfigAs(t, id)
 	}
 	return &Account{ID: id, IAM: iam.NewFromConfig(cfg),
-		Backup: func(r string) awsbackup.VaultAPI { return backup.NewFromConfig(cfg, func(o *backup.Options) { o.Region = r }) },
-		KMS:    func(r string) awskms.DescribeAPI { return kms.NewFromConfig(cfg, func(o *kms.Options) { o.Region = r }) },
+		Backup: func(r string) awsbackup.VaultAPI {
+			return backup.NewFromConfig(cfg, func(o *backup.Options) { o.Region = r })
+		},
+		KMS: func(r string) awskms.DescribeAPI {
+			return kms.NewFromConfig(cfg, func(o *kms.Options) { o.Region = r })
+		},
 	}
 }
 
@@ -97,8 +101,12 @@ func TestStatusSources(t *testing.T) {
 	cfg := srv.Config(t)
 	d := Deployed{
 		StackSets: cloudformation.NewFromConfig(cfg),
-		Stacks:    func(r string) awscfn.StackReadAPI { return cloudformation.NewFromConfig(cfg, func(o *cloudformation.Options) { o.Region = r }) },
-		Jobs:      func(r string) awsbackup.JobsAPI { return backup.NewFromConfig(cfg, func(o *backup.Options) { o.Region = r }) },
+		Stacks: func(r string) awscfn.StackReadAPI {
+			return cloudformation.NewFromConfig(cfg, func(o *cloudformation.Options) { o.Region = r })
+		},
+		Jobs: func(r string) awsbackup.JobsAPI {
+			return backup.NewFromConfig(cfg, func(o *backup.Options) { o.Region = r })
+		},
 	}
 	ctx := context.Background()
 	jobs, note := Jobs(ctx, d, []string{"us-east-1"}, time.Now().Add(-24*time.Hour))
