@@ -16,6 +16,7 @@ import (
 	"cmp"
 	"errors"
 	"fmt"
+	"maps"
 	"path/filepath"
 	"slices"
 
@@ -202,7 +203,7 @@ func Desire(in Input) *Desired {
 			}
 		}
 	}
-	for _, r := range sortedKeys(keyRegions) {
+	for _, r := range slices.Sorted(maps.Keys(keyRegions)) {
 		k := &Key{Region: r, Baselines: keyRegions[r], Tags: map[string]string{generate.TagManagedBy: generate.TagValue}}
 		if in.Repository != "" {
 			k.Tags[TagRepository] = in.Repository
@@ -329,14 +330,6 @@ func Preferences(b *policy.Baseline) *plan.OperationPreferences {
 	}
 }
 
-func sortedKeys[V any](m map[string]V) []string {
-	out := make([]string, 0, len(m))
-	for k := range m {
-		out = append(out, k)
-	}
-	slices.Sort(out)
-	return out
-}
 
 // Wanted lists the accounts (sorted, without the management account) a
 // StackSet change deploys to: those under the OUs, or only the given

@@ -2,6 +2,7 @@ package importer
 
 import (
 	"fmt"
+	"maps"
 	"slices"
 	"strings"
 
@@ -64,9 +65,9 @@ func ProposeExisting(defs []Definition, known func(kind backup.RefKind, name str
 	}
 	var out []Existing
 	paired := map[string]bool{}
-	for _, v := range sortedNames(vaults) {
+	for _, v := range slices.Sorted(maps.Keys(vaults)) {
 		e := Existing{VaultName: v, Targets: sorted(vaults[v].targets), Regions: sorted(vaults[v].regions), Policies: sorted(vaults[v].policies)}
-		for _, r := range sortedNames(roles) {
+		for _, r := range slices.Sorted(maps.Keys(roles)) {
 			if !paired[r] && slices.Equal(sorted(roles[r].policies), e.Policies) && slices.Equal(sorted(roles[r].targets), e.Targets) {
 				e.RoleName, paired[r] = r, true
 				break
@@ -74,7 +75,7 @@ func ProposeExisting(defs []Definition, known func(kind backup.RefKind, name str
 		}
 		out = append(out, e)
 	}
-	for _, r := range sortedNames(roles) {
+	for _, r := range slices.Sorted(maps.Keys(roles)) {
 		if !paired[r] {
 			u := roles[r]
 			// A role needs a Region for the schema; IAM is global, so the
@@ -176,15 +177,6 @@ func appendNew(s []string, xs ...string) []string {
 
 func sorted(s []string) []string {
 	out := slices.Clone(s)
-	slices.Sort(out)
-	return out
-}
-
-func sortedNames[V any](m map[string]V) []string {
-	out := make([]string, 0, len(m))
-	for k := range m {
-		out = append(out, k)
-	}
 	slices.Sort(out)
 	return out
 }
