@@ -330,7 +330,6 @@ func Preferences(b *policy.Baseline) *plan.OperationPreferences {
 	}
 }
 
-
 // Wanted lists the accounts (sorted, without the management account) a
 // StackSet change deploys to: those under the OUs, or only the given
 // accounts of them.
