@@ -20,10 +20,11 @@ build: ## build bin/orgbackup
 	$(GO) build -ldflags "$(LDFLAGS)" -o $(BIN) ./cmd/orgbackup
 
 .PHONY: example
-example: build ## run orgbackup on the bundled example (validate, build, preview)
+example: build ## run orgbackup on the bundled example (validate, build, preview, offline plan)
 	$(BIN) validate policies
 	$(BIN) build policies --out dist
 	$(BIN) preview policies
+	$(BIN) plan policies --org policies/example-org.snapshot.json
 
 .PHONY: test
 test: lint schema-check unit fuzz ## everything CI runs: lint, schema check, tests, bounded fuzzing
@@ -57,7 +58,7 @@ golden: ## rewrite golden files and testscript expectations; review with git dif
 
 .PHONY: bench
 bench: ## benchmarks: validate+build vs plain cue export, 10,000-account preview
-	$(GO) test -run='^$$' -bench=. -benchtime=5x -count=1 ./internal/bench/ ./internal/effective/
+	$(GO) test -run='^$$' -bench=. -benchtime=5x -count=1 ./internal/bench/ ./internal/plan/
 
 .PHONY: clean
 clean: ## remove build output

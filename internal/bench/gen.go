@@ -40,7 +40,8 @@ func (s Stats) String() string {
 // Generate writes a realistic policies/ directory to dir (created if
 // needed): one file per policy in author form, a baselines file that
 // creates every vault and role the policies name in every Region and
-// account they reach, and a file of shared hidden values. All files are
+// account they reach (with the organization block), and a file of shared
+// hidden values. All files are
 // `package orgbackup`, so plain `cue export schema/*.cue dir/*.cue` reads
 // the same input as `orgbackup build dir`. The result validates without
 // errors or warnings under name-based target resolution (no org snapshot).
@@ -81,8 +82,10 @@ func Generate(dir string, opt Options) (Stats, error) {
 	for _, p := range g.providers {
 		bl = append(bl, kv{p.name, p.cue()})
 	}
-	if err := write("baselines.cue", obj{{"baselines", bl}},
-		"// Member baselines: every vault and role the policies name, in every\n// Region and account they reach.\n\n"); err != nil {
+	// Copies go to a central account's vault, which needs cross-account
+	// backup declared.
+	if err := write("baselines.cue", obj{{"baselines", bl}, {"organization", obj{{"cross_account_backup", true}}}},
+		"// Member baselines: every vault and role the policies name, in every\n// Region and account they reach; the organization's prerequisites.\n\n"); err != nil {
 		return Stats{}, err
 	}
 	for i := range opt.Policies {

@@ -133,8 +133,41 @@ func TestFixedAccountARNsAreNotChecked(t *testing.T) {
   "selections": {"resources": {"all": {"iam_role_arn": "arn:aws:iam::111122223333:role/central", "resource_types": ["*"]}}}}}`
 	p := newPolicy(t, "daily", text, "Root")
 	b := newBaseline("main", "", "main-vault", []string{"us-east-1"}, "Root")
-	if res := Run(repoOf([]*policy.Policy{p}, b), nil); len(res.Diags) != 0 {
+	repo := repoOf([]*policy.Policy{p}, b)
+	yes := true
+	repo.Organization = &policy.Organization{CrossAccountBackup: &yes}
+	if res := Run(repo, nil); len(res.Diags) != 0 {
 		t.Errorf("diagnostics:\n%s", dump(res.Diags))
+	}
+}
+
+func TestCopyToAnotherAccountNeedsCrossAccountBackup(t *testing.T) {
+	const text = `{"daily": {"regions": ["us-east-1"], "rules": {"hourly": {
+  "schedule_expression": "cron(0 5 ? * * *)", "target_backup_vault_name": "main-vault",
+  "copy_actions": {"arn:aws:backup:us-west-2:111122223333:backup-vault:central": {}}}},
+  "selections": {"tags": {"all": {"iam_role_arn": "arn:aws:iam::$account:role/backup-role", "tag_key": "Backup", "tag_value": ["On"]}}}}}`
+	p := newPolicy(t, "daily", text, "Root")
+	repo := repoOf([]*policy.Policy{p}, mainBaseline())
+	res := Run(repo, nil)
+	d := only(t, res.Diags, "cross-account-backup")
+	if d.Severity != diag.Error || !strings.Contains(d.Message, "copies into account 111122223333") ||
+		!strings.Contains(d.Hint, "cross_account_backup: true") || d.Value != `"arn:aws:backup:us-west-2:111122223333:backup-vault:central"` {
+		t.Errorf("diagnostic = %+v", d)
+	}
+	no := false
+	repo.Organization = &policy.Organization{CrossAccountBackup: &no, CrossAccountBackupPos: doc.Pos{File: "org.cue", Line: 2, Col: 25}}
+	d = only(t, Run(repo, nil).Diags, "cross-account-backup")
+	if !strings.Contains(d.Message, "organization.cross_account_backup is false") || len(d.Related) != 1 {
+		t.Errorf("diagnostic = %+v", d)
+	}
+	// A copy within the account ($account) needs nothing.
+	p = newPolicy(t, "daily", strings.Replace(text, "111122223333", "$account", 1), "Root")
+	mb := mainBaseline()
+	mb.Regions = append(mb.Regions, "us-west-2")
+	for _, d := range Run(repoOf([]*policy.Policy{p}, mb), nil).Diags {
+		if d.Code == "cross-account-backup" {
+			t.Errorf("copy within the account: %+v", d)
+		}
 	}
 }
 

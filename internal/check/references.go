@@ -21,7 +21,11 @@ func (c *checker) references(p *policy.Policy) {
 		if ref.Account != "" {
 			// A fixed account id names a central vault or role (a
 			// cross-account copy destination); member baselines do not
-			// create those.
+			// create those. A copy there needs AWS Backup's
+			// cross-account backup, though.
+			if ref.Kind == backup.Vault && slices.Contains(ref.Path, "copy_actions") {
+				c.crossAccount(p, ref)
+			}
 			continue
 		}
 		if len(p.Targets) == 0 {
@@ -29,6 +33,30 @@ func (c *checker) references(p *policy.Policy) {
 		}
 		c.provided(p, ref)
 	}
+}
+
+// crossAccount reports a copy action into another account when the
+// repository does not declare cross-account backup: AWS Backup refuses the
+// copy jobs in every member account, and reports it nowhere orgbackup's
+// users look.
+func (c *checker) crossAccount(p *policy.Policy, ref backup.Ref) {
+	ob := c.repo.Organization
+	if ob != nil && ob.CrossAccountBackup != nil && *ob.CrossAccountBackup {
+		return
+	}
+	pos := p.Pos
+	if ref.Node != nil && ref.Node.Pos.IsValid() {
+		pos = ref.Node.Pos
+	}
+	d := diag.Errorf("cross-account-backup", pos, "%s copies into account %s, which needs AWS Backup's cross-account backup, and the repository does not declare it",
+		ref.Where, ref.Account).WithPath(configPath(p.Name, ref.Path)).WithValue(quoted(ref.Path[len(ref.Path)-1]))
+	if ob != nil && ob.CrossAccountBackup != nil {
+		d = diag.Errorf("cross-account-backup", pos, "%s copies into account %s, but organization.cross_account_backup is false",
+			ref.Where, ref.Account).WithPath(configPath(p.Name, ref.Path)).WithRelated(ob.CrossAccountBackupPos, "cross_account_backup")
+		c.add(d.WithHint("set cross_account_backup: true, or copy within the account ($account)"))
+		return
+	}
+	c.add(d.WithHint("add organization: cross_account_backup: true (orgbackup plans the setting like any other change), or copy within the account ($account)"))
 }
 
 func (c *checker) provided(p *policy.Policy, ref backup.Ref) {

@@ -7,11 +7,13 @@ import (
 
 	"github.com/spf13/cobra"
 
+	"github.com/orgbackup/orgbackup/internal/diag"
 	"github.com/orgbackup/orgbackup/internal/doc"
 	"github.com/orgbackup/orgbackup/internal/effective"
 	"github.com/orgbackup/orgbackup/internal/inherit"
 	"github.com/orgbackup/orgbackup/internal/loader"
 	"github.com/orgbackup/orgbackup/internal/org"
+	"github.com/orgbackup/orgbackup/internal/plan"
 	"github.com/orgbackup/orgbackup/internal/policy"
 	"github.com/orgbackup/orgbackup/internal/render"
 )
@@ -189,15 +191,19 @@ func effectiveOrgRun(opts *effectiveOptions) error {
 	var ours func(string) bool
 	var bl *effective.Baselines
 	if repo != nil {
-		desired, diags := effective.Desired(actual, repo)
-		if diags.HasErrors() {
-			var b strings.Builder
-			for _, d := range diags {
+		p := plan.Make(plan.Input{Repo: repo, Actual: actual, Rel: repoRel(opts.Policies)})
+		var b strings.Builder
+		for _, d := range render.ProblemDiags(p.Problems) {
+			// Invalid accounts are this command's own report, below.
+			if d.Severity == diag.Error && d.Code != plan.CodeInvalidEffective {
 				render.WriteDiagnostic(&b, d, render.Style{})
 			}
+		}
+		if b.Len() > 0 {
 			fmt.Fprint(opts.IO.Err, b.String())
 			return &exitError{code: ExitFailed}
 		}
+		desired := p.Desired
 		o = desired
 		bl = effective.NewBaselines(desired, repo.Baselines)
 		ours = func(id string) bool {

@@ -2,14 +2,20 @@ package cli
 
 import (
 	"bytes"
+	"context"
+	"errors"
+	"io"
 	"os"
 	"path/filepath"
 	"strings"
 	"testing"
+
+	"github.com/orgbackup/orgbackup/internal/org"
 )
 
 // TestExitCodes pins the exit status of every outcome: scripts and CI
-// depend on them (0 ok, 1 invalid or failed, 3 merged but invalid, 64 usage).
+// depend on them (0 ok, 1 invalid or failed, 2 changes present under plan
+// --detailed-exitcode, 3 merged but invalid, 64 usage).
 func TestExitCodes(t *testing.T) {
 	dir := t.TempDir()
 	write := func(name, data string) string {
@@ -25,6 +31,12 @@ func TestExitCodes(t *testing.T) {
 	example, _ := filepath.Abs("../../policies")
 	bad := write("bad/x.cue", "package orgbackup\nbogus: 1\n")
 	invalidEff := write("eff.json", `{"plans": {"p": {"regions": {"@@assign": []}}}}`)
+	snapshot := filepath.Join(example, "example-org.snapshot.json")
+	// The example's policy attached to Root by hand, without the
+	// ownership tag: a name clash, which the plan refuses.
+	clash := write("clash.json", `{"format_version": "1",
+  "roots": [{"id": "r-ab12", "policy_types": [{"type": "BACKUP_POLICY", "status": "ENABLED"}], "policies": {"BACKUP_POLICY": ["test-bk-policy"]}}],
+  "policies": [{"id": "p-handmade01", "name": "test-bk-policy", "type": "BACKUP_POLICY", "content": {"plans": {}}}]}`)
 	for _, tc := range []struct {
 		args []string
 		want int
@@ -40,7 +52,23 @@ func TestExitCodes(t *testing.T) {
 		{[]string{"effective", "--level", filepath.Join(dir, "missing.json")}, ExitFailed},
 		{[]string{"effective"}, ExitUsage},
 		{[]string{"preview", example}, ExitOK},
+		{[]string{"plan", example, "--org", snapshot}, ExitOK},
+		{[]string{"plan", example, "--org", snapshot, "--detailed-exitcode"}, ExitChanges},
+		{[]string{"plan", example, "--org", clash}, ExitFailed},
+		{[]string{"plan", example, "--org", clash, "--detailed-exitcode"}, ExitFailed},
+		{[]string{"plan", filepath.Dir(bad), "--org", snapshot, "--detailed-exitcode"}, ExitFailed},
+		{[]string{"plan", example}, ExitFailed}, // no live reader in this IO
+		{[]string{"plan", example, "--org", snapshot, "--region", "eu-west-1"}, ExitUsage},
+		{[]string{"plan", example, "--output", "yaml"}, ExitUsage},
+		{[]string{"plan", "--detailed-exitcode=maybe"}, ExitUsage},
 		{[]string{"import"}, ExitUsage},
+		{[]string{"import", "--from-org", "--json", invalidEff}, ExitUsage},
+		{[]string{"import", "--policy", "x", "--json", invalidEff}, ExitUsage},
+		{[]string{"import", "--from-org", "--org", snapshot, "--target", "Root"}, ExitUsage},
+		{[]string{"import", "--from-org", "--org", snapshot, "--profile", "p"}, ExitUsage},
+		{[]string{"import", "--from-org", "--org", snapshot, "--policy", "nope", "--stdout"}, ExitFailed},
+		{[]string{"import", "--from-org", "--org", snapshot, "--stdout"}, ExitOK},
+		{[]string{"import", "--from-org", "--stdout"}, ExitFailed}, // no live reader in this IO
 		{[]string{"init", filepath.Join(dir, "starter"), "--action-ref", strings.Repeat("0a", 20)}, ExitOK},
 		{[]string{"init", filepath.Join(dir, "starter"), "--action-ref", strings.Repeat("0a", 20)}, ExitFailed},
 		{[]string{"init", filepath.Join(dir, "other"), "--action-ref", "main"}, ExitUsage},
@@ -55,5 +83,43 @@ func TestExitCodes(t *testing.T) {
 		if strings.Contains(errb.String(), "goroutine ") || strings.Contains(errb.String(), "panic") {
 			t.Errorf("orgbackup %s printed a stack trace:\n%s", strings.Join(tc.args, " "), errb.String())
 		}
+	}
+}
+
+// TestPlanLiveReader checks the seam the live reader plugs into: without
+// --org, plan asks IO.ReadOrg for the organization, with the flags and the
+// snapshot in the directory (whose attachment order the reader keeps).
+func TestPlanLiveReader(t *testing.T) {
+	example, _ := filepath.Abs("../../policies")
+	var got LiveOptions
+	read := func(_ context.Context, lo LiveOptions, _ io.Writer) (*org.Org, error) {
+		got = lo
+		return org.Load(filepath.Join(example, "example-org.snapshot.json"))
+	}
+	var out, errb bytes.Buffer
+	code := Run([]string{"plan", example, "--profile", "audit", "--region", "us-east-1", "--role-arn", "arn:aws:iam::111111111111:role/plan", "--detailed-exitcode"},
+		&IO{Out: &out, Err: &errb, Getenv: func(string) string { return "" }, ReadOrg: read})
+	if code != ExitChanges {
+		t.Fatalf("exit %d, want %d\n%s%s", code, ExitChanges, out.String(), errb.String())
+	}
+	want := LiveOptions{Profile: "audit", Region: "us-east-1", RoleARN: "arn:aws:iam::111111111111:role/plan", Previous: filepath.Join(example, "example-org.snapshot.json")}
+	if got.Profile != want.Profile || got.Region != want.Region || got.RoleARN != want.RoleARN || !strings.HasSuffix(got.Previous, "example-org.snapshot.json") {
+		t.Errorf("reader got %+v, want %+v", got, want)
+	}
+	if !strings.Contains(out.String(), "against the live organization (organization o-a1b2c3d4e5)") {
+		t.Errorf("output does not say what it planned against:\n%s", out.String())
+	}
+
+	// A reader that fails fails the plan, saying why.
+	out.Reset()
+	errb.Reset()
+	fail := func(context.Context, LiveOptions, io.Writer) (*org.Org, error) {
+		return nil, errors.New("read organization: AccessDenied")
+	}
+	if code := Run([]string{"plan", example}, &IO{Out: &out, Err: &errb, Getenv: func(string) string { return "" }, ReadOrg: fail}); code != ExitFailed {
+		t.Errorf("exit %d, want %d", code, ExitFailed)
+	}
+	if !strings.Contains(errb.String(), "AccessDenied") {
+		t.Errorf("stderr = %q", errb.String())
 	}
 }

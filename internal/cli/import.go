@@ -5,15 +5,22 @@ import (
 	"fmt"
 	"io/fs"
 	"os"
+	"path"
 	"path/filepath"
+	"slices"
 	"strings"
 
 	"github.com/spf13/cobra"
 
 	"github.com/orgbackup/orgbackup/internal/backup"
 	"github.com/orgbackup/orgbackup/internal/doc"
+	"github.com/orgbackup/orgbackup/internal/generate"
 	"github.com/orgbackup/orgbackup/internal/importer"
 	"github.com/orgbackup/orgbackup/internal/loader"
+	"github.com/orgbackup/orgbackup/internal/org"
+	"github.com/orgbackup/orgbackup/internal/plan"
+	"github.com/orgbackup/orgbackup/internal/policy"
+	"github.com/orgbackup/orgbackup/internal/suggest"
 )
 
 type importOptions struct {
@@ -24,13 +31,20 @@ type importOptions struct {
 	Description string
 	Stdout      bool
 	Force       bool
+
+	// FromOrg imports the organization's backup policies (those named by
+	// Policies, or all), from the snapshot Org or the live organization.
+	FromOrg  bool
+	Policies []string
+	Org      string
+	Live     LiveOptions
 }
 
 func newImportCmd(o *IO, runF func(*importOptions) error) *cobra.Command {
 	opts := &importOptions{IO: o}
 	cmd := &cobra.Command{
-		Use:   "import --json FILE...",
-		Short: "Turn existing backup policy JSON into author-form CUE definitions",
+		Use:   "import (--json FILE... | --from-org [--policy NAME]...)",
+		Short: "Turn existing backup policies into author-form CUE definitions",
 		Long: `Import reads Organizations backup policy documents in AWS's operator form
 (as the console, "aws organizations describe-policy" or another tool holds
 them) and writes one author-form CUE file per document to --out (default:
@@ -38,20 +52,37 @@ policies), named after the JSON file. Settings become plain values where
 that is exact; everything else keeps its operators, so building the
 imported files reproduces the original documents.
 
+With --from-org, import reads the organization's backup policies instead
+(all of them, or those named by --policy), from the live organization or
+from --org SNAPSHOT, with their descriptions and where they are attached.
+A policy orgbackup does not own yet gets adopt: true: the next plan shows
+its adoption (orgbackup tags it) and from then on orgbackup manages it.
+
 Existing files are never overwritten unless --force is given.`,
 		Example: `  orgbackup import --json legacy-daily.json --target Root
   aws organizations describe-policy --policy-id p-abcd1234 \
     --query Policy.Content --output text > daily.json
-  orgbackup import --json daily.json --stdout`,
+  orgbackup import --json daily.json --stdout
+  orgbackup import --from-org --policy legacy-daily
+  orgbackup import --from-org --org policies/example-org.snapshot.json --stdout`,
 		Args: func(cmd *cobra.Command, args []string) error {
 			if len(args) > 0 {
-				return usagef("unexpected argument %q: name the files with --json", args[0])
+				return usagef("unexpected argument %q: name the files with --json, or the policies with --from-org --policy", args[0])
 			}
 			return nil
 		},
 		RunE: func(cmd *cobra.Command, args []string) error {
-			if len(opts.Files) == 0 {
-				return usagef("import needs at least one --json FILE")
+			switch {
+			case opts.FromOrg && len(opts.Files) > 0:
+				return usagef("import reads either --json files or the organization (--from-org), not both")
+			case !opts.FromOrg && (len(opts.Policies) > 0 || opts.Org != "" || opts.Live != LiveOptions{}):
+				return usagef("--policy, --org, --profile, --region and --role-arn go with --from-org")
+			case opts.FromOrg && len(opts.Targets) > 0:
+				return usagef("--target is for --json; --from-org keeps each policy's attachments")
+			case opts.Org != "" && opts.Live != LiveOptions{}:
+				return usagef("--org imports from a snapshot file; --profile, --region and --role-arn are for the live organization")
+			case !opts.FromOrg && len(opts.Files) == 0:
+				return usagef("import needs at least one --json FILE, or --from-org")
 			}
 			if runF != nil {
 				return runF(opts)
@@ -65,15 +96,29 @@ Existing files are never overwritten unless --force is given.`,
 	cmd.Flags().StringVar(&opts.Description, "description", "", "description of the imported policies")
 	cmd.Flags().BoolVar(&opts.Stdout, "stdout", false, "print the CUE to standard output instead of writing files")
 	cmd.Flags().BoolVar(&opts.Force, "force", false, "overwrite existing .cue files")
+	cmd.Flags().BoolVar(&opts.FromOrg, "from-org", false, "import the organization's backup policies")
+	cmd.Flags().StringArrayVar(&opts.Policies, "policy", nil, "with --from-org: the policy to import, by name (repeatable; default: all)")
+	cmd.Flags().StringVar(&opts.Org, "org", "", "with --from-org: read this org snapshot file instead of the live organization")
+	addLiveFlags(cmd, &opts.Live)
 	return cmd
 }
 
+// imported is one file import writes.
+type imported struct {
+	path string
+	data []byte
+}
+
 func importRun(opts *importOptions) error {
-	type result struct {
-		path string
-		data []byte
+	var results []imported
+	adopted := 0
+	if opts.FromOrg {
+		rs, n, err := importFromOrg(opts)
+		if err != nil {
+			return err
+		}
+		results, adopted = rs, n
 	}
-	var results []result
 	for _, file := range opts.Files {
 		data, err := os.ReadFile(file)
 		if err != nil {
@@ -104,7 +149,7 @@ func importRun(opts *importOptions) error {
 		if err != nil {
 			return fmt.Errorf("format %s: %w", file, err)
 		}
-		results = append(results, result{path: filepath.Join(opts.Out, name+".cue"), data: src})
+		results = append(results, imported{path: filepath.Join(opts.Out, name+".cue"), data: src})
 	}
 	if opts.Stdout {
 		for i, r := range results {
@@ -132,10 +177,130 @@ func importRun(opts *importOptions) error {
 		}
 		fmt.Fprintf(opts.IO.Out, "wrote %s\n", r.path)
 	}
-	if len(opts.Targets) == 0 {
+	if adopted > 0 {
+		fmt.Fprintf(opts.IO.Err, "note: %d of the imported policies %s not orgbackup's yet; their definitions say adopt: true, so `orgbackup plan` shows the adoption and apply tags them\n",
+			adopted, map[bool]string{true: "is", false: "are"}[adopted == 1])
+	}
+	if len(opts.Targets) == 0 && !opts.FromOrg {
 		fmt.Fprintf(opts.IO.Err, "note: the imported policies are attached nowhere yet; set their targets (or pass --target)\n")
 	}
 	return nil
+}
+
+// importFromOrg writes a definition for each backup policy of the
+// organization that opts selects: its document in author form, its
+// description, and its targets as they are attached now. A policy
+// orgbackup does not own gets adopt: true. Ownership is judged with the
+// repository that --out's definitions name in their organization block,
+// if any.
+func importFromOrg(opts *importOptions) (_ []imported, adopted int, _ error) {
+	var o *org.Org
+	var err error
+	if opts.Org != "" {
+		o, err = org.Load(opts.Org)
+	} else {
+		o, err = readOrg(opts.IO, opts.Live)
+	}
+	if err != nil {
+		return nil, 0, err
+	}
+	// The definitions already in --out, if they load: their repository
+	// decides ownership, and a policy defined there is not imported again.
+	existing, _ := loader.Load(opts.Out)
+	repository := ""
+	if existing != nil {
+		repository = existing.Repository()
+	}
+	var all []*org.Policy
+	var names []string
+	for _, p := range o.Policies() {
+		if p.Type == policy.Type && !p.AWSManaged {
+			all = append(all, p)
+			names = append(names, p.Name)
+		}
+	}
+	selected := all
+	if len(opts.Policies) > 0 {
+		selected = nil
+		for _, name := range opts.Policies {
+			p := o.PolicyOfType(policy.Type, name)
+			if p == nil || p.AWSManaged {
+				hint := "the organization has no backup policies"
+				if len(names) > 0 {
+					hint = "its backup policies are " + strings.Join(names, ", ")
+					if best := suggest.Closest(name, names); best != "" {
+						hint = fmt.Sprintf("did you mean %q? %s", best, hint)
+					}
+				}
+				return nil, 0, fmt.Errorf("import policy %q: the organization has no backup policy of that name\n  hint: %s", name, hint)
+			}
+			if !slices.Contains(selected, p) {
+				selected = append(selected, p)
+			}
+		}
+	}
+	if len(selected) == 0 {
+		return nil, 0, fmt.Errorf("import from the organization: it has no backup policies")
+	}
+	slices.SortFunc(selected, func(a, b *org.Policy) int { return strings.Compare(a.Name, b.Name) })
+	var out []imported
+	for _, p := range selected {
+		if existing != nil {
+			if def := existing.Policy(p.Name); def != nil {
+				return nil, 0, fmt.Errorf("import policy %q: %s defines it already\n  hint: to take the live policy over, add adopt: true to that definition", p.Name, def.Pos)
+			}
+		}
+		plans := p.Content.Get("plans")
+		if p.Content.Kind != doc.Object || plans == nil || len(p.Content.Fields) != 1 {
+			return nil, 0, fmt.Errorf("import policy %q (%s): its content is not a backup policy document (the only top-level key must be \"plans\")", p.Name, p.ID)
+		}
+		var targets []string
+		for _, e := range o.Targets(p) {
+			targets = append(targets, targetOf(o, e))
+		}
+		adopt := !plan.Owned(p, repository)
+		if adopt {
+			adopted++
+		}
+		src, err := importer.Source("orgbackup", importer.Definition{
+			Name:        p.Name,
+			Source:      importSource(o, p),
+			Description: p.Description,
+			Targets:     targets,
+			Partial:     len(backup.Check(backup.Unwrap(p.Content), backup.Complete)) > 0,
+			Adopt:       adopt,
+			Plans:       importer.AuthorForm(plans),
+		})
+		if err != nil {
+			return nil, 0, fmt.Errorf("format policy %q: %w", p.Name, err)
+		}
+		file := strings.TrimSuffix(path.Base(generate.PolicyFile(p.Name)), ".json") + ".cue"
+		out = append(out, imported{path: filepath.Join(opts.Out, file), data: src})
+	}
+	return out, adopted, nil
+}
+
+// targetOf writes an attachment as a target: the root as Root, an OU by
+// its path when that resolves back to it, an account by its id (names of
+// accounts change more often than their ids).
+func targetOf(o *org.Org, e *org.Entity) string {
+	switch e.Kind {
+	case org.Root:
+		return "Root"
+	case org.OU:
+		p := o.Path(e)
+		if r, err := o.Resolve(p); err == nil && r == e && !strings.ContainsAny(p, "\n\r") {
+			return p
+		}
+	}
+	return e.ID
+}
+
+func importSource(o *org.Org, p *org.Policy) string {
+	if o.Info.ID != "" {
+		return fmt.Sprintf("policy %s of organization %s", p.ID, o.Info.ID)
+	}
+	return "policy " + p.ID + " of the organization"
 }
 
 func unwrapPath(err error) error {

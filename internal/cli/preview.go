@@ -7,9 +7,9 @@ import (
 	"github.com/spf13/cobra"
 
 	"github.com/orgbackup/orgbackup/internal/diag"
-	"github.com/orgbackup/orgbackup/internal/effective"
 	"github.com/orgbackup/orgbackup/internal/loader"
 	"github.com/orgbackup/orgbackup/internal/org"
+	"github.com/orgbackup/orgbackup/internal/plan"
 	"github.com/orgbackup/orgbackup/internal/policy"
 	"github.com/orgbackup/orgbackup/internal/render"
 )
@@ -66,26 +66,26 @@ func previewRun(opts *previewOptions) error {
 	if err != nil {
 		return err
 	}
-	pv := effective.Compute(actual, repo)
-	pv.Diags.Sort()
-	r := &render.PreviewReport{Dir: opts.Dir, Snapshot: snapshot, Preview: pv}
+	// The same pipeline as orgbackup plan, against a snapshot; preview
+	// shows its effective-policy side.
+	p := plan.Make(plan.Input{Repo: repo, Actual: actual, Rel: repoRel(opts.Dir), Against: snapshot})
+	r := &render.PreviewReport{Dir: opts.Dir, Snapshot: snapshot, Plan: p}
 	if err := render.WritePreview(opts.IO.Out, render.Format(opts.Output), r, opts.IO.Style()); err != nil {
 		return err
 	}
-	if len(pv.Invalid()) > 0 || pv.Diags.HasErrors() {
+	if r.HasErrors() {
 		return &exitError{code: ExitFailed}
 	}
 	return nil
 }
 
-// loadRepoAndOrg loads and validates the definitions and the org snapshot.
-// Invalid definitions are printed to stderr and end the command: a preview
-// of definitions that do not validate would be a preview of something that
-// can never be applied.
-func loadRepoAndOrg(o *IO, dir, orgFile string) (*policy.Repo, *org.Org, string, error) {
+// loadRepo loads and validates the definitions. Invalid definitions are
+// printed to stderr and end the command: a preview or plan of definitions
+// that do not validate would show something that can never be applied.
+func loadRepo(o *IO, dir string) (*policy.Repo, error) {
 	v, repo, err := validate(dir, "")
 	if err != nil {
-		return nil, nil, "", err
+		return nil, err
 	}
 	if !v.Valid() {
 		var b strings.Builder
@@ -97,7 +97,17 @@ func loadRepoAndOrg(o *IO, dir, orgFile string) (*policy.Repo, *org.Org, string,
 		}
 		fmt.Fprint(o.Err, b.String())
 		fmt.Fprintf(o.Err, "orgbackup: %s in %s; run `orgbackup validate %s` for details\n", countErrors(v.Diags), dir, dir)
-		return nil, nil, "", &exitError{code: ExitFailed}
+		return nil, &exitError{code: ExitFailed}
+	}
+	return repo, nil
+}
+
+// loadRepoAndOrg loads and validates the definitions and the org snapshot:
+// orgFile, or the only *.snapshot.json in dir.
+func loadRepoAndOrg(o *IO, dir, orgFile string) (*policy.Repo, *org.Org, string, error) {
+	repo, err := loadRepo(o, dir)
+	if err != nil {
+		return nil, nil, "", err
 	}
 	if orgFile == "" {
 		switch len(repo.Snapshots) {

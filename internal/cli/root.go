@@ -47,6 +47,9 @@ type IO struct {
 	Err    io.Writer
 	OutTTY bool
 	Getenv func(string) string
+	// ReadOrg reads the live organization; tests substitute their own.
+	// Nil means this build cannot, and live commands say so.
+	ReadOrg OrgReader
 }
 
 // Style returns how to style text for o.Out: colour only on a terminal, and
@@ -57,11 +60,12 @@ func (o *IO) Style() render.Style {
 
 func systemIO() *IO {
 	return &IO{
-		In:     os.Stdin,
-		Out:    os.Stdout,
-		Err:    os.Stderr,
-		OutTTY: term.IsTerminal(int(os.Stdout.Fd())),
-		Getenv: os.Getenv,
+		In:      os.Stdin,
+		Out:     os.Stdout,
+		Err:     os.Stderr,
+		OutTTY:  term.IsTerminal(int(os.Stdout.Fd())),
+		Getenv:  os.Getenv,
+		ReadOrg: readLiveOrg,
 	}
 }
 
@@ -137,7 +141,8 @@ policy documents and the baseline CloudFormation templates, and shows what
 every account's effective policy would be before anything is applied.`,
 		Example: `  orgbackup validate policies          # check the definitions
   orgbackup build policies --out dist  # write policy JSON, templates, manifest
-  orgbackup preview policies           # effective policy of every account`,
+  orgbackup preview policies           # effective policy of every account
+  orgbackup plan --out plan.json       # what applying would change in AWS`,
 		SilenceErrors: true,
 		SilenceUsage:  true,
 		Version:       Version,
@@ -156,6 +161,7 @@ every account's effective policy would be before anything is applied.`,
 		newImportCmd(o, nil),
 		newEffectiveCmd(o, nil),
 		newPreviewCmd(o, nil),
+		newPlanCmd(o, nil),
 		newInitCmd(o, nil),
 		newVersionCmd(o),
 	)

@@ -1,11 +1,8 @@
 package effective
 
 import (
-	"slices"
-	"strings"
 	"testing"
 
-	"github.com/orgbackup/orgbackup/internal/diag"
 	"github.com/orgbackup/orgbackup/internal/doc"
 	"github.com/orgbackup/orgbackup/internal/org"
 	"github.com/orgbackup/orgbackup/internal/policy"
@@ -41,80 +38,8 @@ func loadOrg(t *testing.T) *org.Org {
 	return o
 }
 
-func plans(t *testing.T, src string) *doc.Node {
-	t.Helper()
-	n, err := doc.Parse("p.json", []byte(src))
-	if err != nil {
-		t.Fatal(err)
-	}
-	return n
-}
-
-const completePlan = `{"daily": {"regions": ["eu-west-1"], "rules": {"r": {"schedule_expression": "cron(0 5 ? * * *)", "target_backup_vault_name": "vault"}}, "selections": {"tags": {"s": {"iam_role_arn": "arn:aws:iam::$account:role/role", "tag_key": "Backup", "tag_value": ["On"]}}}}}`
-
 func target(s string) policy.Target {
 	return policy.Target{Raw: s, Pos: doc.Pos{File: "p.cue", Line: 1, Col: 1}}
-}
-
-func names(ps []*org.Policy) []string {
-	var out []string
-	for _, p := range ps {
-		out = append(out, p.Name)
-	}
-	return out
-}
-
-func TestDesiredAttachments(t *testing.T) {
-	actual := loadOrg(t)
-	repo := &policy.Repo{Policies: []*policy.Policy{
-		// daily moves from Prod to Root; "new" is added at Root and Prod.
-		{Name: "daily", Targets: []policy.Target{target("Root")}, Plans: plans(t, completePlan)},
-		{Name: "new", Targets: []policy.Target{target("r-ab12"), target("Root/Workloads/Prod")}, Plans: plans(t, `{}`)},
-	}}
-	d, diags := Desired(actual, repo)
-	root := d.Root()
-	prod, _ := d.Resolve("Root/Workloads/Prod")
-	// Existing attachments keep their order; new ones go last, as
-	// AttachPolicy appends.
-	if got, want := names(d.Attached(root, policy.Type)), []string{"foreign", "ours-old", "daily", "new"}; !slices.Equal(got, want) {
-		t.Errorf("root attachments = %v, want %v", got, want)
-	}
-	if got, want := names(d.Attached(prod, policy.Type)), []string{"new"}; !slices.Equal(got, want) {
-		t.Errorf("prod attachments = %v, want %v (daily detached: the repository is authoritative for its own policies)", got, want)
-	}
-	// The snapshot itself is untouched.
-	if got := names(actual.Attached(actual.Root(), policy.Type)); !slices.Equal(got, []string{"foreign", "ours-old"}) {
-		t.Errorf("actual root attachments changed: %v", got)
-	}
-	// ours-old is owned but no longer defined: kept, and reported.
-	var orphan bool
-	for _, dg := range diags {
-		if dg.Code == "orphaned" && strings.Contains(dg.Message, `"ours-old"`) && dg.Severity == diag.Notice {
-			orphan = true
-		}
-	}
-	if !orphan {
-		t.Errorf("no orphan notice for ours-old: %v", diags)
-	}
-}
-
-func TestDesiredConflictsAndUnknownTargets(t *testing.T) {
-	repo := &policy.Repo{Policies: []*policy.Policy{
-		{Name: "foreign", Targets: []policy.Target{target("Root/Workload")}, Plans: plans(t, `{}`)},
-	}}
-	_, diags := Desired(loadOrg(t), repo)
-	var codes []string
-	for _, d := range diags {
-		codes = append(codes, d.Code)
-		if d.Code == "unknown-target" && (!strings.Contains(d.Hint, "Workloads") || d.Pos.Line != 1) {
-			t.Errorf("unknown target should suggest Workloads at the target's position: %+v", d)
-		}
-	}
-	for _, want := range []string{"not-owned", "unknown-target"} {
-		if !slices.Contains(codes, want) {
-			t.Errorf("diagnostics %v lack %s", codes, want)
-		}
-	}
 }
 
 func TestEngineSharesChains(t *testing.T) {
@@ -129,46 +54,6 @@ func TestEngineSharesChains(t *testing.T) {
 	}
 	if e.State(o.Entity("444444444444")) == e.State(a) {
 		t.Error("accounts with different chains must not share a state")
-	}
-}
-
-func TestValidateCoverage(t *testing.T) {
-	actual := loadOrg(t)
-	repo := &policy.Repo{
-		Policies: []*policy.Policy{{Name: "daily", Targets: []policy.Target{target("Root")}, Plans: plans(t, completePlan)}},
-		Baselines: []*policy.Baseline{
-			{Name: "prod", Targets: []policy.Target{target("Root/Workloads/Prod")}, Regions: []string{"eu-west-1"}, RoleName: "role", VaultName: "vault"},
-		},
-	}
-	pv := Compute(actual, repo)
-	invalid := map[string][]Problem{}
-	for _, a := range pv.Invalid() {
-		invalid[a.Account.ID] = a.Problems
-	}
-	// Prod accounts are covered; shared and management are not.
-	for _, id := range []string{"222222222222", "333333333333"} {
-		if ps := invalid[id]; len(ps) > 0 {
-			t.Errorf("%s: unexpected problems %+v", id, ps)
-		}
-	}
-	ps := invalid["444444444444"]
-	var codes []string
-	for _, p := range ps {
-		codes = append(codes, p.Code)
-		if !slices.Equal(p.Policies, []string{"daily (p-daily00001)"}) {
-			t.Errorf("problem %s does not name the contributing policy: %v", p.Code, p.Policies)
-		}
-	}
-	if !slices.Equal(codes, []string{VaultNotProvided, RoleNotProvided}) {
-		t.Errorf("shared account problems = %v, want vault and role not provided", codes)
-	}
-	// Groups: the two prod accounts change identically.
-	var sizes []int
-	for _, g := range pv.Groups() {
-		sizes = append(sizes, len(g.Accounts))
-	}
-	if !slices.Contains(sizes, 2) {
-		t.Errorf("group sizes = %v, want the two prod accounts grouped", sizes)
 	}
 }
 

@@ -7,7 +7,6 @@ import (
 
 	"github.com/rogpeppe/go-internal/diff"
 
-	"github.com/orgbackup/orgbackup/internal/diag"
 	"github.com/orgbackup/orgbackup/internal/doc"
 	"github.com/orgbackup/orgbackup/internal/inherit"
 	"github.com/orgbackup/orgbackup/internal/org"
@@ -44,27 +43,34 @@ type Group struct {
 	Notes     []inherit.Note
 }
 
-// Preview is the effect of applying a repository to an organization.
+// Preview is the effect of a change to an organization on every account's
+// effective policy.
 type Preview struct {
 	Actual, Desired *org.Org
 	Accounts        []*Account // every account, sorted by id
-	// Diags are problems building the desired organization (targets that
-	// do not exist, policies orgbackup may not change, orphans).
-	Diags diag.List
+
+	groups  []*Group // Groups' result, computed once: its diffs are most of its cost
+	grouped bool
 }
 
-// Compute previews repo against actual. Only backup policies are
-// considered.
-func Compute(actual *org.Org, repo *policy.Repo) *Preview {
-	desired, diags := Desired(actual, repo)
-	pv := &Preview{Actual: actual, Desired: desired, Diags: diags}
+// Compute previews the change from actual to desired, two states of one
+// organization (package plan builds desired from a repository). Only backup
+// policies are considered. baselines are the member baselines deployed in
+// desired; ours reports whether a policy of desired is defined by the
+// repository, whose vault and role references are then checked against the
+// baselines (see Validate). ours may be nil.
+func Compute(actual, desired *org.Org, baselines []*policy.Baseline, ours func(*org.Policy) bool) *Preview {
+	pv := &Preview{Actual: actual, Desired: desired}
 	before := NewEngine(actual, policy.Type)
 	after := NewEngine(desired, policy.Type)
-	bl := NewBaselines(desired, repo.Baselines)
+	bl := NewBaselines(desired, baselines)
 	label := Label(desired)
-	ours := func(id string) bool {
-		pol := desired.Policy(id)
-		return pol != nil && repo.Policy(pol.Name) != nil
+	var oursID func(id string) bool
+	if ours != nil {
+		oursID = func(id string) bool {
+			pol := desired.Policy(id)
+			return pol != nil && ours(pol)
+		}
 	}
 
 	type key struct {
@@ -79,7 +85,7 @@ func Compute(actual *org.Org, repo *policy.Repo) *Preview {
 		k := key{s: sa, baselines: baselineKey(provided)}
 		ps, ok := problems[k]
 		if !ok {
-			ps = Validate(sa, after.Effective(sa), provided, ours, label)
+			ps = Validate(sa, after.Effective(sa), provided, oursID, label)
 			problems[k] = ps
 		}
 		ns, ok := notes[sa]
@@ -136,8 +142,16 @@ func (p *Preview) Invalid() []*Account {
 
 // Groups returns the accounts that change or have problems, grouped by
 // identical before, after and problems, largest group first, then by the
-// first account id.
+// first account id. The groups are computed once and shared; callers must
+// not modify them.
 func (p *Preview) Groups() []*Group {
+	if !p.grouped {
+		p.groups, p.grouped = p.group(), true
+	}
+	return p.groups
+}
+
+func (p *Preview) group() []*Group {
 	type gkey struct {
 		before, after, problems int
 	}

@@ -7,14 +7,6 @@ import (
 	"github.com/orgbackup/orgbackup/internal/policy"
 )
 
-// Tags orgbackup puts on what it creates, so that a later apply can tell its
-// own resources from everyone else's and never touch the latter.
-const (
-	TagManagedBy = "managed-by"
-	TagValue     = "orgbackup"
-	TagBaseline  = "orgbackup:baseline"
-)
-
 // StackSetPrefix starts the name of every StackSet orgbackup creates; the
 // apply role's IAM policy is scoped to it.
 const StackSetPrefix = "orgbackup-"
@@ -60,8 +52,8 @@ func RoleTemplate(b *policy.Baseline) *doc.Node {
 			"AssumeRolePolicyDocument", trust,
 			"ManagedPolicyArns", arr(arns...),
 			"Tags", arr(
-				obj("Key", str(TagManagedBy), "Value", str(TagValue)),
-				obj("Key", str(TagBaseline), "Value", str(b.Name)),
+				obj("Key", str(policy.TagManagedBy), "Value", str(policy.ManagedBy)),
+				obj("Key", str(policy.TagBaseline), "Value", str(b.Name)),
 			),
 		),
 	)
@@ -78,7 +70,7 @@ func RoleTemplate(b *policy.Baseline) *doc.Node {
 func VaultTemplate(b *policy.Baseline) *doc.Node {
 	props := obj(
 		"BackupVaultName", str(b.VaultName),
-		"BackupVaultTags", obj(TagManagedBy, str(TagValue), TagBaseline, str(b.Name)),
+		"BackupVaultTags", obj(policy.TagManagedBy, str(policy.ManagedBy), policy.TagBaseline, str(b.Name)),
 	)
 	var mappings *doc.Node
 	switch {

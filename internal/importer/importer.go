@@ -86,7 +86,10 @@ type Definition struct {
 	Description string
 	Targets     []string
 	Partial     bool
-	Plans       *doc.Node // author form
+	// Adopt marks a live policy orgbackup does not own yet, so the next
+	// apply takes it over (see the definition's adopt field).
+	Adopt bool
+	Plans *doc.Node // author form
 }
 
 // Source renders d as a CUE file of package pkg.
@@ -108,6 +111,11 @@ func Source(pkg string, d Definition) ([]byte, error) {
 		pf := field("partial", ast.NewBool(true))
 		ast.AddComment(pf, &ast.CommentGroup{Doc: true, List: []*ast.Comment{{Text: "// The document is not a complete policy on its own: it refines plans inherited from parent policies."}}})
 		body.Elts = append(body.Elts, pf)
+	}
+	if d.Adopt {
+		af := field("adopt", ast.NewBool(true))
+		ast.AddComment(af, &ast.CommentGroup{Doc: true, List: []*ast.Comment{{Text: "// The policy exists in the organization and is not orgbackup's yet: the next apply tags it as orgbackup's."}}})
+		body.Elts = append(body.Elts, af)
 	}
 	plans := d.Plans
 	if plans == nil {

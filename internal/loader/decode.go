@@ -25,6 +25,7 @@ func decode(v, u cue.Value) (*policy.Repo, diag.List) {
 		}
 		p.Targets = targets(pv.LookupPath(cue.ParsePath("targets")))
 		p.Partial, _ = pv.LookupPath(cue.ParsePath("partial")).Bool()
+		p.Adopt, _ = pv.LookupPath(cue.ParsePath("adopt")).Bool()
 		p.Plans = toNode(pv.LookupPath(cue.ParsePath("plans")), pu.LookupPath(cue.ParsePath("plans")))
 		repo.Policies = append(repo.Policies, p)
 	}
@@ -59,9 +60,42 @@ func decode(v, u cue.Value) (*policy.Repo, diag.List) {
 		decodeDeployment(b, bv, bu)
 		repo.Baselines = append(repo.Baselines, b)
 	}
+	if ov := v.LookupPath(cue.ParsePath("organization")); ov.Exists() {
+		repo.Organization = organization(ov, u.LookupPath(cue.ParsePath("organization")))
+	}
 	slices.SortFunc(repo.Policies, func(a, b *policy.Policy) int { return strings.Compare(a.Name, b.Name) })
 	slices.SortFunc(repo.Baselines, func(a, b *policy.Baseline) int { return strings.Compare(a.Name, b.Name) })
 	return repo, nil
+}
+
+// organization decodes the organization block: v unified, u as written.
+func organization(v, u cue.Value) *policy.Organization {
+	o := &policy.Organization{Pos: posOf(u.Pos())}
+	str := func(key string, dst *string, pos *doc.Pos) {
+		if x := v.LookupPath(cue.ParsePath(key)); x.Exists() {
+			*dst, _ = x.String()
+			if pos != nil {
+				*pos = posOf(x.Pos())
+			}
+		}
+	}
+	boolean := func(key string, pos *doc.Pos) *bool {
+		x := v.LookupPath(cue.ParsePath(key))
+		if !x.Exists() {
+			return nil
+		}
+		b, _ := x.Bool()
+		if pos != nil {
+			*pos = posOf(x.Pos())
+		}
+		return &b
+	}
+	str("backup_policies", &o.BackupPolicies, nil)
+	str("delegated_administrator", &o.DelegatedAdministrator, &o.DelegatedAdministratorPos)
+	str("repository", &o.Repository, &o.RepositoryPos)
+	o.TrustedAccess = boolean("trusted_access", nil)
+	o.CrossAccountBackup = boolean("cross_account_backup", &o.CrossAccountBackupPos)
+	return o
 }
 
 // fields iterates the regular fields of a struct value.

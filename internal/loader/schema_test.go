@@ -171,6 +171,12 @@ var schemaCases = []schemaCase{
 		code:       "unknown-key", msg: `^unknown key "descripton" in policy "p"$`, hint: `did you mean "description"\?`,
 	},
 	{
+		constraint: "closed #Organization",
+		pass:       add(`organization: trusted_access: true`),
+		fail:       add(`organization: ` + mark + `trusted_acess: true`),
+		code:       "unknown-key", msg: `^unknown key "trusted_acess"$`, hint: `did you mean "trusted_access"\?`,
+	},
+	{
 		constraint: "closed #Plan",
 		fail:       add(inPlan + mark + `regoins: ["us-east-1"]`),
 		code:       "unknown-key", msg: `^unknown key "regoins" in plan "plan" of policy "p"$`, hint: `did you mean "regions"\?`,
@@ -486,6 +492,24 @@ var schemaCases = []schemaCase{
 		code:       "type", msg: `^partial must be true or false, not a string`, hint: `partial: true`,
 	},
 	{
+		constraint: "#Policy.adopt",
+		pass:       add(inPolicy + `adopt: true`),
+		fail:       add(inPolicy + `adopt: ` + mark + `"yes"`),
+		code:       "type", msg: `^adopt must be true or false, not a string`, hint: `adopt: true`,
+	},
+	{
+		constraint: "#Organization.trusted_access",
+		pass:       add(`organization: trusted_access: true`),
+		fail:       add(`organization: trusted_access: ` + mark + `"yes"`),
+		code:       "type", msg: `^trusted_access must be true or false, not a string`, hint: `true or false`,
+	},
+	{
+		constraint: "#Organization.cross_account_backup",
+		pass:       add(`organization: cross_account_backup: false`),
+		fail:       add(`organization: cross_account_backup: ` + mark + `1`),
+		code:       "type", msg: `^cross_account_backup must be true or false, not a whole number`, hint: `true or false`,
+	},
+	{
 		constraint: "#Rule.enable_continuous_backup",
 		pass:       add(inRule + `enable_continuous_backup: true`),
 		fail:       add(inRule + `enable_continuous_backup: ` + mark + `"true"`),
@@ -709,6 +733,24 @@ var schemaCases = []schemaCase{
 		pass:       swap("regions: [\"us-east-1\"]\n\trole_name", "regions: [\"us-east-1\", \"eu-west-1\"]\n\trole_name"),
 		fail:       swap("regions: [\"us-east-1\"]\n\trole_name", "regions: [\"us-east-1\", "+mark+"\"us-east-1\"]\n\trole_name"),
 		code:       "duplicate", msg: `^regions lists "us-east-1" more than once in baseline "b"$`, hint: `remove the repeated "us-east-1"`,
+	},
+	{
+		constraint: "#Organization.backup_policies",
+		pass:       add(`organization: backup_policies: "enabled"`),
+		fail:       add(`organization: backup_policies: ` + mark + `"disabled"`),
+		code:       "invalid-value", msg: `^invalid backup_policies$`, hint: `never disables the policy type`,
+	},
+	{
+		constraint: "#Organization.delegated_administrator",
+		pass:       add(`organization: delegated_administrator: "111122223333"`),
+		fail:       add(`organization: delegated_administrator: ` + mark + `"1111-2222-3333"`),
+		code:       "invalid-value", msg: `^invalid delegated_administrator$`, hint: `12-digit member account id`,
+	},
+	{
+		constraint: "#Organization.repository",
+		pass:       add(`organization: repository: "acme/backup-policies"`),
+		fail:       add(`organization: repository: ` + mark + `"acme/backup policies (prod)"`),
+		code:       "invalid-value", msg: `^invalid repository$`, hint: `Organizations tag value`,
 	},
 	{
 		constraint: "#Baseline.role_path",

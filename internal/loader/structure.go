@@ -83,9 +83,9 @@ type shape struct {
 	spec *backup.Spec // inside a policy's plans
 }
 
-// shape describes the object at path: #Config, #Policy and #Baseline from
-// the schema, and below a policy's plans the structure package backup
-// knows (backup.Plans), which mirrors the schema's #Plan.
+// shape describes the object at path: #Config, #Policy, #Baseline and
+// #Organization from the schema, and below a policy's plans the structure
+// package backup knows (backup.Plans), which mirrors the schema's #Plan.
 func (l *load) shape(path []string) shape {
 	switch {
 	case len(path) == 0:
@@ -96,6 +96,8 @@ func (l *load) shape(path []string) shape {
 		return shape{kind: objectShape, keys: l.defKeys("#Policy")}
 	case len(path) == 2 && path[0] == "baselines":
 		return shape{kind: objectShape, keys: l.defKeys("#Baseline")}
+	case len(path) == 1 && path[0] == "organization":
+		return shape{kind: objectShape, keys: l.defKeys("#Organization")}
 	case len(path) == 3 && path[0] == "baselines" && path[2] == "vault_access_policy":
 		return shape{kind: openShape}
 	case len(path) >= 3 && path[0] == "policies" && path[2] == "plans":

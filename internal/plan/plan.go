@@ -12,6 +12,14 @@
 // bytes, so a reviewed plan can be compared with a fresh one.
 package plan
 
+import (
+	"encoding/json"
+	"fmt"
+
+	"github.com/orgbackup/orgbackup/internal/effective"
+	"github.com/orgbackup/orgbackup/internal/org"
+)
+
 // FormatVersion versions the plan's JSON form. Increment it for any change
 // that a consumer of the JSON (apply, the GitHub comment, a team's own
 // scripts) would have to adapt to; adding an optional field does not.
@@ -34,6 +42,7 @@ const (
 	CreatePolicy Action = "create"
 	UpdatePolicy Action = "update" // content or description
 	AdoptPolicy  Action = "adopt"  // tag an existing policy as orgbackup's, as its definition asks
+	TagPolicy    Action = "tag"    // bring orgbackup's tags on its own policy up to date (a moved definition file)
 
 	// Attachments, then removals.
 	Attach       Action = "attach"
@@ -87,9 +96,11 @@ type Change struct {
 	Before string `json:"before,omitempty"`
 	After  string `json:"after,omitempty"`
 	// Description is the policy description sent with CreatePolicy or
-	// UpdatePolicy.
-	Description string `json:"description,omitempty"`
-	// Tags are the tags the change puts on the policy (create, adopt).
+	// UpdatePolicy; BeforeDescription is the one an update replaces.
+	Description       string `json:"description,omitempty"`
+	BeforeDescription string `json:"before_description,omitempty"`
+	// Tags are the tags the change puts on the policy (create, adopt,
+	// tag). Tags not listed are left as they are.
 	Tags map[string]string `json:"tags,omitempty"`
 
 	// Destructive marks changes that remove something: a detach, a delete,
@@ -104,4 +115,196 @@ type Change struct {
 
 	// Deployment describes a member-baseline change (see baseline.go).
 	Deployment *Deployment `json:"deployment,omitempty"`
+}
+
+// Plan is what applying a repository would change in an organization. It
+// is self-contained: every view (text, Markdown, the pull-request comment)
+// renders from it, so a plan read back from its JSON renders the same.
+type Plan struct {
+	FormatVersion string `json:"format_version"`
+	// InputsDigest is the SHA-256 of the canonical desired side: policy
+	// documents, descriptions, tags and targets (as ids), prerequisites,
+	// baselines and AllowDestroy. Apply re-plans and proceeds only if its
+	// fresh plan has the same InputsDigest.
+	InputsDigest string `json:"inputs_digest"`
+	// LiveDigest is the SHA-256 of the canonical snapshot of the
+	// organization the plan was made against (without its capture time).
+	LiveDigest string `json:"live_digest"`
+	// AllowDestroy records `plan --allow-destroy`: only then does apply
+	// carry out destructive changes.
+	AllowDestroy bool `json:"allow_destroy"`
+	// Organization is the organization id (o-…), when known.
+	Organization string `json:"organization,omitempty"`
+	// Against says what the actual organization was read from, for people:
+	// a snapshot file or the live organization. It is not digested.
+	Against string `json:"against,omitempty"`
+
+	Summary Summary `json:"summary"`
+	// Changes in the order apply carries them out: by phase, and within a
+	// phase in a fixed order (attachments in the order that gives each
+	// entity the attachment order the effective policies assume).
+	Changes []Change `json:"changes"`
+	// Effective groups the accounts whose effective backup policy changes
+	// or is invalid, by identical before, after and problems.
+	Effective []EffectiveGroup `json:"effective"`
+	// Problems that make the plan unusable (errors), need attention
+	// (warnings) or inform (notices). Apply refuses a plan with errors.
+	Problems []Problem `json:"problems"`
+
+	// Desired and Preview are the computed states behind the plan, for the
+	// command that made it (preview renders from them, effective reads the
+	// desired organization). A plan decoded from JSON has neither.
+	Desired *org.Org           `json:"-"`
+	Preview *effective.Preview `json:"-"`
+}
+
+// Summary counts a plan's changes and findings.
+type Summary struct {
+	Create        int `json:"create"`
+	Update        int `json:"update"` // policies whose content, description or tags change
+	Delete        int `json:"delete"`
+	Adopt         int `json:"adopt"`
+	Attach        int `json:"attach"`
+	Detach        int `json:"detach"`
+	Prerequisites int `json:"prerequisites"`
+	Destructive   int `json:"destructive"`
+
+	Accounts        int `json:"accounts"`
+	AccountsChanged int `json:"accounts_changed"`
+	AccountsInvalid int `json:"accounts_invalid"`
+
+	Errors   int `json:"errors"`
+	Warnings int `json:"warnings"`
+}
+
+// Line is the summary line every view starts with, as Terraform's
+// "Plan: 1 to add, …": the five counts always, adoptions and prerequisites
+// when there are any, or "No changes." for an empty plan.
+func (s Summary) Line() string {
+	if s.Changes() == 0 {
+		return "No changes."
+	}
+	line := fmt.Sprintf("Plan: %d to create, %d to update, %d to delete, %s to add, %d to remove",
+		s.Create, s.Update, s.Delete, countOf(s.Attach, "attachment", "attachments"), s.Detach)
+	if s.Adopt > 0 {
+		line += fmt.Sprintf(", %d to adopt", s.Adopt)
+	}
+	if s.Prerequisites > 0 {
+		line += fmt.Sprintf(", %s", countOf(s.Prerequisites, "organization setting to change", "organization settings to change"))
+	}
+	return line
+}
+
+// Changes counts every change of the plan.
+func (s Summary) Changes() int {
+	return s.Create + s.Update + s.Delete + s.Adopt + s.Attach + s.Detach + s.Prerequisites
+}
+
+func countOf(n int, one, many string) string {
+	if n == 1 {
+		return fmt.Sprintf("%d %s", n, one)
+	}
+	return fmt.Sprintf("%d %s", n, many)
+}
+
+// HasChanges reports whether applying the plan would change anything.
+func (p *Plan) HasChanges() bool { return len(p.Changes) > 0 }
+
+// HasErrors reports whether the plan has problems that forbid applying it.
+func (p *Plan) HasErrors() bool {
+	for _, pr := range p.Problems {
+		if pr.Severity == SeverityError {
+			return true
+		}
+	}
+	return false
+}
+
+// Destructive returns the destructive changes, in plan order.
+func (p *Plan) Destructive() []Change {
+	var out []Change
+	for _, c := range p.Changes {
+		if c.Destructive {
+			out = append(out, c)
+		}
+	}
+	return out
+}
+
+// Severities of a Problem. The values are part of the JSON format.
+const (
+	SeverityError   = "error"
+	SeverityWarning = "warning"
+	SeverityNotice  = "notice"
+)
+
+// Problem codes that callers branch on. Every code is stable; these are
+// the ones with a meaning beyond their message.
+const (
+	// CodeInvalidEffective: accounts would get (or keep) an invalid
+	// effective policy; the details are in Effective.
+	CodeInvalidEffective = "invalid-effective-policy"
+	// CodeNotOwned: a repository policy's name is taken by a policy
+	// orgbackup does not own.
+	CodeNotOwned = "policy-not-owned"
+	// CodeDestroyNotAllowed: the plan has destructive changes and was not
+	// made with AllowDestroy.
+	CodeDestroyNotAllowed = "destroy-not-allowed"
+	// CodeNotRecorded: the actual organization (a hand-written snapshot)
+	// does not record some settings, so their prerequisites are not
+	// compared.
+	CodeNotRecorded = "not-recorded"
+)
+
+// Problem is something the plan found that is not a change: a reason the
+// plan cannot be applied (a name clash with a policy orgbackup does not
+// own, an account that would get an invalid effective policy, a quota), or
+// something to be aware of.
+type Problem struct {
+	Severity string `json:"severity"`
+	Code     string `json:"code"`
+	Message  string `json:"message"`
+	Hint     string `json:"hint,omitempty"`
+	// Source is where to look in the repository (policies/x.cue:3:1),
+	// when there is such a place.
+	Source string `json:"source,omitempty"`
+	// Policy names the policy the problem is about, if one.
+	Policy string `json:"policy,omitempty"`
+}
+
+// EffectiveGroup is a set of accounts whose effective backup policy
+// changes, or would be invalid, in the same way.
+type EffectiveGroup struct {
+	Accounts []Account `json:"accounts"`
+	// Changed is false for accounts whose effective policy the plan does
+	// not change but which have (or keep) problems.
+	Changed bool `json:"changed"`
+	// Before and After are the effective policies, {} for none.
+	Before json.RawMessage `json:"before"`
+	After  json.RawMessage `json:"after"`
+	// Diff is a unified diff of the indented Before and After, empty when
+	// unchanged.
+	Diff     string             `json:"diff,omitempty"`
+	Problems []EffectiveProblem `json:"problems,omitempty"`
+	// Notes are what the inheritance rules ignored in the desired state:
+	// operators a parent forbids, same-level overrides.
+	Notes []string `json:"notes,omitempty"`
+}
+
+// Account is one account of an EffectiveGroup.
+type Account struct {
+	ID   string `json:"id"`
+	Name string `json:"name,omitempty"`
+	Path string `json:"path"`
+}
+
+// EffectiveProblem is one reason an effective policy would not work, as
+// effective.Validate reports it.
+type EffectiveProblem struct {
+	Code     string   `json:"code"`
+	Path     string   `json:"path"` // as ListEffectivePolicyValidationErrors prints PathToError
+	Message  string   `json:"message"`
+	Hint     string   `json:"hint,omitempty"`
+	Policies []string `json:"contributing_policies,omitempty"`
+	Source   string   `json:"source,omitempty"`
 }

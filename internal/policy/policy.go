@@ -14,6 +14,29 @@ import (
 // Type is the Organizations policy type orgbackup manages.
 const Type = "BACKUP_POLICY"
 
+// Tags orgbackup puts on what it creates, so that a later plan can tell its
+// own resources from everyone else's and never touch the latter. They live
+// here rather than in package plan, which decides ownership, because the
+// generator tags the baseline templates with them too and plan builds on
+// the generator.
+const (
+	// TagManagedBy = ManagedBy marks a policy, StackSet, role or vault as
+	// orgbackup's.
+	TagManagedBy = "managed-by"
+	ManagedBy    = "orgbackup"
+	// TagSource names the definition file of a policy, repository-relative
+	// and slash-separated, so a person who finds the policy in the console
+	// knows where to change it.
+	TagSource = "orgbackup:source"
+	// TagRepository is set when the organization block names the
+	// repository: policies then belong to that repository alone, so two
+	// repositories can manage one organization without deleting each
+	// other's policies.
+	TagRepository = "orgbackup:repository"
+	// TagBaseline names the baseline a template's resources belong to.
+	TagBaseline = "orgbackup:baseline"
+)
+
 // Repo is everything defined in a policies/ directory.
 type Repo struct {
 	// Dir is the directory as the user named it.
@@ -25,6 +48,47 @@ type Repo struct {
 	Snapshots []string
 	// Files are the definition files read, relative to the working directory.
 	Files []string
+	// Organization holds the organization-wide prerequisites the
+	// repository declares; nil when it has no organization block.
+	Organization *Organization
+}
+
+// Organization is the repository's `organization` block: what must hold in
+// the organization for its policies to work, and how orgbackup labels what
+// it owns. Unset fields are not managed: orgbackup neither turns them on
+// nor off.
+type Organization struct {
+	Pos doc.Pos
+	// BackupPolicies is "enabled" when the block asks for the
+	// BACKUP_POLICY type to be enabled on the root. The type is enabled
+	// whenever the repository defines a policy, declared or not: nothing
+	// can be attached otherwise.
+	BackupPolicies string
+	// TrustedAccess asks for trusted access for AWS Backup
+	// (backup.amazonaws.com), which cross-account monitoring and a
+	// delegated administrator need.
+	TrustedAccess *bool
+	// CrossAccountBackup is AWS Backup's global setting
+	// isCrossAccountBackupEnabled in the management account; a copy action
+	// into another account needs it.
+	CrossAccountBackup    *bool
+	CrossAccountBackupPos doc.Pos
+	// DelegatedAdministrator is the account to register as AWS Backup's
+	// delegated administrator, "" for none.
+	DelegatedAdministrator    string
+	DelegatedAdministratorPos doc.Pos
+	// Repository scopes ownership to one repository ("acme/backup-policies"):
+	// orgbackup then owns only policies tagged with it.
+	Repository    string
+	RepositoryPos doc.Pos
+}
+
+// Repository returns the repository ownership is scoped to, "" if none.
+func (r *Repo) Repository() string {
+	if r.Organization == nil {
+		return ""
+	}
+	return r.Organization.Repository
 }
 
 // Policy returns the policy named name, or nil.
@@ -49,6 +113,11 @@ type Policy struct {
 	// Plans is the policy's `plans` object in author form: plain values,
 	// or AWS operator objects where the author used them.
 	Plans *doc.Node
+	// Adopt asks orgbackup to take over an existing policy of this name
+	// that it does not own yet: the next apply tags it as orgbackup's and
+	// then manages it like any other. Without it, such a policy is never
+	// touched and the plan fails with a name clash.
+	Adopt bool
 }
 
 // Baseline is what must exist in member accounts for policies to work: a

@@ -181,7 +181,7 @@ func mapControls(s, keep string) string {
 		switch {
 		case strings.ContainsRune(keep, r):
 			return r
-		case r < 0x20, r >= 0x7f && r < 0xa0, r >= 0x202a && r <= 0x202e, r >= 0x2066 && r <= 0x2069:
+		case isControl(r):
 			return utf8.RuneError
 		}
 		return r

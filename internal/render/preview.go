@@ -1,7 +1,6 @@
 package render
 
 import (
-	"bytes"
 	"fmt"
 	"io"
 	"strconv"
@@ -11,13 +10,44 @@ import (
 	"github.com/orgbackup/orgbackup/internal/doc"
 	"github.com/orgbackup/orgbackup/internal/effective"
 	"github.com/orgbackup/orgbackup/internal/inherit"
+	"github.com/orgbackup/orgbackup/internal/plan"
 )
 
-// PreviewReport is what `orgbackup preview` shows.
+// PreviewReport is what `orgbackup preview` shows: the effective-policy
+// side of a plan made against a snapshot.
 type PreviewReport struct {
 	Dir      string
 	Snapshot string
-	Preview  *effective.Preview
+	Plan     *plan.Plan
+}
+
+// previewDiags are the plan's problems a preview shows: not the invalid
+// accounts, which it shows with their groups, and not the settings a
+// hand-written snapshot does not record, which matter to plan only.
+func (r *PreviewReport) previewDiags() diag.List {
+	var ps []plan.Problem
+	for _, pr := range r.Plan.Problems {
+		if pr.Code != plan.CodeInvalidEffective && pr.Code != plan.CodeNotRecorded {
+			ps = append(ps, pr)
+		}
+	}
+	return ProblemDiags(ps)
+}
+
+// HasErrors reports whether the preview found an account with an invalid
+// effective policy or a problem in the definitions.
+func (r *PreviewReport) HasErrors() bool {
+	return len(r.Plan.Preview.Invalid()) > 0 || r.previewDiags().HasErrors()
+}
+
+func (r *PreviewReport) prerequisites() []plan.Change {
+	var out []plan.Change
+	for _, c := range r.Plan.Changes {
+		if c.Phase == plan.PhasePrerequisites {
+			out = append(out, c)
+		}
+	}
+	return out
 }
 
 // maxListed is how many accounts a text or Markdown group lists by name;
@@ -36,14 +66,6 @@ func WritePreview(w io.Writer, f Format, r *PreviewReport, st Style) error {
 	return previewText(w, r, st)
 }
 
-func accountLabel(a *effective.Account) string {
-	name := a.Account.Name
-	if name == "" {
-		return fmt.Sprintf("%s (%s)", a.Account.ID, parentPath(a.Path))
-	}
-	return fmt.Sprintf("%s %s (%s)", a.Account.ID, name, parentPath(a.Path))
-}
-
 // parentPath drops the account's own segment from its path.
 func parentPath(p string) string {
 	if i := strings.LastIndexByte(p, '/'); i > 0 {
@@ -53,7 +75,7 @@ func parentPath(p string) string {
 }
 
 func counts(r *PreviewReport) (total, changed, invalid int) {
-	for _, a := range r.Preview.Accounts {
+	for _, a := range r.Plan.Preview.Accounts {
 		total++
 		if a.Changed {
 			changed++
@@ -68,51 +90,26 @@ func counts(r *PreviewReport) (total, changed, invalid int) {
 func previewText(w io.Writer, r *PreviewReport, st Style) error {
 	var b strings.Builder
 	total, changed, invalid := counts(r)
+	diags := r.previewDiags()
 	fmt.Fprintf(&b, "%s %s against %s (%s)\n\n", st.Bold("Preview of"), r.Dir, r.Snapshot, plural(total, "account", "accounts"))
-	for _, d := range r.Preview.Diags {
+	for _, d := range diags {
 		WriteDiagnostic(&b, d, st)
 		b.WriteByte('\n')
 	}
-	for _, g := range r.Preview.Groups() {
-		mark := st.Yellow("~")
-		if len(g.Problems) > 0 {
-			mark = st.Red("✗")
-		} else if g.Diff == nil {
-			mark = " "
+	if pre := r.prerequisites(); len(pre) > 0 {
+		fmt.Fprintf(&b, "%s\n", st.Bold("Organization settings the preview assumes (orgbackup plan shows them as changes):"))
+		for _, c := range pre {
+			fmt.Fprintf(&b, "  %s %s\n", st.Green("+"), oneLine(changeText(c)))
 		}
-		fmt.Fprintf(&b, "%s %s\n", mark, st.Bold(groupTitle(g)))
-		for i, a := range g.Accounts {
-			if i == maxListed {
-				fmt.Fprintf(&b, "    … and %d more (orgbackup preview --output json lists all)\n", len(g.Accounts)-maxListed)
-				break
-			}
-			fmt.Fprintf(&b, "    %s\n", oneLine(accountLabel(a)))
-		}
-		for _, p := range g.Problems {
-			WriteProblem(&b, p, st, "    ")
-		}
-		for _, n := range g.Notes {
-			fmt.Fprintf(&b, "    %s %s\n", st.Cyan("note:"), oneLine(n.String()))
-		}
-		if g.Diff != nil {
-			for _, line := range strings.SplitAfter(string(g.Diff), "\n") {
-				if line == "" {
-					continue
-				}
-				switch {
-				case strings.HasPrefix(line, "+") && !strings.HasPrefix(line, "+++"):
-					line = st.Green(strings.TrimSuffix(line, "\n")) + "\n"
-				case strings.HasPrefix(line, "-") && !strings.HasPrefix(line, "---"):
-					line = st.Red(strings.TrimSuffix(line, "\n")) + "\n"
-				}
-				b.WriteString("    " + line)
-			}
-		}
+		b.WriteByte('\n')
+	}
+	for _, g := range r.Plan.Effective {
+		writeTextGroup(&b, g, st, "preview")
 		b.WriteByte('\n')
 	}
 	summary := fmt.Sprintf("%d of %s change, %d would be invalid, %d unchanged", changed, plural(total, "account", "accounts"), invalid, total-changed)
 	switch {
-	case invalid > 0 || r.Preview.Diags.HasErrors():
+	case invalid > 0 || diags.HasErrors():
 		fmt.Fprintf(&b, "%s %s\n", st.Red("✗"), summary)
 	default:
 		fmt.Fprintf(&b, "%s %s\n", st.Green("✓"), summary)
@@ -121,36 +118,14 @@ func previewText(w io.Writer, r *PreviewReport, st Style) error {
 	return err
 }
 
-func groupTitle(g *effective.Group) string {
-	n := plural(len(g.Accounts), "account", "accounts")
-	switch {
-	case len(g.Problems) > 0 && g.Diff != nil:
-		return n + ": effective policy changes and would be invalid"
-	case len(g.Problems) > 0:
-		return n + ": effective policy is invalid"
-	}
-	if bytes.Equal(bytes.TrimSpace(g.Before), []byte("{}")) {
-		return n + ": gain a backup policy"
-	}
-	if bytes.Equal(bytes.TrimSpace(g.After), []byte("{}")) {
-		return n + ": lose their backup policy"
-	}
-	return n + ": effective policy changes"
-}
-
 // WriteProblem renders an effective-policy problem as text: the code and
 // path as Organizations reports them, the contributing policies, the fix.
 func WriteProblem(b *strings.Builder, p effective.Problem, st Style, indent string) {
-	fmt.Fprintf(b, "%s%s %s at %s: %s\n", indent, st.Red("✗"), p.Code, oneLine(p.PathString()), oneLine(p.Message))
-	if len(p.Policies) > 0 {
-		fmt.Fprintf(b, "%s    contributing policies: %s\n", indent, oneLine(strings.Join(p.Policies, ", ")))
-	}
+	ep := plan.EffectiveProblem{Code: p.Code, Path: p.PathString(), Message: p.Message, Hint: p.Hint, Policies: p.Policies}
 	if p.Pos.IsValid() {
-		fmt.Fprintf(b, "%s    source: %s\n", indent, p.Pos)
+		ep.Source = p.Pos.String()
 	}
-	if p.Hint != "" {
-		fmt.Fprintf(b, "%s    hint: %s\n", indent, oneLine(p.Hint))
-	}
+	writeEffectiveProblem(b, ep, st, indent)
 }
 
 type jsonProblem struct {
@@ -197,6 +172,7 @@ func notesJSON(ns []inherit.Note) []jsonNote {
 
 func previewJSON(r *PreviewReport) *doc.Node {
 	total, changed, invalid := counts(r)
+	diags := r.previewDiags()
 	out := doc.MustFromStruct(struct {
 		FormatVersion string     `json:"format_version"`
 		Directory     string     `json:"directory"`
@@ -207,8 +183,8 @@ func previewJSON(r *PreviewReport) *doc.Node {
 		FormatVersion: FormatVersion,
 		Directory:     r.Dir,
 		Snapshot:      r.Snapshot,
-		Summary:       map[string]int{"accounts": total, "changed": changed, "invalid": invalid, "unchanged": total - changed, "errors": r.Preview.Diags.Count(diag.Error)},
-		Diagnostics:   toJSONDiags(r.Preview.Diags),
+		Summary:       map[string]int{"accounts": total, "changed": changed, "invalid": invalid, "unchanged": total - changed, "errors": diags.Count(diag.Error)},
+		Diagnostics:   toJSONDiags(diags),
 	})
 	// The groups and the per-account list are most of a large preview; they
 	// are built as trees directly (keys in sorted order), not encoded to
@@ -216,7 +192,7 @@ func previewJSON(r *PreviewReport) *doc.Node {
 	// shared trees.
 	groupOf := map[*effective.Account]int{}
 	groups := doc.NewArray(doc.Pos{})
-	for i, g := range r.Preview.Groups() {
+	for i, g := range r.Plan.Preview.Groups() {
 		ids := doc.NewArray(doc.Pos{})
 		for _, a := range g.Accounts {
 			ids.Items = append(ids.Items, str(a.Account.ID))
@@ -231,7 +207,7 @@ func previewJSON(r *PreviewReport) *doc.Node {
 		))
 	}
 	accounts := doc.NewArray(doc.Pos{})
-	for _, a := range r.Preview.Accounts {
+	for _, a := range r.Plan.Preview.Accounts {
 		group := &doc.Node{Kind: doc.Null}
 		if i, ok := groupOf[a]; ok {
 			group = &doc.Node{Kind: doc.Number, Text: strconv.Itoa(i)}
@@ -273,52 +249,32 @@ func orEmpty(n *doc.Node) *doc.Node {
 func previewMarkdown(w io.Writer, r *PreviewReport) error {
 	var b strings.Builder
 	total, changed, invalid := counts(r)
+	diags := r.previewDiags()
 	icon := "✓"
-	if invalid > 0 || r.Preview.Diags.HasErrors() {
+	if invalid > 0 || diags.HasErrors() {
 		icon = "✗"
 	}
 	fmt.Fprintf(&b, "### %s orgbackup preview: %d of %s change, %d would be invalid\n\n", icon, changed, plural(total, "account", "accounts"), invalid)
 	fmt.Fprintf(&b, "Definitions in %s against the organization snapshot %s.\n\n", Code(r.Dir), Code(r.Snapshot))
-	for _, d := range r.Preview.Diags {
+	for _, d := range diags {
 		fmt.Fprintf(&b, "- **%s** %s: %s", d.Severity, Code(d.Pos.String()), EscapeMarkdown(d.Message))
 		if d.Hint != "" {
 			fmt.Fprintf(&b, " — %s", EscapeMarkdown(d.Hint))
 		}
 		b.WriteByte('\n')
 	}
-	if len(r.Preview.Diags) > 0 {
+	if len(diags) > 0 {
 		b.WriteByte('\n')
 	}
-	for _, g := range r.Preview.Groups() {
-		fmt.Fprintf(&b, "#### %s\n\n", EscapeMarkdown(groupTitle(g)))
-		var names []string
-		for i, a := range g.Accounts {
-			if i == maxListed {
-				names = append(names, fmt.Sprintf("and %d more", len(g.Accounts)-maxListed))
-				break
-			}
-			names = append(names, Code(accountLabel(a)))
-		}
-		b.WriteString(strings.Join(names, ", ") + "\n\n")
-		for _, p := range g.Problems {
-			fmt.Fprintf(&b, "- ❌ %s at %s: %s", Code(p.Code), Code(p.PathString()), EscapeMarkdown(p.Message))
-			if len(p.Policies) > 0 {
-				var ps []string
-				for _, x := range p.Policies {
-					ps = append(ps, Code(x))
-				}
-				fmt.Fprintf(&b, " (contributing: %s)", strings.Join(ps, ", "))
-			}
-			if p.Hint != "" {
-				fmt.Fprintf(&b, " — %s", EscapeMarkdown(p.Hint))
-			}
-			b.WriteByte('\n')
-		}
-		if g.Diff != nil {
-			fence := Fence(string(g.Diff))
-			fmt.Fprintf(&b, "\n<details><summary>Effective policy diff</summary>\n\n%sdiff\n%s%s\n\n</details>\n", fence, g.Diff, fence)
+	if pre := r.prerequisites(); len(pre) > 0 {
+		b.WriteString("Organization settings the preview assumes (`orgbackup plan` shows them as changes):\n\n")
+		for _, c := range pre {
+			fmt.Fprintf(&b, "- %s\n", markdownChange(c))
 		}
 		b.WriteByte('\n')
+	}
+	for _, g := range r.Plan.Effective {
+		writeMarkdownGroup(&b, g)
 	}
 	_, err := io.WriteString(w, b.String())
 	return err

@@ -112,9 +112,37 @@ func WriteDiagnostic(b *strings.Builder, d diag.Diagnostic, st Style) {
 }
 
 // oneLine keeps untrusted text from breaking the line structure of text
-// output (and from forging extra diagnostics).
+// output (and from forging extra diagnostics or workflow commands), and
+// makes terminal control sequences visible instead of obeying them: an
+// account or policy name holding an ANSI escape must not recolour, move
+// the cursor or hide text. Bidirectional overrides, which can make text
+// read in another order than it is, are shown too.
 func oneLine(s string) string {
-	return strings.NewReplacer("\r\n", "⏎", "\n", "⏎", "\r", "⏎").Replace(s)
+	return visibleControls(strings.NewReplacer("\r\n", "⏎", "\n", "⏎", "\r", "⏎").Replace(s))
+}
+
+// visibleControls writes control characters (and bidirectional
+// overrides) as \uXXXX, and tabs as spaces.
+func visibleControls(s string) string {
+	if !strings.ContainsFunc(s, isControl) {
+		return s
+	}
+	var b strings.Builder
+	for _, r := range s {
+		switch {
+		case r == '\t':
+			b.WriteByte(' ')
+		case isControl(r):
+			fmt.Fprintf(&b, "\\u%04x", r)
+		default:
+			b.WriteRune(r)
+		}
+	}
+	return b.String()
+}
+
+func isControl(r rune) bool {
+	return r < 0x20 || r == 0x7f || r >= 0x80 && r < 0xa0 || r >= 0x202a && r <= 0x202e || r >= 0x2066 && r <= 0x2069
 }
 
 type jsonPos struct {

@@ -1,4 +1,4 @@
-package effective
+package plan
 
 import (
 	"io"
@@ -6,6 +6,7 @@ import (
 	"testing"
 
 	"github.com/orgbackup/orgbackup/internal/doc"
+	"github.com/orgbackup/orgbackup/internal/effective"
 	"github.com/orgbackup/orgbackup/internal/org"
 	"github.com/orgbackup/orgbackup/internal/policy"
 )
@@ -52,8 +53,8 @@ func bigPreview(tb testing.TB) (*org.Org, *policy.Repo) {
 	return o, repo
 }
 
-// BenchmarkPreview10k previews a 10,000-account organization: desired
-// state, both merges for every account, validation, grouping and diffs.
+// BenchmarkPreview10k plans a 10,000-account organization: desired
+// state, changes, both merges for every account, validation, grouping and diffs.
 // Target: well under 2 s and 300 MB on a 2-core machine. peak-heap-MB is
 // the largest live heap seen while computing (sampled after the preview,
 // which holds everything it built).
@@ -62,7 +63,7 @@ func BenchmarkPreview10k(b *testing.B) {
 	b.ReportAllocs()
 	var peak uint64
 	for b.Loop() {
-		pv := Compute(actual, repo)
+		pv := Make(Input{Repo: repo, Actual: actual}).Preview
 		groups := pv.Groups()
 		for _, g := range groups {
 			_, _ = io.Discard.Write(g.Diff)
@@ -84,11 +85,11 @@ func TestPreview10kDistinctChains(t *testing.T) {
 		t.Skip("builds a 10,000-account organization")
 	}
 	actual, repo := bigPreview(t)
-	pv := Compute(actual, repo)
+	pv := Make(Input{Repo: repo, Actual: actual}).Preview
 	if len(pv.Changed()) == 0 {
 		t.Fatal("the repository should change some accounts")
 	}
-	e := NewEngine(pv.Desired, policy.Type)
+	e := effective.NewEngine(pv.Desired, policy.Type)
 	states := map[any]bool{}
 	for _, a := range pv.Desired.Accounts() {
 		states[e.State(a)] = true
