@@ -8,7 +8,6 @@ import (
 
 	"github.com/orgbackup/orgbackup/internal/diag"
 	"github.com/orgbackup/orgbackup/internal/doc"
-	"github.com/orgbackup/orgbackup/internal/generate"
 	"github.com/orgbackup/orgbackup/internal/org"
 	"github.com/orgbackup/orgbackup/internal/plan"
 	"github.com/orgbackup/orgbackup/internal/policy"
@@ -97,7 +96,7 @@ func (p *planner) keys() {
 				Reason: fmt.Sprintf("vaults of %s in %s are encrypted with orgbackup's key; it does not exist there yet", baselineList(k.Baselines), k.Region)})
 		case !Owned(lk.Tags, p.repository):
 			p.out.Diags = append(p.out.Diags, diag.Errorf("key-not-owned", p.baselinePos(k.Baselines[0]),
-				"%s in %s of the management account names key %s, which is not tagged %s=%s", KeyAlias, k.Region, lk.ARN, generate.TagManagedBy, generate.TagValue).
+				"%s in %s of the management account names key %s, which is not tagged %s=%s", KeyAlias, k.Region, lk.ARN, policy.TagManagedBy, policy.ManagedBy).
 				WithHint("orgbackup never changes a key it does not own: delete or rename the alias, or use the key through vault_kms_key_arn instead of managed_kms_key"))
 		case lk.State != "" && lk.State != "Enabled":
 			p.out.Diags = append(p.out.Diags, diag.Errorf("key-unusable", p.baselinePos(k.Baselines[0]),
@@ -133,7 +132,7 @@ func (p *planner) stackSet(ss *StackSet) {
 	if !Owned(ls.Tags, p.repository) {
 		p.out.Diags = append(p.out.Diags, diag.Errorf("stack-set-not-owned", b.Pos,
 			"StackSet %s exists and is not orgbackup's (no %s=%s tag%s); orgbackup will not deploy baseline %q through it",
-			ss.Name, generate.TagManagedBy, generate.TagValue, repoClause(p.repository), b.Name).
+			ss.Name, policy.TagManagedBy, policy.ManagedBy, repoClause(p.repository), b.Name).
 			WithHint("rename the baseline, or, if its role and vault are deployed already by that StackSet, declare them with existing: true"))
 		return
 	}
@@ -343,7 +342,7 @@ func (p *planner) stack(st *Stack) {
 			Reason: fmt.Sprintf("a policy reaches the management account, which StackSets never deploy to: baseline %q deploys its %s %q there as a stack", b.Name, st.Part, partName(b, st.Part))})
 	case !Owned(ls.Tags, p.repository):
 		p.out.Diags = append(p.out.Diags, diag.Errorf("stack-not-owned", b.Pos,
-			"stack %s in %s of the management account exists and is not orgbackup's (no %s=%s tag%s)", st.Name, st.Region, generate.TagManagedBy, generate.TagValue, repoClause(p.repository)).
+			"stack %s in %s of the management account exists and is not orgbackup's (no %s=%s tag%s)", st.Name, st.Region, policy.TagManagedBy, policy.ManagedBy, repoClause(p.repository)).
 			WithHint("rename the baseline, or, if that stack deploys the role and vault already, declare them with existing: true"))
 	case failedStack(ls.Status):
 		p.changes = append(p.changes, plan.Change{Action: plan.CreateStack, Phase: plan.PhaseBaselines, Target: target,
@@ -378,7 +377,7 @@ func (p *planner) removed() {
 		if want[ls.Name] || !isOrgbackup(ls.Name) || !Owned(ls.Tags, p.repository) {
 			continue
 		}
-		name := ls.Tags[generate.TagBaseline]
+		name := ls.Tags[policy.TagBaseline]
 		b := p.baseline(name)
 		retain := b != nil && b.Existing
 		part := PartVault
@@ -410,7 +409,7 @@ func (p *planner) removed() {
 		if wantStack[ls.Name+"\x00"+ls.Region] || !isOrgbackup(ls.Name) || !Owned(ls.Tags, p.repository) {
 			continue
 		}
-		name := ls.Tags[generate.TagBaseline]
+		name := ls.Tags[policy.TagBaseline]
 		if b := p.baseline(name); b != nil && b.Existing {
 			p.out.Notes = append(p.out.Notes, fmt.Sprintf("stack %s in %s of the management account is no longer orgbackup's (baseline %q declares its resources as existing); it stays as it is", ls.Name, ls.Region, name))
 			continue
@@ -577,7 +576,7 @@ func repoClause(repository string) string {
 	if repository == "" {
 		return ""
 	}
-	return fmt.Sprintf(" with %s=%s", TagRepository, repository)
+	return fmt.Sprintf(" with %s=%s", policy.TagRepository, repository)
 }
 
 // canonicalJSON renders JSON text canonically (indented, keys sorted, as

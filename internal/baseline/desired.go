@@ -28,7 +28,7 @@ import (
 )
 
 // Tags orgbackup puts on the StackSets, stacks and keys it creates, besides
-// generate.TagManagedBy and generate.TagBaseline. The same keys as on
+// policy.TagManagedBy and policy.TagBaseline. The same keys as on
 // policies, so one IAM condition covers everything orgbackup owns.
 const (
 	TagSource     = "orgbackup:source"
@@ -170,14 +170,10 @@ func Desire(in Input) *Desired {
 			d.Existing = append(d.Existing, b)
 			continue
 		}
-		tags := map[string]string{
-			generate.TagManagedBy: generate.TagValue,
-			generate.TagBaseline:  b.Name,
-			TagSource:             source(b.Pos.File),
-		}
-		if in.Repository != "" {
-			tags[TagRepository] = in.Repository
-		}
+		// The policies' ownership tags, so one IAM condition covers
+		// everything orgbackup owns, and the baseline's name.
+		tags := plan.Tags(source(b.Pos.File), in.Repository)
+		tags[policy.TagBaseline] = b.Name
 		mgmt := d.Management != nil && d.ManagementReached && slices.Contains(covered, d.Management)
 		for _, part := range parts(b) {
 			t := template(b, part, o)
@@ -204,9 +200,9 @@ func Desire(in Input) *Desired {
 		}
 	}
 	for _, r := range slices.Sorted(maps.Keys(keyRegions)) {
-		k := &Key{Region: r, Baselines: keyRegions[r], Tags: map[string]string{generate.TagManagedBy: generate.TagValue}}
+		k := &Key{Region: r, Baselines: keyRegions[r], Tags: map[string]string{policy.TagManagedBy: policy.ManagedBy}}
 		if in.Repository != "" {
-			k.Tags[TagRepository] = in.Repository
+			k.Tags[policy.TagRepository] = in.Repository
 		}
 		if d.Management != nil {
 			k.Account = d.Management.ID

@@ -6,7 +6,6 @@ import (
 	"strings"
 	"testing"
 
-	"github.com/orgbackup/orgbackup/internal/effective"
 	"github.com/orgbackup/orgbackup/internal/loader/loadertest"
 	"github.com/orgbackup/orgbackup/internal/org"
 	"github.com/orgbackup/orgbackup/internal/plan"
@@ -44,10 +43,7 @@ func fixture(t *testing.T, cue ...string) (*policy.Repo, *org.Org) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	desired, ds := effective.Desired(actual, repo)
-	if ds.HasErrors() {
-		t.Fatalf("desired: %v", ds)
-	}
+	desired := plan.Make(plan.Input{Repo: repo, Actual: actual}).Desired
 	return repo, desired
 }
 

@@ -7,6 +7,7 @@ import (
 
 	"github.com/orgbackup/orgbackup/internal/doc"
 	"github.com/orgbackup/orgbackup/internal/generate"
+	"github.com/orgbackup/orgbackup/internal/policy"
 )
 
 // Live is what is deployed: orgbackup's StackSets with their instances, the
@@ -146,10 +147,10 @@ func (l *Live) KeyARNs() map[string]string {
 // Owned reports whether tags mark a resource as orgbackup's: managed-by
 // orgbackup and, when the repository is configured, tagged with it.
 func Owned(tags map[string]string, repository string) bool {
-	if tags[generate.TagManagedBy] != generate.TagValue {
+	if tags[policy.TagManagedBy] != policy.ManagedBy {
 		return false
 	}
-	return repository == "" || tags[TagRepository] == repository
+	return repository == "" || tags[policy.TagRepository] == repository
 }
 
 // ResolveKeys puts the managed keys' ARNs into a template in place of their

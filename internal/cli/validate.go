@@ -11,6 +11,7 @@ import (
 	"github.com/orgbackup/orgbackup/internal/effective"
 	"github.com/orgbackup/orgbackup/internal/loader"
 	"github.com/orgbackup/orgbackup/internal/org"
+	"github.com/orgbackup/orgbackup/internal/plan"
 	"github.com/orgbackup/orgbackup/internal/policy"
 	"github.com/orgbackup/orgbackup/internal/render"
 )
@@ -134,6 +135,6 @@ func appendFile(path string, write func(*os.File) error) error {
 // coverage works out how each account of o that the repository's policies
 // reach gets its role and vaults, in o with the policies attached.
 func coverage(o *org.Org, repo *policy.Repo) (*org.Org, *baseline.Coverage) {
-	desired, _ := effective.Desired(o, repo)
+	desired := plan.Make(plan.Input{Repo: repo, Actual: o}).Desired
 	return desired, baseline.NewCoverage(baseline.Desire(baseline.Input{Repo: repo, Org: desired}), repo)
 }

@@ -19,7 +19,6 @@ import (
 	"github.com/orgbackup/orgbackup/internal/awskms"
 	"github.com/orgbackup/orgbackup/internal/awstest"
 	"github.com/orgbackup/orgbackup/internal/baseline"
-	"github.com/orgbackup/orgbackup/internal/effective"
 	"github.com/orgbackup/orgbackup/internal/loader/loadertest"
 	"github.com/orgbackup/orgbackup/internal/org"
 	"github.com/orgbackup/orgbackup/internal/plan"
@@ -112,10 +111,7 @@ func load(t *testing.T, fx *awstest.Org, src string) (*policy.Repo, *org.Org) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	desired, ds := effective.Desired(actual, repo)
-	if ds.HasErrors() {
-		t.Fatal(ds)
-	}
+	desired := plan.Make(plan.Input{Repo: repo, Actual: actual}).Desired
 	return repo, desired
 }
 

@@ -5,9 +5,9 @@ import (
 	"testing"
 
 	"github.com/orgbackup/orgbackup/internal/baseline"
-	"github.com/orgbackup/orgbackup/internal/effective"
 	"github.com/orgbackup/orgbackup/internal/loader/loadertest"
 	"github.com/orgbackup/orgbackup/internal/org"
+	"github.com/orgbackup/orgbackup/internal/plan"
 )
 
 const defs = `package orgbackup
@@ -40,7 +40,7 @@ func expectFor(t *testing.T, account string) *Expect {
 	if err != nil {
 		t.Fatal(err)
 	}
-	desired, _ := effective.Desired(actual, repo)
+	desired := plan.Make(plan.Input{Repo: repo, Actual: actual}).Desired
 	e, err := Expectations(desired, repo, account, map[string]string{
 		"us-east-1": "arn:aws:kms:us-east-1:111111111111:key/k1", "eu-west-1": "arn:aws:kms:eu-west-1:111111111111:key/k2"})
 	if err != nil {

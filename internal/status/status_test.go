@@ -7,10 +7,10 @@ import (
 	"time"
 
 	"github.com/orgbackup/orgbackup/internal/baseline"
-	"github.com/orgbackup/orgbackup/internal/effective"
 	"github.com/orgbackup/orgbackup/internal/golden"
 	"github.com/orgbackup/orgbackup/internal/loader/loadertest"
 	"github.com/orgbackup/orgbackup/internal/org"
+	"github.com/orgbackup/orgbackup/internal/plan"
 	"github.com/orgbackup/orgbackup/internal/policy"
 	"github.com/orgbackup/orgbackup/internal/render"
 	"github.com/orgbackup/orgbackup/internal/status"
@@ -144,9 +144,6 @@ func TestStatusJobsUnavailable(t *testing.T) {
 // applied is the organization once the repository is applied.
 func applied(t *testing.T, actual *org.Org, repo *policy.Repo) *org.Org {
 	t.Helper()
-	o, diags := effective.Desired(actual, repo)
-	if diags.HasErrors() {
-		t.Fatal(diags)
-	}
+	o := plan.Make(plan.Input{Repo: repo, Actual: actual}).Desired
 	return o
 }
