@@ -175,7 +175,7 @@ func (p *planner) stackSet(ss *StackSet) {
 	if len(why) > 0 {
 		c := plan.Change{Action: plan.UpdateStackSet, Phase: plan.PhaseBaselines, Before: canonicalJSON(ls.Template), After: string(ss.Template),
 			Tags: ss.Tags, Deployment: dep(), Source: p.d.sourceOf(b),
-			Reason: fmt.Sprintf("baseline %q: %s; StackSets roll the update out to every stack instance", b.Name, strings.Join(why, ", "))}
+			Reason: fmt.Sprintf("%s; StackSets roll the update out to every stack instance", strings.Join(why, ", "))}
 		c.Deployment.Regions = ss.Regions
 		p.changes = append(p.changes, c)
 	}

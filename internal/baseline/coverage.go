@@ -7,67 +7,22 @@ import (
 	"github.com/orgbackup/orgbackup/internal/backup"
 	"github.com/orgbackup/orgbackup/internal/generate"
 	"github.com/orgbackup/orgbackup/internal/org"
+	"github.com/orgbackup/orgbackup/internal/plan"
 	"github.com/orgbackup/orgbackup/internal/policy"
 )
 
-// How a baseline reaches an account.
-const (
-	ViaStackSet   = "stack-set"        // a service-managed StackSet instance
-	ViaManagement = "management-stack" // a stack in the management account
-	ViaExisting   = "existing"         // declared as existing, not deployed by orgbackup
-)
-
-// Coverage says how every account that a repository policy reaches gets the
-// roles and vaults the policies name: which baseline, and by which means.
-// validate --org, preview and plan show it, so that the management account
-// (which StackSets skip) and accounts no baseline covers are visible.
-type Coverage struct {
-	Baselines []Deployment
-	// Groups are the reached accounts grouped by how they are covered, in
-	// a fixed order (by the first account's id).
-	Groups []CoverageGroup
-	// Uncovered are reached accounts that no baseline covers, though a
-	// policy reaching them names a role or vault of the member account.
-	Uncovered  []*org.Entity
-	Management *org.Entity
-}
-
-// Deployment is how one baseline is deployed.
-type Deployment struct {
-	Name     string
-	Existing bool
-	Role     string
-	Vault    string
-	Regions  []string
-	// StackSets are the StackSets deploying it to member accounts, and
-	// Targets their deployment targets as paths with ids.
-	StackSets []string
-	Targets   []string
-	// ManagementStacks is true when it is deployed to the management
-	// account as stacks.
-	ManagementStacks bool
-	ManagedKey       bool
-}
-
-// CoverageGroup is a set of accounts covered the same way.
-type CoverageGroup struct {
-	Via      []Via
-	Accounts []*org.Entity
-}
-
-// Via is one baseline covering an account, and how.
-type Via struct {
-	Baseline string
-	How      string // ViaStackSet, ViaManagement or ViaExisting
-}
-
-// NewCoverage works out the coverage of the desired organization o by the
-// baselines of d.
-func NewCoverage(d *Desired, repo *policy.Repo) *Coverage {
+// NewCoverage works out how the baselines of d cover the accounts of the
+// desired organization that the repository's policies reach.
+func NewCoverage(d *Desired, repo *policy.Repo) *plan.Coverage {
 	o := d.org
-	c := &Coverage{Management: d.Management}
+	c := &plan.Coverage{Baselines: []plan.CoverageBaseline{}, Groups: []plan.CoverageGroup{}, Uncovered: []plan.Account{}}
+	if d.Management != nil {
+		c.Management = d.Management.ID
+	}
+	account := func(a *org.Entity) plan.Account { return plan.Account{ID: a.ID, Name: a.Name, Path: o.Path(a)} }
 	for _, b := range repo.Baselines {
-		dep := Deployment{Name: b.Name, Existing: b.Existing, Role: b.RoleName, Vault: b.VaultName, Regions: b.Regions, ManagedKey: b.ManagedKMSKey}
+		dep := plan.CoverageBaseline{Name: b.Name, Existing: b.Existing, Role: b.RoleName, Vault: b.VaultName, Regions: b.Regions,
+			ManagedKey: b.ManagedKMSKey, StackSets: []string{}, Targets: []string{}}
 		for _, ss := range d.StackSets {
 			if ss.Baseline == b {
 				dep.StackSets = append(dep.StackSets, ss.Name)
@@ -86,8 +41,8 @@ func NewCoverage(d *Desired, repo *policy.Repo) *Coverage {
 	}
 
 	needs := memberRelativeNeeds(repo)
-	byKey := map[string]*CoverageGroup{}
-	var order []*CoverageGroup
+	byKey := map[string]*plan.CoverageGroup{}
+	var order []*plan.CoverageGroup
 	for _, a := range o.Accounts() {
 		reached, needy := false, false
 		for _, e := range o.Chain(a) {
@@ -101,23 +56,23 @@ func NewCoverage(d *Desired, repo *policy.Repo) *Coverage {
 		if !reached {
 			continue
 		}
-		var via []Via
+		var via []plan.Via
 		for _, b := range repo.Baselines {
 			if !slices.Contains(d.Reach[b.Name], a) {
 				continue
 			}
-			how := ViaStackSet
+			how := plan.ViaStackSet
 			switch {
 			case b.Existing:
-				how = ViaExisting
+				how = plan.ViaExisting
 			case a == d.Management:
-				how = ViaManagement
+				how = plan.ViaManagement
 			}
-			via = append(via, Via{Baseline: b.Name, How: how})
+			via = append(via, plan.Via{Baseline: b.Name, How: how})
 		}
 		if len(via) == 0 {
 			if needy {
-				c.Uncovered = append(c.Uncovered, a)
+				c.Uncovered = append(c.Uncovered, account(a))
 			}
 			continue
 		}
@@ -127,11 +82,11 @@ func NewCoverage(d *Desired, repo *policy.Repo) *Coverage {
 		}
 		g := byKey[k.String()]
 		if g == nil {
-			g = &CoverageGroup{Via: via}
+			g = &plan.CoverageGroup{Via: via}
 			byKey[k.String()] = g
 			order = append(order, g)
 		}
-		g.Accounts = append(g.Accounts, a)
+		g.Accounts = append(g.Accounts, account(a))
 	}
 	// Accounts come sorted by id, so groups are in order of their first
 	// account.

@@ -6,9 +6,11 @@ import (
 	"testing"
 
 	"github.com/google/go-cmp/cmp"
+
+	"github.com/orgbackup/orgbackup/internal/plan"
 )
 
-func coverageSummary(c *Coverage) string {
+func coverageSummary(c *plan.Coverage) string {
 	var b strings.Builder
 	for _, g := range c.Groups {
 		var ids []string

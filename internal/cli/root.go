@@ -50,6 +50,9 @@ type IO struct {
 	// ReadOrg reads the live organization; tests substitute their own.
 	// Nil means this build cannot, and live commands say so.
 	ReadOrg OrgReader
+	// ReadBaselines reads the deployed baselines; nil means plans do not
+	// see them and say so.
+	ReadBaselines BaselineReader
 }
 
 // Style returns how to style text for o.Out: colour only on a terminal, and

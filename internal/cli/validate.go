@@ -111,7 +111,7 @@ func validate(dir, orgFile string) (*render.Validation, *policy.Repo, error) {
 			return nil, nil, err
 		}
 		r = effective.NewResolver(o, repo)
-		v.Org, v.Coverage = coverage(o, repo)
+		v.Coverage = coverage(o, repo)
 	}
 	res := check.Run(repo, r)
 	v.Diags = append(v.Diags, res.Diags...)
@@ -133,8 +133,8 @@ func appendFile(path string, write func(*os.File) error) error {
 }
 
 // coverage works out how each account of o that the repository's policies
-// reach gets its role and vaults, in o with the policies attached.
-func coverage(o *org.Org, repo *policy.Repo) (*org.Org, *baseline.Coverage) {
+// reach gets its role and vaults, with the policies attached.
+func coverage(o *org.Org, repo *policy.Repo) *plan.Coverage {
 	desired := plan.Make(plan.Input{Repo: repo, Actual: o}).Desired
-	return desired, baseline.NewCoverage(baseline.Desire(baseline.Input{Repo: repo, Org: desired}), repo)
+	return baseline.NewCoverage(baseline.Desire(baseline.Input{Repo: repo, Org: desired}), repo)
 }

@@ -80,3 +80,69 @@ type OperationPreferences struct {
 	FailureTolerancePercentage int    `json:"failure_tolerance_percentage"`
 	RegionConcurrency          string `json:"region_concurrency"`
 }
+
+// BaselinePart is what planning the member baselines adds to a plan.
+// Package baseline computes it; Make gets it through Input.Baselines, a
+// function, because baseline builds on this package.
+type BaselinePart struct {
+	// Changes in apply order: PhaseBaselines ones, then PhaseDelete ones.
+	Changes  []Change
+	Problems []Problem
+	// Notes say what the baselines' planning found but does not change:
+	// operations running, instances redeployed, resources let go.
+	Notes    []string
+	Coverage *Coverage
+}
+
+// Coverage says how every account a repository policy reaches gets the
+// role and vaults its policies name: which baseline, and by which means.
+// validate --org, preview and plan show it, so that the management account
+// (which StackSets never deploy to) and accounts no baseline covers are
+// visible.
+type Coverage struct {
+	Baselines []CoverageBaseline `json:"baselines"`
+	// Groups are the reached accounts grouped by how they are covered.
+	Groups []CoverageGroup `json:"groups"`
+	// Uncovered are reached accounts no baseline covers, though a policy
+	// reaching them names a role or vault of the member account: their
+	// backups fail.
+	Uncovered []Account `json:"uncovered"`
+	// Management is the management account's id, when known.
+	Management string `json:"management,omitempty"`
+}
+
+// CoverageBaseline is how one baseline is deployed.
+type CoverageBaseline struct {
+	Name     string   `json:"name"`
+	Existing bool     `json:"existing"`
+	Role     string   `json:"role,omitempty"`
+	Vault    string   `json:"vault,omitempty"`
+	Regions  []string `json:"regions"`
+	// StackSets deploy it to member accounts, at Targets (paths with ids).
+	StackSets []string `json:"stack_sets"`
+	Targets   []string `json:"targets"`
+	// ManagementStacks: it is deployed to the management account as
+	// stacks.
+	ManagementStacks bool `json:"management_stacks"`
+	ManagedKey       bool `json:"managed_kms_key"`
+}
+
+// CoverageGroup is a set of accounts covered the same way.
+type CoverageGroup struct {
+	Via      []Via     `json:"via"`
+	Accounts []Account `json:"accounts"`
+}
+
+// Via is one baseline covering an account, and how: ViaStackSet,
+// ViaManagement or ViaExisting.
+type Via struct {
+	Baseline string `json:"baseline"`
+	How      string `json:"how"`
+}
+
+// How a baseline reaches accounts.
+const (
+	ViaStackSet   = "stack-set"        // a service-managed StackSet instance
+	ViaManagement = "management-stack" // a stack in the management account
+	ViaExisting   = "existing"         // declared existing, not deployed by orgbackup
+)

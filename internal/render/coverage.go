@@ -4,23 +4,22 @@ import (
 	"fmt"
 	"strings"
 
-	"github.com/orgbackup/orgbackup/internal/baseline"
 	"github.com/orgbackup/orgbackup/internal/doc"
-	"github.com/orgbackup/orgbackup/internal/org"
+	"github.com/orgbackup/orgbackup/internal/plan"
 )
 
 // howText says in words how a baseline reaches accounts.
-func howText(v baseline.Via) string {
+func howText(v plan.Via) string {
 	switch v.How {
-	case baseline.ViaManagement:
+	case plan.ViaManagement:
 		return fmt.Sprintf("%q as stacks in the management account", v.Baseline)
-	case baseline.ViaExisting:
+	case plan.ViaExisting:
 		return fmt.Sprintf("%q, existing (not deployed by orgbackup)", v.Baseline)
 	}
 	return fmt.Sprintf("%q through its StackSets", v.Baseline)
 }
 
-func viaText(vs []baseline.Via) string {
+func viaText(vs []plan.Via) string {
 	var out []string
 	for _, v := range vs {
 		out = append(out, howText(v))
@@ -28,15 +27,15 @@ func viaText(vs []baseline.Via) string {
 	return strings.Join(out, ", ")
 }
 
-func entityLabel(e *org.Entity, path string) string {
-	if e.Name == "" {
-		return fmt.Sprintf("%s (%s)", e.ID, parentPath(path))
+func coverageAccount(a plan.Account) string {
+	if a.Name == "" {
+		return fmt.Sprintf("%s (%s)", a.ID, parentPath(a.Path))
 	}
-	return fmt.Sprintf("%s %s (%s)", e.ID, e.Name, parentPath(path))
+	return fmt.Sprintf("%s %s (%s)", a.ID, a.Name, parentPath(a.Path))
 }
 
 // deploymentText describes how one baseline is deployed.
-func deploymentText(d baseline.Deployment) string {
+func deploymentText(d plan.CoverageBaseline) string {
 	var what []string
 	if d.Role != "" {
 		what = append(what, "role "+d.Role)
@@ -67,7 +66,7 @@ func deploymentText(d baseline.Deployment) string {
 
 // WriteCoverage writes how every account a policy reaches gets its role and
 // vaults, as text: the section validate --org, preview and plan end with.
-func WriteCoverage(b *strings.Builder, o *org.Org, c *baseline.Coverage, st Style) {
+func WriteCoverage(b *strings.Builder, c *plan.Coverage, st Style) {
 	if c == nil || len(c.Baselines) == 0 && len(c.Groups) == 0 && len(c.Uncovered) == 0 {
 		return
 	}
@@ -82,7 +81,7 @@ func WriteCoverage(b *strings.Builder, o *org.Org, c *baseline.Coverage, st Styl
 				fmt.Fprintf(b, "      … and %d more\n", len(g.Accounts)-maxListed)
 				break
 			}
-			fmt.Fprintf(b, "      %s\n", oneLine(entityLabel(a, o.Path(a))))
+			fmt.Fprintf(b, "      %s\n", oneLine(coverageAccount(a)))
 		}
 	}
 	if len(c.Uncovered) > 0 {
@@ -93,17 +92,16 @@ func WriteCoverage(b *strings.Builder, o *org.Org, c *baseline.Coverage, st Styl
 				break
 			}
 			mgmt := ""
-			if a == c.Management {
+			if a.ID == c.Management {
 				mgmt = " — the management account: StackSets never deploy there; add it (or the root) to a baseline's targets and orgbackup deploys stacks"
 			}
-			fmt.Fprintf(b, "      %s%s\n", oneLine(entityLabel(a, o.Path(a))), mgmt)
+			fmt.Fprintf(b, "      %s%s\n", oneLine(coverageAccount(a)), mgmt)
 		}
 	}
-	b.WriteByte('\n')
 }
 
 // CoverageMarkdown is WriteCoverage for Markdown views.
-func CoverageMarkdown(b *strings.Builder, o *org.Org, c *baseline.Coverage) {
+func CoverageMarkdown(b *strings.Builder, c *plan.Coverage) {
 	if c == nil || len(c.Baselines) == 0 && len(c.Groups) == 0 && len(c.Uncovered) == 0 {
 		return
 	}
@@ -112,77 +110,25 @@ func CoverageMarkdown(b *strings.Builder, o *org.Org, c *baseline.Coverage) {
 		fmt.Fprintf(b, "- %s\n", EscapeMarkdown(deploymentText(d)))
 	}
 	for _, g := range c.Groups {
-		fmt.Fprintf(b, "- ✓ %s from baseline %s: %s\n", plural(len(g.Accounts), "account", "accounts"), EscapeMarkdown(viaText(g.Via)), accountCodes(o, g.Accounts))
+		fmt.Fprintf(b, "- ✓ %s from baseline %s: %s\n", plural(len(g.Accounts), "account", "accounts"), EscapeMarkdown(viaText(g.Via)), accountCodes(g.Accounts))
 	}
 	if len(c.Uncovered) > 0 {
-		fmt.Fprintf(b, "- ❌ %s reached by a policy and covered by no baseline: %s\n", plural(len(c.Uncovered), "account", "accounts"), accountCodes(o, c.Uncovered))
+		fmt.Fprintf(b, "- ❌ %s reached by a policy and covered by no baseline: %s\n", plural(len(c.Uncovered), "account", "accounts"), accountCodes(c.Uncovered))
 	}
 	b.WriteByte('\n')
 }
 
-func accountCodes(o *org.Org, as []*org.Entity) string {
+func accountCodes(as []plan.Account) string {
 	var out []string
 	for i, a := range as {
 		if i == maxListed {
 			out = append(out, fmt.Sprintf("and %d more", len(as)-maxListed))
 			break
 		}
-		out = append(out, Code(entityLabel(a, o.Path(a))))
+		out = append(out, Code(coverageAccount(a)))
 	}
 	return strings.Join(out, ", ")
 }
 
 // CoverageJSON is the coverage as a JSON value: every account listed.
-func CoverageJSON(c *baseline.Coverage) *doc.Node {
-	type jsonVia struct {
-		Baseline string `json:"baseline"`
-		How      string `json:"how"`
-	}
-	type jsonGroup struct {
-		Via      []jsonVia `json:"via"`
-		Accounts []string  `json:"accounts"`
-	}
-	type jsonDeployment struct {
-		Name             string   `json:"name"`
-		Existing         bool     `json:"existing"`
-		Role             string   `json:"role,omitempty"`
-		Vault            string   `json:"vault,omitempty"`
-		Regions          []string `json:"regions"`
-		StackSets        []string `json:"stack_sets"`
-		Targets          []string `json:"targets"`
-		ManagementStacks bool     `json:"management_stacks"`
-		ManagedKey       bool     `json:"managed_kms_key"`
-	}
-	out := struct {
-		Baselines []jsonDeployment `json:"baselines"`
-		Groups    []jsonGroup      `json:"groups"`
-		Uncovered []string         `json:"uncovered"`
-	}{Baselines: []jsonDeployment{}, Groups: []jsonGroup{}, Uncovered: []string{}}
-	if c != nil {
-		for _, d := range c.Baselines {
-			jd := jsonDeployment{Name: d.Name, Existing: d.Existing, Role: d.Role, Vault: d.Vault, Regions: d.Regions, StackSets: d.StackSets, Targets: d.Targets,
-				ManagementStacks: d.ManagementStacks, ManagedKey: d.ManagedKey}
-			if jd.StackSets == nil {
-				jd.StackSets = []string{}
-			}
-			if jd.Targets == nil {
-				jd.Targets = []string{}
-			}
-			out.Baselines = append(out.Baselines, jd)
-		}
-		for _, g := range c.Groups {
-			jg := jsonGroup{}
-			for _, v := range g.Via {
-				jg.Via = append(jg.Via, jsonVia{Baseline: v.Baseline, How: v.How})
-			}
-			for _, a := range g.Accounts {
-				jg.Accounts = append(jg.Accounts, a.ID)
-			}
-			out.Groups = append(out.Groups, jg)
-		}
-		for _, a := range c.Uncovered {
-			out.Uncovered = append(out.Uncovered, a.ID)
-		}
-	}
-	return doc.MustFromStruct(out)
-}
+func CoverageJSON(c *plan.Coverage) *doc.Node { return doc.MustFromStruct(c) }

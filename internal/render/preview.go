@@ -107,6 +107,10 @@ func previewText(w io.Writer, r *PreviewReport, st Style) error {
 		writeTextGroup(&b, g, st, "preview")
 		b.WriteByte('\n')
 	}
+	if r.Plan.Coverage != nil {
+		WriteCoverage(&b, r.Plan.Coverage, st)
+		b.WriteByte('\n')
+	}
 	summary := fmt.Sprintf("%d of %s change, %d would be invalid, %d unchanged", changed, plural(total, "account", "accounts"), invalid, total-changed)
 	switch {
 	case invalid > 0 || diags.HasErrors():
@@ -223,6 +227,9 @@ func previewJSON(r *PreviewReport) *doc.Node {
 	}
 	out.Set("groups", groups)
 	out.Set("accounts", accounts)
+	if r.Plan.Coverage != nil {
+		out.Set("baselines", CoverageJSON(r.Plan.Coverage))
+	}
 	return out
 }
 
@@ -276,6 +283,7 @@ func previewMarkdown(w io.Writer, r *PreviewReport) error {
 	for _, g := range r.Plan.Effective {
 		writeMarkdownGroup(&b, g)
 	}
+	CoverageMarkdown(&b, r.Plan.Coverage)
 	_, err := io.WriteString(w, b.String())
 	return err
 }

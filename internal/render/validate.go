@@ -5,11 +5,10 @@ import (
 	"io"
 	"strings"
 
-	"github.com/orgbackup/orgbackup/internal/baseline"
 	"github.com/orgbackup/orgbackup/internal/check"
 	"github.com/orgbackup/orgbackup/internal/diag"
 	"github.com/orgbackup/orgbackup/internal/doc"
-	"github.com/orgbackup/orgbackup/internal/org"
+	"github.com/orgbackup/orgbackup/internal/plan"
 )
 
 // Validation is the outcome of `orgbackup validate`.
@@ -20,9 +19,8 @@ type Validation struct {
 	Diags     diag.List
 	Sizes     []check.Size
 	// Coverage, with --org, says how each account gets its role and
-	// vaults; Org is the organization it was worked out in.
-	Coverage *baseline.Coverage
-	Org      *org.Org
+	// vaults.
+	Coverage *plan.Coverage
 }
 
 // Valid reports whether no error was found.
@@ -54,7 +52,8 @@ func validationText(w io.Writer, v *Validation, st Style) error {
 		b.WriteByte('\n')
 	}
 	if v.Coverage != nil {
-		WriteCoverage(&b, v.Org, v.Coverage, st)
+		WriteCoverage(&b, v.Coverage, st)
+		b.WriteByte('\n')
 	}
 	errs, warns := v.Diags.Count(diag.Error), v.Diags.Count(diag.Warning)
 	what := fmt.Sprintf("%s, %s in %s", plural(v.Policies, "policy", "policies"), plural(v.Baselines, "baseline", "baselines"), v.Dir)
@@ -308,7 +307,7 @@ func validationMarkdown(w io.Writer, v *Validation) error {
 		b.WriteByte('\n')
 	}
 	if v.Coverage != nil {
-		CoverageMarkdown(&b, v.Org, v.Coverage)
+		CoverageMarkdown(&b, v.Coverage)
 	}
 	if errs == 0 && len(v.Sizes) > 0 {
 		b.WriteString("| Policy | Size | Left |\n|---|---:|---:|\n")

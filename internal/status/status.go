@@ -19,6 +19,7 @@ import (
 	"github.com/orgbackup/orgbackup/internal/effective"
 	"github.com/orgbackup/orgbackup/internal/generate"
 	"github.com/orgbackup/orgbackup/internal/org"
+	"github.com/orgbackup/orgbackup/internal/plan"
 	"github.com/orgbackup/orgbackup/internal/policy"
 )
 
@@ -114,7 +115,7 @@ type Region struct {
 type Instance struct {
 	Baseline string
 	Part     string // role or vault
-	How      string // baseline.ViaStackSet, ViaManagement, ViaExisting
+	How      string // plan.ViaStackSet, ViaManagement, ViaExisting
 	Status   string // CURRENT, OUTDATED/FAILED, MISSING, CREATE_COMPLETE, … or "declared" for existing ones
 	Reason   string
 	OK       bool
@@ -259,15 +260,15 @@ func instances(a, mgmt *org.Entity, bs []*policy.Baseline, live *baseline.Live) 
 			}
 		}
 		for _, w := range ws {
-			in := Instance{Baseline: b.Name, Part: w.part, How: baseline.ViaStackSet}
+			in := Instance{Baseline: b.Name, Part: w.part, How: plan.ViaStackSet}
 			switch {
 			case b.Existing:
-				in.How, in.Status, in.OK = baseline.ViaExisting, "declared", true
+				in.How, in.Status, in.OK = plan.ViaExisting, "declared", true
 				in.Reason = "existing: true; orgbackup doctor checks it"
 			case live == nil:
 				in.Status, in.OK, in.Reason = "unknown", true, "deployments not read"
 			case a == mgmt:
-				in.How = baseline.ViaManagement
+				in.How = plan.ViaManagement
 				in.Status, in.Reason = "MISSING", "no stack "+w.name+" in the management account"
 				for _, st := range live.Stacks {
 					if st.Name == w.name && st.Region == w.region {
