@@ -165,6 +165,7 @@ every account's effective policy would be before anything is applied.`,
 		newEffectiveCmd(o, nil),
 		newPreviewCmd(o, nil),
 		newPlanCmd(o, nil),
+		newOrgCmd(o),
 		newInitCmd(o, nil),
 		newVersionCmd(o),
 	)

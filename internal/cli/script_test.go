@@ -36,6 +36,9 @@ func TestScript(t *testing.T) {
 	for name, cmd := range awsCmds { // moto, awscli, faultproxy, orgfixture
 		cmds[name] = cmd
 	}
+	for name, cmd := range liveCmds { // capture, snapsummary
+		cmds[name] = cmd
+	}
 	testscript.Run(t, testscript.Params{
 		Dir:                 "testdata/script",
 		RequireExplicitExec: true,
