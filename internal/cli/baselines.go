@@ -2,10 +2,19 @@ package cli
 
 import (
 	"context"
+	"fmt"
 	"io"
 	"slices"
 
+	"github.com/aws/aws-sdk-go-v2/aws"
+	"github.com/aws/aws-sdk-go-v2/service/cloudformation"
+	"github.com/aws/aws-sdk-go-v2/service/kms"
+
+	"github.com/orgbackup/orgbackup/internal/awscfn"
+	"github.com/orgbackup/orgbackup/internal/awsenv"
+	"github.com/orgbackup/orgbackup/internal/awskms"
 	"github.com/orgbackup/orgbackup/internal/baseline"
+	"github.com/orgbackup/orgbackup/internal/observe"
 	"github.com/orgbackup/orgbackup/internal/org"
 	"github.com/orgbackup/orgbackup/internal/plan"
 	"github.com/orgbackup/orgbackup/internal/policy"
@@ -41,5 +50,50 @@ func readBaselines(o *IO, lo LiveOptions, repo *policy.Repo) (*baseline.Live, er
 func baselinePart(repo *policy.Repo, rel func(string) string, live *baseline.Live) func(*org.Org) *plan.BaselinePart {
 	return func(desired *org.Org) *plan.BaselinePart {
 		return baseline.Part(baseline.Input{Repo: repo, Org: desired, Source: rel, Repository: repo.Repository()}, live)
+	}
+}
+
+// awsConfig is how live commands get the SDK's configuration: o.AWS when a
+// test substitutes its own, awsenv otherwise.
+func awsConfig(ctx context.Context, o *IO, lo LiveOptions) (aws.Config, error) {
+	if o.AWS != nil {
+		return o.AWS(ctx, lo.awsenv())
+	}
+	return awsenv.Load(ctx, lo.awsenv())
+}
+
+// regional returns a copy of cfg for region.
+func regional(cfg aws.Config, region string) aws.Config {
+	c := cfg.Copy()
+	c.Region = region
+	return c
+}
+
+// readLiveBaselines is the production BaselineReader: orgbackup's
+// StackSets (managed from the configured Region), the management stacks
+// and orgbackup's keys in every Region of the baselines.
+func readLiveBaselines(o *IO) BaselineReader {
+	return func(ctx context.Context, lo LiveOptions, regions []string, _ io.Writer) (*baseline.Live, error) {
+		cfg, err := awsConfig(ctx, o, lo)
+		if err != nil {
+			return nil, err
+		}
+		live, err := observe.Live(ctx, observe.Deployed{
+			StackSets: cloudformation.NewFromConfig(cfg),
+			Stacks:    func(r string) awscfn.StackReadAPI { return cloudformation.NewFromConfig(regional(cfg, r)) },
+		}, regions)
+		if err != nil {
+			return nil, fmt.Errorf("read the deployed baselines: %w", err)
+		}
+		for _, r := range regions {
+			k, err := awskms.ReadKey(ctx, kms.NewFromConfig(regional(cfg, r)), baseline.KeyAlias, r)
+			if err != nil {
+				return nil, fmt.Errorf("read orgbackup's key: %w", err)
+			}
+			if k != nil {
+				live.Keys = append(live.Keys, k)
+			}
+		}
+		return live, nil
 	}
 }

@@ -4,15 +4,18 @@
 package cli
 
 import (
+	"context"
 	"errors"
 	"fmt"
 	"io"
 	"os"
 	"strings"
 
+	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/spf13/cobra"
 	"golang.org/x/term"
 
+	"github.com/orgbackup/orgbackup/internal/awsenv"
 	"github.com/orgbackup/orgbackup/internal/render"
 )
 
@@ -53,6 +56,10 @@ type IO struct {
 	// ReadBaselines reads the deployed baselines; nil means plans do not
 	// see them and say so.
 	ReadBaselines BaselineReader
+	// AWS builds the SDK's configuration for the live commands that reach
+	// more than Organizations (status, doctor, apply's baselines); nil
+	// means awsenv's, the production one.
+	AWS func(context.Context, awsenv.Options) (aws.Config, error)
 }
 
 // Style returns how to style text for o.Out: colour only on a terminal, and
@@ -62,7 +69,7 @@ func (o *IO) Style() render.Style {
 }
 
 func systemIO() *IO {
-	return &IO{
+	o := &IO{
 		In:      os.Stdin,
 		Out:     os.Stdout,
 		Err:     os.Stderr,
@@ -70,6 +77,8 @@ func systemIO() *IO {
 		Getenv:  os.Getenv,
 		ReadOrg: readLiveOrg,
 	}
+	o.ReadBaselines = readLiveBaselines(o)
+	return o
 }
 
 // Main runs orgbackup with the process's arguments and returns the exit
@@ -167,6 +176,8 @@ every account's effective policy would be before anything is applied.`,
 		newPlanCmd(o, nil),
 		newOrgCmd(o),
 		newInitCmd(o, nil),
+		newStatusCmd(o, nil),
+		newDoctorCmd(o, nil),
 		newVersionCmd(o),
 	)
 	return root

@@ -65,6 +65,8 @@ func Run(e *Expect, f *Facts) *Report {
 	for _, region := range e.Regions {
 		checkPlans(add, e, region, f)
 	}
+	// Global checks (the roles) first, then Region by Region.
+	slices.SortStableFunc(r.Checks, func(a, b Check) int { return strings.Compare(a.Region, b.Region) })
 	return r
 }
 
