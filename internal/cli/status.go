@@ -145,4 +145,3 @@ func statusRegions(o *org.Org, repo *policy.Repo, scope *org.Entity) []string {
 	slices.Sort(out)
 	return slices.Compact(out)
 }
-
