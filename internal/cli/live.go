@@ -109,7 +109,7 @@ func writeReadReport(w io.Writer, res *awsorg.Result, prevFile string, took time
 		fmt.Fprintln(w, "accounts were listed per parent: this endpoint's ListAccounts gives no account paths")
 	}
 	for _, u := range res.Unknown {
-		fmt.Fprintf(w, "not recorded, unknown: %s\n", render.OneLine(u))
+		fmt.Fprintf(w, "not recorded, unknown: %s\n", render.Inert(u))
 	}
 	if len(res.Appended) == 0 {
 		return
@@ -132,7 +132,7 @@ func writeReadReport(w io.Writer, res *awsorg.Result, prevFile string, took time
 			fmt.Fprintf(w, "  ... and %d more\n", len(list)-maxListed)
 			break
 		}
-		line := fmt.Sprintf("  %s: %s", render.OneLine(o.Path(o.Entity(a.Target))), strings.Join(a.Appended, ", "))
+		line := fmt.Sprintf("  %s: %s", render.Inert(o.Path(o.Entity(a.Target))), strings.Join(a.Appended, ", "))
 		if len(a.Kept) > 0 {
 			line += " after " + strings.Join(a.Kept, ", ")
 		}

@@ -29,16 +29,18 @@ type Existing struct {
 }
 
 // ProposeExisting proposes existing-resource baselines for the roles and
-// vaults the definitions name in the member accounts themselves ($account
-// or a plain name; a vault or role of a fixed account is some central
-// account's, not a baseline's). A role and a vault named by exactly the
-// same policies go into one baseline; anything else gets its own.
+// vaults the definitions name: in the member accounts the policies reach
+// ($account or a plain name), and copy destinations in one account of the
+// organization (a central vault, targeted at that account). A role and a
+// vault named by exactly the same policies go into one baseline; anything
+// else gets its own.
 // known reports names a baseline of the repository provides already.
 func ProposeExisting(defs []Definition, known func(kind backup.RefKind, name string) bool) []Existing {
 	type use struct {
+		name                       string
 		policies, targets, regions []string
 	}
-	roles, vaults := map[string]*use{}, map[string]*use{}
+	roles, vaults, central := map[string]*use{}, map[string]*use{}, map[string]*use{}
 	for _, d := range defs {
 		if d.Plans == nil {
 			continue
@@ -46,20 +48,25 @@ func ProposeExisting(defs []Definition, known func(kind backup.RefKind, name str
 		wrapped := doc.NewObject(doc.Pos{})
 		wrapped.Set("plans", d.Plans)
 		for _, ref := range backup.References(backup.Unwrap(wrapped)) {
-			if ref.Account != "" || known != nil && known(ref.Kind, ref.Name) {
+			if known != nil && known(ref.Kind, ref.Name) || ref.Account != "" && ref.Kind == backup.Role {
 				continue
 			}
-			m := vaults
-			if ref.Kind == backup.Role {
+			m, key, targets := vaults, ref.Name, d.Targets
+			switch {
+			case ref.Kind == backup.Role:
 				m = roles
+			case ref.Account != "":
+				// A copy destination in one account (a central vault):
+				// it exists there, in the ARN's Region.
+				m, key, targets = central, ref.Name+"\x00"+ref.Account, []string{ref.Account}
 			}
-			u := m[ref.Name]
+			u := m[key]
 			if u == nil {
-				u = &use{}
-				m[ref.Name] = u
+				u = &use{name: ref.Name}
+				m[key] = u
 			}
 			u.policies = appendNew(u.policies, d.Name)
-			u.targets = appendNew(u.targets, d.Targets...)
+			u.targets = appendNew(u.targets, targets...)
 			u.regions = appendNew(u.regions, ref.Regions...)
 		}
 	}
@@ -74,6 +81,10 @@ func ProposeExisting(defs []Definition, known func(kind backup.RefKind, name str
 			}
 		}
 		out = append(out, e)
+	}
+	for _, k := range slices.Sorted(maps.Keys(central)) {
+		u := central[k]
+		out = append(out, Existing{VaultName: u.name, Targets: sorted(u.targets), Regions: sorted(u.regions), Policies: sorted(u.policies)})
 	}
 	for _, r := range slices.Sorted(maps.Keys(roles)) {
 		if !paired[r] {

@@ -13,8 +13,8 @@ import (
 )
 
 // brownfield is an organization's existing policies: two name the same
-// role and vault, one a vault of its own and a central copy destination
-// (a fixed account's vault, which no member baseline provides).
+// role and vault, one a vault of its own; one copies to a central vault in
+// a fixed account.
 func brownfield(t *testing.T) []Definition {
 	plan := func(vault, role, regions, extra string) string {
 		return `{"daily": {"regions": {"@@assign": [` + regions + `]}, "rules": {"r": {"schedule_expression": {"@@assign": "cron(0 5 ? * * *)"}, "target_backup_vault_name": {"@@assign": "` + vault + `"}` + extra + `}}, "selections": {"tags": {"s": {"iam_role_arn": {"@@assign": "arn:aws:iam::$account:role/` + role + `"}, "tag_key": {"@@assign": "Backup"}, "tag_value": {"@@assign": ["On"]}}}}}}`
@@ -32,6 +32,7 @@ func TestProposeExisting(t *testing.T) {
 	want := []Existing{
 		{Name: "existing-corp-vault", VaultName: "corp-vault", Targets: []string{"Root/Dev", "Root/Prod"}, Regions: []string{"eu-west-1", "us-east-1"}, Policies: []string{"dev", "prod"}},
 		{Name: "existing-sandbox-vault", VaultName: "sandbox_vault", Targets: []string{"ou-ab12-abcdefgh"}, Regions: []string{"eu-west-1"}, Policies: []string{"sandbox"}},
+		{Name: "existing-central", VaultName: "central", Targets: []string{"999999999999"}, Regions: []string{"us-east-1"}, Policies: []string{"prod"}},
 		{Name: "existing-corp-backup", RoleName: "corp-backup", Targets: []string{"Root/Dev", "Root/Prod", "ou-ab12-abcdefgh"}, Regions: []string{"eu-west-1", "us-east-1"}, Policies: []string{"dev", "prod", "sandbox"}},
 	}
 	if d := cmp.Diff(want, got); d != "" {
@@ -39,11 +40,11 @@ func TestProposeExisting(t *testing.T) {
 	}
 	// A name a repository baseline provides already is not proposed.
 	got = ProposeExisting(defs, func(k backup.RefKind, name string) bool { return k == backup.Role })
-	if len(got) != 2 || got[0].RoleName != "" {
+	if len(got) != 3 || got[0].RoleName != "" {
 		t.Errorf("with the role known: %+v", got)
 	}
 	// Policies naming exactly one role and one vault get one baseline.
-	got = ProposeExisting(defs[:2], nil)
+	got = ProposeExisting(defs[1:2], nil)
 	if len(got) != 1 || got[0].RoleName != "corp-backup" || got[0].VaultName != "corp-vault" {
 		t.Errorf("paired: %+v", got)
 	}

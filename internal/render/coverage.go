@@ -72,16 +72,16 @@ func WriteCoverage(b *strings.Builder, c *plan.Coverage, st Style) {
 	}
 	fmt.Fprintf(b, "%s\n", st.Bold("How accounts get their backup role and vaults:"))
 	for _, d := range c.Baselines {
-		fmt.Fprintf(b, "  %s\n", oneLine(deploymentText(d)))
+		fmt.Fprintf(b, "  %s\n", Inert(deploymentText(d)))
 	}
 	for _, g := range c.Groups {
-		fmt.Fprintf(b, "  %s %s from baseline %s:\n", st.Green("✓"), plural(len(g.Accounts), "account", "accounts"), oneLine(viaText(g.Via)))
+		fmt.Fprintf(b, "  %s %s from baseline %s:\n", st.Green("✓"), plural(len(g.Accounts), "account", "accounts"), Inert(viaText(g.Via)))
 		for i, a := range g.Accounts {
 			if i == maxListed {
 				fmt.Fprintf(b, "      … and %d more\n", len(g.Accounts)-maxListed)
 				break
 			}
-			fmt.Fprintf(b, "      %s\n", oneLine(coverageAccount(a)))
+			fmt.Fprintf(b, "      %s\n", Inert(coverageAccount(a)))
 		}
 	}
 	if len(c.Uncovered) > 0 {
@@ -95,7 +95,7 @@ func WriteCoverage(b *strings.Builder, c *plan.Coverage, st Style) {
 			if a.ID == c.Management {
 				mgmt = " — the management account: StackSets never deploy there; add it (or the root) to a baseline's targets and orgbackup deploys stacks"
 			}
-			fmt.Fprintf(b, "      %s%s\n", oneLine(coverageAccount(a)), mgmt)
+			fmt.Fprintf(b, "      %s%s\n", Inert(coverageAccount(a)), mgmt)
 		}
 	}
 }

@@ -22,7 +22,7 @@ func WriteDoctor(w io.Writer, f Format, r *doctor.Report, st Style) error {
 		return err
 	}
 	var b strings.Builder
-	fmt.Fprintf(&b, "%s %s (%s)\n\n", st.Bold("Doctor of account"), oneLine(r.Account), oneLine(r.Path))
+	fmt.Fprintf(&b, "%s %s (%s)\n\n", st.Bold("Doctor of account"), Inert(r.Account), Inert(r.Path))
 	region := "\x00"
 	for _, c := range r.Checks {
 		if c.Region != region {
@@ -40,12 +40,12 @@ func WriteDoctor(w io.Writer, f Format, r *doctor.Report, st Style) error {
 		case doctor.Unknown:
 			mark = st.Yellow("?")
 		}
-		fmt.Fprintf(&b, "  %s %s\n", mark, oneLine(c.What))
+		fmt.Fprintf(&b, "  %s %s\n", mark, Inert(c.What))
 		if c.Status != doctor.OK && c.Detail != "" {
-			fmt.Fprintf(&b, "      %s\n", oneLine(c.Detail))
+			fmt.Fprintf(&b, "      %s\n", Inert(c.Detail))
 		}
 		if c.Fix != "" && c.Status != doctor.OK {
-			fmt.Fprintf(&b, "      fix: %s\n", oneLine(c.Fix))
+			fmt.Fprintf(&b, "      fix: %s\n", Inert(c.Fix))
 		}
 	}
 	b.WriteByte('\n')

@@ -75,20 +75,20 @@ func regionLine(rg status.Region) string {
 
 func statusText(r *status.Report, st Style) string {
 	var b strings.Builder
-	fmt.Fprintf(&b, "%s %s: %s, jobs of the last %s\n\n", st.Bold("Status of"), oneLine(r.Scope), plural(len(r.Accounts), "account", "accounts"), sinceText(r.Since))
+	fmt.Fprintf(&b, "%s %s: %s, jobs of the last %s\n\n", st.Bold("Status of"), Inert(r.Scope), plural(len(r.Accounts), "account", "accounts"), sinceText(r.Since))
 	var healthy []status.Account
 	for _, a := range r.Accounts {
 		if a.OK {
 			healthy = append(healthy, a)
 			continue
 		}
-		fmt.Fprintf(&b, "%s %s\n", st.Red("✗"), st.Bold(oneLine(statusAccountLabel(a))))
+		fmt.Fprintf(&b, "%s %s\n", st.Red("✗"), st.Bold(Inert(statusAccountLabel(a))))
 		fmt.Fprintf(&b, "    effective backup policy: %s\n", a.Policy)
 		for _, p := range a.Problems {
 			WriteProblem(&b, p, st, "    ")
 		}
 		for _, rg := range a.Regions {
-			fmt.Fprintf(&b, "    %s\n", oneLine(regionLine(rg)))
+			fmt.Fprintf(&b, "    %s\n", Inert(regionLine(rg)))
 		}
 	}
 	if len(healthy) > 0 {
@@ -98,23 +98,23 @@ func statusText(r *status.Report, st Style) string {
 				fmt.Fprintf(&b, "    … and %d more (orgbackup status --output json lists all)\n", len(healthy)-maxListed)
 				break
 			}
-			fmt.Fprintf(&b, "    %s: policy %s\n", oneLine(statusAccountLabel(a)), a.Policy)
+			fmt.Fprintf(&b, "    %s: policy %s\n", Inert(statusAccountLabel(a)), a.Policy)
 		}
 	}
 	if r.JobsNote != "" {
-		fmt.Fprintf(&b, "\n%s jobs not listed: %s\n", st.Yellow("!"), oneLine(r.JobsNote))
+		fmt.Fprintf(&b, "\n%s jobs not listed: %s\n", st.Yellow("!"), Inert(r.JobsNote))
 	}
 	if len(r.Failures) > 0 {
 		fmt.Fprintf(&b, "\nFailed jobs of the last %s, by account and reason:\n", sinceText(r.Since))
 		for _, f := range r.Failures {
-			fmt.Fprintf(&b, "  %s  %d %s job%s in %s: %s (e.g. %s)\n", f.Account, f.Count, f.Kind, pluralS(f.Count), strings.Join(f.Regions, ", "), oneLine(f.Reason), oneLine(f.Example))
+			fmt.Fprintf(&b, "  %s  %d %s job%s in %s: %s (e.g. %s)\n", f.Account, f.Count, f.Kind, pluralS(f.Count), strings.Join(f.Regions, ", "), Inert(f.Reason), Inert(f.Example))
 		}
 	}
 	b.WriteByte('\n')
 	if r.NeedsAttention() {
 		fmt.Fprintf(&b, "%s %s need%s attention:\n", st.Red("✗"), plural(len(r.Attention), "thing", "things"), verbS(len(r.Attention)))
 		for _, a := range r.Attention {
-			fmt.Fprintf(&b, "  - %s\n", oneLine(a))
+			fmt.Fprintf(&b, "  - %s\n", Inert(a))
 		}
 	} else {
 		fmt.Fprintf(&b, "%s backups are healthy in %s\n", st.Green("✓"), plural(len(r.Accounts), "account", "accounts"))
