@@ -10,9 +10,12 @@ import (
 	"slices"
 
 	awsmiddleware "github.com/aws/aws-sdk-go-v2/aws/middleware"
+	"github.com/aws/aws-sdk-go-v2/aws/retry"
 	awshttp "github.com/aws/aws-sdk-go-v2/aws/transport/http"
 	"github.com/aws/smithy-go"
 	"github.com/aws/smithy-go/middleware"
+
+	"github.com/orgbackup/orgbackup/internal/apply"
 )
 
 // RequestID returns the AWS request id of a successful call, from its
@@ -51,16 +54,48 @@ func Ambiguous(err error) bool {
 	if err == nil || errors.Is(err, context.Canceled) {
 		return false
 	}
+	status := 0
 	var re *awshttp.ResponseError
-	if errors.As(err, &re) && re.HTTPStatusCode() >= 500 {
+	if errors.As(err, &re) {
+		status = re.HTTPStatusCode()
+	}
+	if status >= 500 {
 		return true
 	}
 	var ae smithy.APIError
 	if errors.As(err, &ae) {
 		return ae.ErrorFault() == smithy.FaultServer
 	}
-	if re != nil {
-		return false
+	// No error code: ambiguous unless an answer came back (status 0 is a
+	// request sent and never answered: a timeout, a dropped connection).
+	return status == 0
+}
+
+// Attempts returns how many attempts the SDK's retryer made for a
+// successful call (1 when it was not retried), or 0 when unknown.
+func Attempts(md middleware.Metadata) int {
+	r, ok := retry.GetAttemptResults(md)
+	if !ok {
+		return 0
 	}
-	return true
+	return len(r.Results)
+}
+
+// The apply log's record of a call, the same for every executor.
+
+// Done records a call that changed something: its request id and how
+// many attempts it took.
+func Done(op, policyID string, md middleware.Metadata) apply.Call {
+	return apply.Call{Operation: op, PolicyID: policyID, RequestID: RequestID(md), Attempts: Attempts(md), Result: apply.Done}
+}
+
+// AlreadyDone records a call whose effect was already in place; err is the
+// answer that said so, if one did.
+func AlreadyDone(op, policyID string, err error, note string) apply.Call {
+	return apply.Call{Operation: op, PolicyID: policyID, RequestID: ErrRequestID(err), Result: apply.AlreadyDone, Err: err, Note: note}
+}
+
+// Failed records a call that failed.
+func Failed(op, policyID string, err error) apply.Call {
+	return apply.Call{Operation: op, PolicyID: policyID, RequestID: ErrRequestID(err), Result: apply.Failed, Err: err}
 }

@@ -14,18 +14,30 @@ const NotRead = "the deployed baselines were not read (a plan against a snapshot
 // the problems, and how each account is covered. live is what is deployed;
 // nil when it was not read (a plan against a snapshot file), and then only
 // the coverage and the problems the organization alone shows are planned.
-func Part(in Input, live *Live) *plan.BaselinePart {
+func Part(in Input, live *Live) *plan.BaselinePart { return Prepare(in, live).Part }
+
+// Prepared is the baselines planned for one plan: what they deploy, the
+// changes against what is deployed (nil when that was not read), and the
+// plan's part. Apply keeps the first two for carrying the changes out.
+type Prepared struct {
+	Desired *Desired
+	Planned *Planned
+	Part    *plan.BaselinePart
+}
+
+// Prepare is Part, keeping what apply needs besides.
+func Prepare(in Input, live *Live) *Prepared {
 	d := Desire(in)
-	out := &plan.BaselinePart{Coverage: NewCoverage(d, in.Repo)}
+	out := &Prepared{Desired: d, Part: &plan.BaselinePart{Coverage: NewCoverage(d, in.Repo)}}
 	diags := d.Diags
 	if live == nil {
-		out.Notes = append(out.Notes, NotRead)
+		out.Part.Notes = append(out.Part.Notes, NotRead)
 	} else {
-		p := Plan(in.Repo, d, live, in.Repository)
-		out.Changes, out.Notes, diags = p.Changes, p.Notes, p.Diags
+		out.Planned = Plan(in.Repo, d, live, in.Repository)
+		out.Part.Changes, out.Part.Notes, diags = out.Planned.Changes, out.Planned.Notes, out.Planned.Diags
 	}
 	for _, dg := range diags {
-		out.Problems = append(out.Problems, problem(dg, d.source))
+		out.Part.Problems = append(out.Part.Problems, problem(dg, d.source))
 	}
 	return out
 }

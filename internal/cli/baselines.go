@@ -5,19 +5,22 @@ import (
 	"fmt"
 	"io"
 	"slices"
+	"sync"
+	"time"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/service/cloudformation"
 	"github.com/aws/aws-sdk-go-v2/service/kms"
 
 	"github.com/orgbackup/orgbackup/internal/awscfn"
-	"github.com/orgbackup/orgbackup/internal/awsenv"
 	"github.com/orgbackup/orgbackup/internal/awskms"
 	"github.com/orgbackup/orgbackup/internal/baseline"
+	"github.com/orgbackup/orgbackup/internal/deploy"
 	"github.com/orgbackup/orgbackup/internal/observe"
 	"github.com/orgbackup/orgbackup/internal/org"
 	"github.com/orgbackup/orgbackup/internal/plan"
 	"github.com/orgbackup/orgbackup/internal/policy"
+	"github.com/orgbackup/orgbackup/internal/render"
 )
 
 // BaselineReader reads what is deployed of the baselines: orgbackup's
@@ -53,15 +56,6 @@ func baselinePart(repo *policy.Repo, rel func(string) string, live *baseline.Liv
 	}
 }
 
-// awsConfig is how live commands get the SDK's configuration: o.AWS when a
-// test substitutes its own, awsenv otherwise.
-func awsConfig(ctx context.Context, o *IO, lo LiveOptions) (aws.Config, error) {
-	if o.AWS != nil {
-		return o.AWS(ctx, lo.awsenv())
-	}
-	return awsenv.Load(ctx, lo.awsenv())
-}
-
 // regional returns a copy of cfg for region.
 func regional(cfg aws.Config, region string) aws.Config {
 	c := cfg.Copy()
@@ -74,7 +68,7 @@ func regional(cfg aws.Config, region string) aws.Config {
 // and orgbackup's keys in every Region of the baselines.
 func readLiveBaselines(o *IO) BaselineReader {
 	return func(ctx context.Context, lo LiveOptions, regions []string, _ io.Writer) (*baseline.Live, error) {
-		cfg, err := awsConfig(ctx, o, lo)
+		cfg, err := o.awsConfig(ctx, lo)
 		if err != nil {
 			return nil, err
 		}
@@ -95,5 +89,102 @@ func readLiveBaselines(o *IO) BaselineReader {
 			}
 		}
 		return live, nil
+	}
+}
+
+// baselineApply is apply's baselines side: it reads what is deployed each
+// time apply plans, keeps what the baselines' planning found for the
+// executor, carries the changes out, and answers which policy changes a
+// failed baseline blocks.
+type baselineApply struct {
+	o    *IO
+	repo *policy.Repo
+	rel  func(string) string
+	lo   LiveOptions
+
+	deployer *deploy.Deployer
+	desired  *org.Org
+	blocker  *baseline.Blocker
+	progress sync.Mutex
+	// ctx is apply's; settle waits, once, for StackSet operations the plan
+	// found running before the first attachment is judged.
+	ctx       context.Context
+	settle    sync.Once
+	settleErr error
+}
+
+func newBaselineApply(o *IO, cfg aws.Config, repo *policy.Repo, rel func(string) string, lo LiveOptions) *baselineApply {
+	b := &baselineApply{o: o, repo: repo, rel: rel, lo: lo}
+	cfn := cloudformation.NewFromConfig(cfg)
+	b.deployer = &deploy.Deployer{
+		StackSets: &awscfn.StackSets{API: cfn, Since: time.Now()},
+		Stacks:    &awscfn.Stacks{API: func(r string) awscfn.StackAPI { return cloudformation.NewFromConfig(regional(cfg, r)) }},
+		Keys:      &awskms.Keys{API: func(r string) awskms.API { return kms.NewFromConfig(regional(cfg, r)) }},
+		ReadStackSet: func(ctx context.Context, name string) (*baseline.LiveStackSet, error) {
+			return awscfn.ReadStackSet(ctx, cfn, name, "")
+		},
+		Health: &baseline.Health{},
+		Progress: func(line string) {
+			b.progress.Lock()
+			defer b.progress.Unlock()
+			fmt.Fprintln(o.Err, render.Inert(line))
+		},
+	}
+	return b
+}
+
+// plan makes apply's plan: the deployed baselines are read first, and the
+// executor keeps what their planning found.
+func (b *baselineApply) plan(ctx context.Context, in plan.Input) (*plan.Plan, error) {
+	b.ctx = ctx
+	live, err := readBaselines(b.o, b.lo, b.repo)
+	if err != nil {
+		return nil, err
+	}
+	var prepared *baseline.Prepared
+	in.Baselines = func(desired *org.Org) *plan.BaselinePart {
+		prepared = baseline.Prepare(baseline.Input{Repo: b.repo, Org: desired, Source: b.rel, Repository: b.repo.Repository()}, live)
+		return prepared.Part
+	}
+	p := plan.Make(in)
+	b.deployer.Desired, b.deployer.Planned = prepared.Desired, prepared.Planned
+	b.deployer.StackSets.InputsDigest = p.InputsDigest
+	if live != nil {
+		b.deployer.KeyARNs = live.KeyARNs()
+	}
+	b.desired = p.Desired
+	b.blocker = baseline.NewBlocker(b.deployer.Health, p.Desired, b.repo)
+	return p, nil
+}
+
+// blocked is apply.Options.Blocked: an attachment, or an update of an
+// attached policy, that needs a role or vault that failed to deploy.
+func (b *baselineApply) blocked(c plan.Change) (string, bool) {
+	if b.blocker == nil {
+		return "", false
+	}
+	b.settle.Do(func() { b.settleErr = b.deployer.Settle(b.ctx) })
+	if b.settleErr != nil {
+		return "waiting for the StackSet operations already running: " + b.settleErr.Error(), true
+	}
+	switch {
+	case c.Action == plan.Attach && c.Target != nil:
+		return b.blocker.Blocks(c.Policy, c.Target.ID)
+	case c.Action == plan.UpdatePolicy:
+		return b.blocker.BlocksPolicy(c.Policy)
+	}
+	return "", false
+}
+
+// report writes what failed to deploy, per account and Region with
+// CloudFormation's reason, after the apply.
+func (b *baselineApply) report(w io.Writer) {
+	fs := b.deployer.Health.Failures()
+	if len(fs) == 0 {
+		return
+	}
+	fmt.Fprintf(w, "baselines that did not deploy (%d):\n", len(fs))
+	for _, f := range fs {
+		fmt.Fprintf(w, "  %s\n", render.Inert(f.String()))
 	}
 }

@@ -108,7 +108,7 @@ func doctorRun(opts *doctorOptions) error {
 		return err
 	}
 	desired := plan.Make(plan.Input{Repo: repo, Actual: actual}).Desired
-	cfg, err := awsConfig(ctx, opts.IO, live)
+	cfg, err := opts.IO.awsConfig(ctx, live)
 	if err != nil {
 		return err
 	}

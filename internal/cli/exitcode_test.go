@@ -68,6 +68,18 @@ func TestExitCodes(t *testing.T) {
 		{[]string{"init", filepath.Join(dir, "starter"), "--action-ref", strings.Repeat("0a", 20)}, ExitOK},
 		{[]string{"init", filepath.Join(dir, "starter"), "--action-ref", strings.Repeat("0a", 20)}, ExitFailed},
 		{[]string{"init", filepath.Join(dir, "other"), "--action-ref", "main"}, ExitUsage},
+		{[]string{"apply", example}, ExitUsage}, // no plan file, stdin not a terminal, no --auto-approve
+		{[]string{"apply", filepath.Join(dir, "plan.json"), "--allow-destroy"}, ExitUsage},
+		{[]string{"apply", example, filepath.Dir(bad)}, ExitUsage},
+		{[]string{"apply", filepath.Join(dir, "missing.json"), example}, ExitFailed},
+		{[]string{"apply", "--auto-approve", example}, ExitFailed}, // no live reader in this IO
+		{[]string{"apply", "--auto-approve", "--role-arn", "nope", example}, ExitUsage},
+		{[]string{"verify", "--role-arn", "nope", example}, ExitUsage},
+		{[]string{"verify", "--all", "--sample", "2"}, ExitUsage},
+		{[]string{"verify", "--account", "12"}, ExitUsage},
+		{[]string{"verify", "--sample", "0"}, ExitUsage},
+		{[]string{"verify", "--output", "markdown"}, ExitUsage},
+		{[]string{"verify", example}, ExitFailed}, // no live reader in this IO
 		{[]string{"org", "snapshot", "--role-arn", "plan-role"}, ExitUsage},
 		{[]string{"org", "snapshot", "a", "b"}, ExitUsage},
 		{[]string{"version"}, ExitOK},

@@ -20,6 +20,7 @@ import (
 	"github.com/orgbackup/orgbackup/internal/awsorg"
 	"github.com/orgbackup/orgbackup/internal/loader"
 	"github.com/orgbackup/orgbackup/internal/org"
+	"github.com/orgbackup/orgbackup/internal/policy"
 	"github.com/orgbackup/orgbackup/internal/render"
 )
 
@@ -138,6 +139,15 @@ func writeReadReport(w io.Writer, res *awsorg.Result, prevFile string, took time
 		}
 		fmt.Fprintln(w, line)
 	}
+}
+
+// withPrevious returns lo reading with the repository's snapshot, when it
+// has one, as the previous one: its attachment order is kept.
+func (lo LiveOptions) withPrevious(repo *policy.Repo) LiveOptions {
+	if len(repo.Snapshots) == 1 {
+		lo.Previous = repo.Snapshots[0]
+	}
+	return lo
 }
 
 // addLiveFlags registers the flags shared by commands that reach AWS.

@@ -92,6 +92,9 @@ type IO struct {
 	Out    io.Writer
 	Err    io.Writer
 	OutTTY bool
+	// InTTY says whether In is a terminal someone can answer a question
+	// on (apply's confirmation).
+	InTTY  bool
 	Getenv func(string) string
 	// ReadOrg reads the live organization; tests substitute their own.
 	// Nil means this build cannot, and live commands say so.
@@ -99,10 +102,10 @@ type IO struct {
 	// ReadBaselines reads the deployed baselines; nil means plans do not
 	// see them and say so.
 	ReadBaselines BaselineReader
-	// AWS builds the SDK's configuration for the live commands that reach
-	// more than Organizations (status, doctor, apply's baselines); nil
-	// means awsenv's, the production one.
-	AWS func(context.Context, awsenv.Options) (aws.Config, error)
+	// AWSConfig builds the AWS configuration of the clients the live
+	// commands use besides the reader (apply, verify, status, doctor, the
+	// baselines reader); nil means awsenv.Load. Tests point it at a fake.
+	AWSConfig func(context.Context, awsenv.Options) (aws.Config, error)
 }
 
 // Style returns how to style text for o.Out: colour only on a terminal, and
@@ -117,6 +120,7 @@ func systemIO() *IO {
 		Out:     os.Stdout,
 		Err:     os.Stderr,
 		OutTTY:  term.IsTerminal(int(os.Stdout.Fd())),
+		InTTY:   term.IsTerminal(int(os.Stdin.Fd())),
 		Getenv:  os.Getenv,
 		ReadOrg: readLiveOrg,
 	}
@@ -232,6 +236,8 @@ every account's effective policy would be before anything is applied.`,
 		newPlanCmd(o, nil),
 		newOrgCmd(o),
 		newInitCmd(o, nil),
+		newApplyCmd(o, nil),
+		newVerifyCmd(o, nil),
 		newStatusCmd(o, nil),
 		newDoctorCmd(o, nil),
 		newVersionCmd(o),

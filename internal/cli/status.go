@@ -103,7 +103,7 @@ func statusRun(opts *statusOptions) error {
 			return usagef("--ou %s: %v", opts.OU, err)
 		}
 	}
-	cfg, err := awsConfig(ctx, opts.IO, live)
+	cfg, err := opts.IO.awsConfig(ctx, live)
 	if err != nil {
 		return err
 	}

@@ -16,34 +16,12 @@ import (
 	"strings"
 	"sync"
 
+	"github.com/orgbackup/orgbackup/internal/apply"
 	"github.com/orgbackup/orgbackup/internal/awscfn"
 	"github.com/orgbackup/orgbackup/internal/awskms"
 	"github.com/orgbackup/orgbackup/internal/baseline"
 	"github.com/orgbackup/orgbackup/internal/plan"
 )
-
-// Result is how a call ended, with the apply log's values.
-type Result string
-
-// The results of a call, as the apply log writes them.
-const (
-	Done        Result = "done"
-	AlreadyDone Result = "already-done"
-	Failed      Result = "failed"
-	Skipped     Result = "skipped"
-)
-
-// Call is one mutating call for the apply log.
-type Call struct {
-	Operation string
-	RequestID string
-	Result    Result
-	Err       error
-	Note      string
-}
-
-// Recorder receives the calls of one change.
-type Recorder func(Call)
 
 // Parallel is how many StackSets (and management stacks) are worked on at
 // once. StackSets throttle their own deployments; this bounds orgbackup's
@@ -71,14 +49,54 @@ type Deployer struct {
 	// Progress receives a line per poll of a running operation.
 	Progress func(string)
 
-	mu sync.Mutex // serialises recorders, which write one log
+	mu      sync.Mutex // serialises recorders, which write one log
+	settled map[string]bool
 }
 
-// Apply carries out changes (the baseline changes of one phase, in plan
-// order); rec(i) records the calls of changes[i]. A baseline part that
+// done marks a StackSet as waited for and read back.
+func (d *Deployer) done(name string) {
+	d.mu.Lock()
+	defer d.mu.Unlock()
+	if d.settled == nil {
+		d.settled = map[string]bool{}
+	}
+	d.settled[name] = true
+}
+
+// Settle waits for the operations the plan found running on StackSets that
+// this apply has not waited for (it had no change for them, or no baseline
+// change at all), and records what they failed to deploy. Apply asks it
+// before the first attachment: what those operations deploy is what the
+// attachments need.
+func (d *Deployer) Settle(ctx context.Context) error {
+	if d.Planned == nil {
+		return nil
+	}
+	if d.Health == nil {
+		d.Health = &baseline.Health{}
+	}
+	var errs []error
+	for _, op := range d.Planned.Running {
+		d.mu.Lock()
+		seen := d.settled[op.StackSet]
+		d.mu.Unlock()
+		if seen {
+			continue
+		}
+		if err := d.check(ctx, op.StackSet); err != nil {
+			errs = append(errs, err)
+		}
+		d.done(op.StackSet)
+	}
+	return errors.Join(errs...)
+}
+
+// ApplyBaselines carries out changes (the baseline changes of one phase, in
+// plan order); rec(i) records the calls of changes[i]. It implements
+// apply.Baselines. A baseline part that
 // fails to deploy is recorded in Health and does not stop the others; the
 // error is for what stops the phase itself (an API call that fails outright).
-func (d *Deployer) Apply(ctx context.Context, changes []plan.Change, rec func(i int) Recorder) error {
+func (d *Deployer) ApplyBaselines(ctx context.Context, changes []plan.Change, rec func(i int) apply.Recorder) error {
 	if d.KeyARNs == nil {
 		d.KeyARNs = map[string]string{}
 	}
@@ -88,9 +106,9 @@ func (d *Deployer) Apply(ctx context.Context, changes []plan.Change, rec func(i 
 	if d.StackSets.Progress == nil {
 		d.StackSets.Progress = d.Progress
 	}
-	record := func(i int) Recorder {
+	record := func(i int) apply.Recorder {
 		r := rec(i)
-		return func(c Call) {
+		return func(c apply.Call) {
 			d.mu.Lock()
 			defer d.mu.Unlock()
 			r(c)
@@ -184,7 +202,7 @@ func (d *Deployer) Apply(ctx context.Context, changes []plan.Change, rec func(i 
 
 // stackSet carries out one StackSet's changes in order, then reads its
 // instances back.
-func (d *Deployer) stackSet(ctx context.Context, name string, changes []plan.Change, idx []int, record func(int) Recorder) error {
+func (d *Deployer) stackSet(ctx context.Context, name string, changes []plan.Change, idx []int, record func(int) apply.Recorder) error {
 	var err error
 	part, base := "", ""
 	for _, i := range idx {
@@ -192,13 +210,13 @@ func (d *Deployer) stackSet(ctx context.Context, name string, changes []plan.Cha
 		part, base = c.Deployment.Part, c.Deployment.Baseline
 		r := record(i)
 		if err != nil {
-			r(Call{Result: Skipped, Note: "an earlier change of this StackSet failed"})
+			r(apply.Call{Result: apply.Skipped, Note: "an earlier change of this StackSet failed"})
 			continue
 		}
 		tmpl, missing := baseline.ResolveKeys([]byte(c.After), c.Deployment.ManagedKeys, d.KeyARNs)
 		if len(missing) > 0 {
 			err = fmt.Errorf("%s %s: orgbackup's key in %s does not exist", c.Action, name, strings.Join(missing, ", "))
-			r(Call{Operation: opName(c.Action), Result: Failed, Err: err})
+			r(apply.Call{Operation: opName(c.Action), Result: apply.Failed, Err: err})
 			d.Health.Add(baseline.Failure{Baseline: base, Part: part, Reason: err.Error()})
 			continue
 		}
@@ -213,7 +231,7 @@ func (d *Deployer) stackSet(ctx context.Context, name string, changes []plan.Cha
 		out, err = d.StackSets.Execute(ctx, c, string(tmpl), expected, func(e awscfn.Event) { calls++; r(cfnCall(e)) })
 		if err != nil {
 			if calls == 0 {
-				r(Call{Operation: opName(c.Action), Result: Failed, Err: err})
+				r(apply.Call{Operation: opName(c.Action), Result: apply.Failed, Err: err})
 			}
 			if c.Phase == plan.PhaseBaselines {
 				d.Health.Add(baseline.Failure{Baseline: base, Part: part, Reason: err.Error()})
@@ -227,6 +245,7 @@ func (d *Deployer) stackSet(ctx context.Context, name string, changes []plan.Cha
 	if err != nil {
 		return err
 	}
+	defer d.done(name)
 	return d.check(ctx, name)
 }
 
@@ -273,7 +292,7 @@ func (d *Deployer) check(ctx context.Context, name string) error {
 	return nil
 }
 
-func (d *Deployer) stacks(ctx context.Context, changes []plan.Change, idx []int, record func(int) Recorder) error {
+func (d *Deployer) stacks(ctx context.Context, changes []plan.Change, idx []int, record func(int) apply.Recorder) error {
 	for _, i := range idx {
 		c := changes[i]
 		r := record(i)
@@ -281,7 +300,7 @@ func (d *Deployer) stacks(ctx context.Context, changes []plan.Change, idx []int,
 		fail := baseline.Failure{Baseline: c.Deployment.Baseline, Part: c.Deployment.Part, Account: c.Deployment.Account, Region: c.Deployment.Region}
 		if len(missing) > 0 {
 			err := fmt.Errorf("%s %s: orgbackup's key in %s does not exist", c.Action, c.Deployment.Stack, strings.Join(missing, ", "))
-			r(Call{Operation: opName(c.Action), Result: Failed, Err: err})
+			r(apply.Call{Operation: opName(c.Action), Result: apply.Failed, Err: err})
 			fail.Reason = err.Error()
 			d.Health.Add(fail)
 			continue
@@ -291,7 +310,7 @@ func (d *Deployer) stacks(ctx context.Context, changes []plan.Change, idx []int,
 		switch {
 		case err != nil:
 			if calls == 0 {
-				r(Call{Operation: opName(c.Action), Result: Failed, Err: err})
+				r(apply.Call{Operation: opName(c.Action), Result: apply.Failed, Err: err})
 			}
 			fail.Reason = err.Error()
 			if c.Phase == plan.PhaseBaselines {
@@ -300,7 +319,7 @@ func (d *Deployer) stacks(ctx context.Context, changes []plan.Change, idx []int,
 			return err
 		case out.Failed:
 			fail.Reason = fmt.Sprintf("stack %s is %s: %s", c.Deployment.Stack, out.Status, out.Reason)
-			r(Call{Operation: "DescribeStacks", Result: Failed, Err: errors.New(fail.Reason)})
+			r(apply.Call{Operation: "DescribeStacks", Result: apply.Failed, Err: errors.New(fail.Reason)})
 			d.Health.Add(fail)
 		}
 	}
@@ -329,24 +348,21 @@ func opName(a plan.Action) string {
 	return string(a)
 }
 
-func cfnCall(e awscfn.Event) Call {
-	c := Call{Operation: e.Operation, RequestID: e.RequestID, Result: Done, Err: e.Err, Note: e.Note}
-	switch {
-	case e.AlreadyDone:
-		c.Result = AlreadyDone
-	case e.Err != nil:
-		c.Result = Failed
-	}
-	return c
+func cfnCall(e awscfn.Event) apply.Call {
+	return call(e.Operation, e.RequestID, e.AlreadyDone, e.Err, e.Note)
 }
 
-func kmsCall(e awskms.Event) Call {
-	c := Call{Operation: e.Operation, RequestID: e.RequestID, Result: Done, Err: e.Err, Note: e.Note}
+func kmsCall(e awskms.Event) apply.Call {
+	return call(e.Operation, e.RequestID, e.AlreadyDone, e.Err, e.Note)
+}
+
+func call(op, requestID string, already bool, err error, note string) apply.Call {
+	c := apply.Call{Operation: op, RequestID: requestID, Result: apply.Done, Err: err, Note: note}
 	switch {
-	case e.AlreadyDone:
-		c.Result = AlreadyDone
-	case e.Err != nil:
-		c.Result = Failed
+	case already:
+		c.Result = apply.AlreadyDone
+	case err != nil:
+		c.Result = apply.Failed
 	}
 	return c
 }

@@ -15,6 +15,7 @@ import (
 	"github.com/aws/aws-sdk-go-v2/service/iam"
 	"github.com/aws/aws-sdk-go-v2/service/kms"
 
+	"github.com/orgbackup/orgbackup/internal/apply"
 	"github.com/orgbackup/orgbackup/internal/awscfn"
 	"github.com/orgbackup/orgbackup/internal/awskms"
 	"github.com/orgbackup/orgbackup/internal/awstest"
@@ -197,11 +198,11 @@ func (w *world) deployer(d *baseline.Desired, p *baseline.Planned, live *baselin
 	}
 }
 
-func (w *world) apply(ctx context.Context, dep *Deployer, cs []plan.Change) ([][]Call, error) {
-	calls := make([][]Call, len(cs))
+func (w *world) apply(ctx context.Context, dep *Deployer, cs []plan.Change) ([][]apply.Call, error) {
+	calls := make([][]apply.Call, len(cs))
 	var mu sync.Mutex
-	err := dep.Apply(ctx, cs, func(i int) Recorder {
-		return func(c Call) {
+	err := dep.ApplyBaselines(ctx, cs, func(i int) apply.Recorder {
+		return func(c apply.Call) {
 			mu.Lock()
 			defer mu.Unlock()
 			calls[i] = append(calls[i], c)

@@ -179,7 +179,7 @@ func TestRunApply(t *testing.T) {
 	if r.code != 0 {
 		t.Fatalf("exit %d: %s", r.code, r.stdout)
 	}
-	r.called(t, "apply reviewed/plan.json --auto-approve", "comment --plan reviewed/plan.json --applied applied")
+	r.called(t, "apply reviewed/plan.json policies --auto-approve", "comment --plan reviewed/plan.json --applied applied")
 
 	// A refused (stale) or failed apply fails the step, and says so on the
 	// pull request.
@@ -187,7 +187,7 @@ func TestRunApply(t *testing.T) {
 	if r.code != 1 {
 		t.Errorf("failed apply: exit %d", r.code)
 	}
-	r.called(t, "apply reviewed/plan.json --auto-approve", "comment --plan reviewed/plan.json --applied failed")
+	r.called(t, "apply reviewed/plan.json policies --auto-approve", "comment --plan reviewed/plan.json --applied failed")
 }
 
 func TestRunUnknownCommand(t *testing.T) {
