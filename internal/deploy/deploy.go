@@ -53,6 +53,15 @@ type Deployer struct {
 	settled map[string]bool
 }
 
+func (d *Deployer) defaults() {
+	if d.Health == nil {
+		d.Health = &baseline.Health{}
+	}
+	if d.StackSets.Progress == nil {
+		d.StackSets.Progress = d.Progress
+	}
+}
+
 // done marks a StackSet as waited for and read back.
 func (d *Deployer) done(name string) {
 	d.mu.Lock()
@@ -72,9 +81,7 @@ func (d *Deployer) Settle(ctx context.Context) error {
 	if d.Planned == nil {
 		return nil
 	}
-	if d.Health == nil {
-		d.Health = &baseline.Health{}
-	}
+	d.defaults()
 	var errs []error
 	for _, op := range d.Planned.Running {
 		d.mu.Lock()
@@ -100,12 +107,7 @@ func (d *Deployer) ApplyBaselines(ctx context.Context, changes []plan.Change, re
 	if d.KeyARNs == nil {
 		d.KeyARNs = map[string]string{}
 	}
-	if d.Health == nil {
-		d.Health = &baseline.Health{}
-	}
-	if d.StackSets.Progress == nil {
-		d.StackSets.Progress = d.Progress
-	}
+	d.defaults()
 	record := func(i int) apply.Recorder {
 		r := rec(i)
 		return func(c apply.Call) {
