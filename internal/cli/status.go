@@ -2,15 +2,18 @@ package cli
 
 import (
 	"context"
+	"fmt"
 	"slices"
 	"time"
 
 	"github.com/aws/aws-sdk-go-v2/service/backup"
 	"github.com/aws/aws-sdk-go-v2/service/cloudformation"
+	"github.com/aws/aws-sdk-go-v2/service/organizations"
 	"github.com/spf13/cobra"
 
 	"github.com/orgbackup/orgbackup/internal/awsbackup"
 	"github.com/orgbackup/orgbackup/internal/awscfn"
+	"github.com/orgbackup/orgbackup/internal/awsorg"
 	"github.com/orgbackup/orgbackup/internal/doc"
 	"github.com/orgbackup/orgbackup/internal/effective"
 	"github.com/orgbackup/orgbackup/internal/observe"
@@ -118,7 +121,17 @@ func statusRun(opts *statusOptions) error {
 		return err
 	}
 	jobs, note := observe.Jobs(ctx, src, regions, time.Now().Add(-opts.Since))
-	r := status.Make(status.Input{Org: o, Repo: repo, Scope: scope, Live: deployed, Jobs: jobs, JobsNote: note, Since: opts.Since})
+	// AWS's own judgement of the effective policies, next to orgbackup's.
+	var invalid map[string]bool
+	if ids, err := awsorg.InvalidAccounts(ctx, organizations.NewFromConfig(cfg)); err == nil {
+		invalid = map[string]bool{}
+		for _, id := range ids {
+			invalid[id] = true
+		}
+	} else {
+		fmt.Fprintf(opts.IO.Err, "note: AWS's list of accounts with an invalid effective policy could not be read (%s); status judges them itself\n", render.Inert(err.Error()))
+	}
+	r := status.Make(status.Input{Org: o, Repo: repo, Scope: scope, Live: deployed, Jobs: jobs, JobsNote: note, Since: opts.Since, Invalid: invalid})
 	if err := render.WriteStatus(opts.IO.Out, render.Format(opts.Output), r, opts.IO.Style()); err != nil {
 		return err
 	}
