@@ -72,7 +72,7 @@ func readLiveBaselines(o *IO) BaselineReader {
 		if err != nil {
 			return nil, err
 		}
-		live, err := observe.Live(ctx, observe.Deployed{
+		live, regions, err := observe.Live(ctx, observe.Deployed{
 			StackSets: cloudformation.NewFromConfig(cfg),
 			Stacks:    func(r string) awscfn.StackReadAPI { return cloudformation.NewFromConfig(regional(cfg, r)) },
 		}, regions)

@@ -116,7 +116,7 @@ func statusRun(opts *statusOptions) error {
 		Stacks:    func(r string) awscfn.StackReadAPI { return cloudformation.NewFromConfig(regional(cfg, r)) },
 		Jobs:      func(r string) awsbackup.JobsAPI { return backup.NewFromConfig(regional(cfg, r)) },
 	}
-	deployed, err := observe.Live(ctx, src, regions)
+	deployed, _, err := observe.Live(ctx, src, regions)
 	if err != nil {
 		return err
 	}

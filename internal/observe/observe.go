@@ -107,21 +107,33 @@ type Deployed struct {
 	Jobs      func(region string) awsbackup.JobsAPI
 }
 
-// Live reads orgbackup's StackSets and the management stacks in regions.
-func Live(ctx context.Context, d Deployed, regions []string) (*baseline.Live, error) {
+// Live reads orgbackup's StackSets and the management stacks in regions and
+// in every Region the StackSets deploy to: a baseline removed from the
+// repository (and its Regions with it) left its management stacks there.
+// It returns the Regions it read stacks in.
+func Live(ctx context.Context, d Deployed, regions []string) (*baseline.Live, []string, error) {
 	live := &baseline.Live{}
 	var err error
 	if live.StackSets, err = awscfn.ReadStackSets(ctx, d.StackSets, ""); err != nil {
-		return nil, err
+		return nil, nil, err
 	}
-	for _, r := range regions {
+	all := slices.Clone(regions)
+	for _, ss := range live.StackSets {
+		all = append(all, ss.Regions...)
+		for _, i := range ss.Instances {
+			all = append(all, i.Region)
+		}
+	}
+	slices.Sort(all)
+	all = slices.Compact(all)
+	for _, r := range all {
 		st, err := awscfn.ReadStacks(ctx, d.Stacks(r), r)
 		if err != nil {
-			return nil, err
+			return nil, nil, err
 		}
 		live.Stacks = append(live.Stacks, st...)
 	}
-	return live, nil
+	return live, all, nil
 }
 
 // Jobs lists the organization's jobs created since in every Region, side

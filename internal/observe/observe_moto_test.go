@@ -122,7 +122,7 @@ func TestStatusSources(t *testing.T) {
 	if len(failed) != 1 || failed[0].Message != "no role" || failed[0].Account != fx.Accounts["app"] {
 		t.Errorf("failed jobs %+v", failed)
 	}
-	if live, err := Live(ctx, d, []string{"us-east-1"}); err != nil || len(live.StackSets) != 0 {
+	if live, _, err := Live(ctx, d, []string{"us-east-1"}); err != nil || len(live.StackSets) != 0 {
 		t.Errorf("live %+v, %v", live, err)
 	}
 }
