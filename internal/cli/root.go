@@ -163,6 +163,7 @@ every account's effective policy would be before anything is applied.`,
 		newPreviewCmd(o, nil),
 		newPlanCmd(o, nil),
 		newInitCmd(o, nil),
+		newCommentCmd(o, nil),
 		newVersionCmd(o),
 	)
 	return root
