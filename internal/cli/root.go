@@ -164,6 +164,7 @@ every account's effective policy would be before anything is applied.`,
 		newPlanCmd(o, nil),
 		newInitCmd(o, nil),
 		newCommentCmd(o, nil),
+		newIAMPolicyCmd(o, nil),
 		newVersionCmd(o),
 	)
 	return root
