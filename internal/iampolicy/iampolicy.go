@@ -403,6 +403,33 @@ func Grants(role Role, s Scope) map[string][]string {
 	return out
 }
 
+// Commands returns the commands whose calls need action, whatever the
+// repository declares; nil for an action orgbackup never needs.
+func Commands(action string) []string {
+	var out []string
+	for _, st := range catalog {
+		for _, gr := range st.grants {
+			if gr.action != action {
+				continue
+			}
+			for _, c := range gr.commands {
+				if !slices.Contains(out, c) {
+					out = append(out, c)
+				}
+			}
+		}
+	}
+	slices.Sort(out)
+	return out
+}
+
+// Implied are actions the policies grant that no API call of their own
+// needs: IAM checks them on another call. The integration test accepts
+// them as granted but not called, for the reason given.
+var Implied = map[string]string{
+	"organizations:TagResource": "CreatePolicy with tags is also authorized as TagResource on the tags requested",
+}
+
 // NoPermission are API calls that need no IAM permission.
 var NoPermission = map[string]bool{
 	"sts:GetCallerIdentity": true, // allowed to every identity

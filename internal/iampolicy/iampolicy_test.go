@@ -156,3 +156,20 @@ func TestAction(t *testing.T) {
 		}
 	}
 }
+
+func TestCommands(t *testing.T) {
+	if got := Commands("organizations:ListRoots"); !slices.Equal(got, []string{CmdApply, CmdImport, CmdSnapshot, CmdPlan}) {
+		t.Errorf("ListRoots is for %v", got)
+	}
+	if got := Commands("organizations:CreatePolicy"); !slices.Equal(got, []string{CmdApply}) {
+		t.Errorf("CreatePolicy is for %v", got)
+	}
+	if got := Commands("organizations:DeleteOrganization"); got != nil {
+		t.Errorf("DeleteOrganization is for %v", got)
+	}
+	for a := range Implied {
+		if Commands(a) == nil {
+			t.Errorf("%s is implied but never granted", a)
+		}
+	}
+}
