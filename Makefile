@@ -57,8 +57,9 @@ golden: ## rewrite golden files and testscript expectations; review with git dif
 	UPDATE_GOLDEN=1 $(GO) test -count=1 $(PKGS)
 
 .PHONY: bench
-bench: ## benchmarks: validate+build vs plain cue export, 10,000-account preview
+bench: ## benchmarks: validate+build vs plain cue export, 10,000-account preview, org snapshot at AWS's rates
 	$(GO) test -run='^$$' -bench=. -benchtime=5x -count=1 ./internal/bench/ ./internal/plan/
+	$(GO) test -run='^$$' -bench=AtRates -benchtime=1x -count=1 ./internal/cli/
 
 .PHONY: clean
 clean: ## remove build output

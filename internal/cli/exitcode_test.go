@@ -72,6 +72,8 @@ func TestExitCodes(t *testing.T) {
 		{[]string{"init", filepath.Join(dir, "starter"), "--action-ref", strings.Repeat("0a", 20)}, ExitOK},
 		{[]string{"init", filepath.Join(dir, "starter"), "--action-ref", strings.Repeat("0a", 20)}, ExitFailed},
 		{[]string{"init", filepath.Join(dir, "other"), "--action-ref", "main"}, ExitUsage},
+		{[]string{"org", "snapshot", "--role-arn", "plan-role"}, ExitUsage},
+		{[]string{"org", "snapshot", "a", "b"}, ExitUsage},
 		{[]string{"version"}, ExitOK},
 		{[]string{}, ExitOK},
 	} {

@@ -35,7 +35,7 @@ type meta struct {
 const badRef = "\x00bad"
 
 // build validates f and returns the Org, or nil with problems added to ps.
-func build(f *rawFile, ps *problems) *Org {
+func build(f *Snapshot, ps *problems) *Org {
 	b := &builder{
 		ps:    ps,
 		meta:  make(map[*Entity]*meta, len(f.Roots)+len(f.OUs)+len(f.Accounts)),
@@ -54,6 +54,7 @@ func build(f *rawFile, ps *problems) *Org {
 	b.parents()
 	b.attachments()
 	b.managementAccount(f)
+	b.settings(f)
 	if len(ps.list) > 0 {
 		return nil
 	}
@@ -63,7 +64,7 @@ func build(f *rawFile, ps *problems) *Org {
 
 // header checks format_version, source, captured_at and organization. It
 // returns false when the format version is one this build does not read.
-func (b *builder) header(f *rawFile) bool {
+func (b *builder) header(f *Snapshot) bool {
 	l := f.loc
 	switch {
 	case f.FormatVersion == FormatVersion, l.isBad("format_version"):
@@ -137,7 +138,7 @@ func (b *builder) policyType(pos doc.Pos, t string) bool {
 	return false
 }
 
-func (b *builder) policies(f *rawFile) {
+func (b *builder) policies(f *Snapshot) {
 	o := b.o
 	firstID := map[string]doc.Pos{}
 	firstName := map[[2]string]doc.Pos{}
@@ -230,7 +231,7 @@ func (b *builder) add(e *Entity, l *loc, parentID string, policies map[string][]
 	b.o.byID[e.ID] = e
 }
 
-func (b *builder) entities(f *rawFile) {
+func (b *builder) entities(f *Snapshot) {
 	o := b.o
 	firstID := map[string]doc.Pos{}
 	if len(f.Roots) == 0 {
@@ -569,7 +570,7 @@ func (b *builder) attachments() {
 	}
 }
 
-func (b *builder) managementAccount(f *rawFile) {
+func (b *builder) managementAccount(f *Snapshot) {
 	m := b.o.Info.ManagementAccountID
 	if m == "" || !IsAccountID(m) {
 		return
@@ -578,6 +579,108 @@ func (b *builder) managementAccount(f *rawFile) {
 		b.ps.add(f.Organization.loc.at("management_account_id"), "add the management account under accounts (it is a member of the organization like any other), or fix the id",
 			"management account %s is not among the accounts", m)
 	}
+}
+
+// settings checks the organization-wide settings and records them sorted.
+func (b *builder) settings(f *Snapshot) {
+	s := f.Settings
+	if s == nil {
+		return
+	}
+	l := s.loc
+	out := &Settings{}
+	if s.TrustedServices != nil {
+		out.TrustedServices = []string{}
+		seen := map[string]bool{}
+		for i, sp := range s.TrustedServices {
+			pos := l.item("trusted_services", i)
+			switch {
+			case sp == badRef, !b.servicePrincipal(pos, sp):
+			case seen[sp]:
+				b.ps.add(pos, "list each service once", "service principal %q is listed twice in trusted_services", sp)
+			default:
+				seen[sp] = true
+				out.TrustedServices = append(out.TrustedServices, sp)
+			}
+		}
+		slices.Sort(out.TrustedServices)
+	}
+	if s.DelegatedAdministrators != nil {
+		al := s.adminLoc
+		if al == nil && l != nil && l.path != "" {
+			al = &loc{path: named(l.path, "delegated_administrators").File}
+		}
+		out.DelegatedAdministrators = make(map[string][]string, len(s.DelegatedAdministrators))
+		mgmt := b.o.Info.ManagementAccountID
+		for _, sp := range sortedKeys(s.DelegatedAdministrators) {
+			if !b.servicePrincipal(al.mapKey(sp), sp) {
+				continue
+			}
+			ids := []string{}
+			for i, id := range s.DelegatedAdministrators[sp] {
+				pos := al.item(sp, i)
+				switch e := b.o.byID[id]; {
+				case id == badRef:
+				case !IsAccountID(id):
+					b.ps.add(pos, "an account id is exactly 12 digits, written as a string", "bad delegated administrator account id %q for %s", id, sp)
+				case slices.Contains(ids, id):
+					b.ps.add(pos, "list each account once", "account %s is listed twice as a delegated administrator for %s", id, sp)
+				case id == mgmt:
+					b.ps.add(pos, "AWS does not allow it (CANNOT_REGISTER_MASTER_AS_DELEGATED_ADMINISTRATOR); remove it", "the management account %s cannot be a delegated administrator for %s", id, sp)
+				case e == nil || e.Kind != Account:
+					b.ps.add(pos, "a delegated administrator is a member account: add it under accounts, or fix the id", "delegated administrator %s for %s is not among the accounts", id, sp)
+				default:
+					ids = append(ids, id)
+				}
+			}
+			slices.Sort(ids)
+			out.DelegatedAdministrators[sp] = ids
+		}
+	}
+	if s.BackupGlobalSettings != nil {
+		gl := s.globalLoc
+		if gl == nil && l != nil && l.path != "" {
+			gl = &loc{path: named(l.path, "backup_global_settings").File}
+		}
+		out.BackupGlobalSettings = make(map[string]string, len(s.BackupGlobalSettings))
+		for _, k := range sortedKeys(s.BackupGlobalSettings) {
+			v := s.BackupGlobalSettings[k]
+			switch {
+			case v == badRef:
+			case k == "":
+				b.ps.add(gl.mapKey(k), "write the setting's name as DescribeGlobalSettings returns it, e.g. \"isCrossAccountBackupEnabled\"", "global setting of AWS Backup with an empty name")
+			case booleanBackupSettings[k] && v != "true" && v != "false":
+				b.ps.add(gl.at(k), `AWS Backup writes this setting as "true" or "false"`, "global setting %s of AWS Backup is %q, not \"true\" or \"false\"", k, v)
+			default:
+				out.BackupGlobalSettings[k] = v
+			}
+		}
+	}
+	b.o.Settings = out
+}
+
+// booleanBackupSettings are the AWS Backup global settings whose values are
+// "true" or "false". Others are kept as read: AWS may add settings, and a
+// snapshot must not fail over one this build does not know.
+var booleanBackupSettings = map[string]bool{
+	"isCrossAccountBackupEnabled":     true,
+	"isDelegatedAdministratorEnabled": true,
+	"isMpaEnabled":                    true,
+}
+
+// servicePrincipal reports a malformed service principal, such as
+// "backup.amazonaws.com": 1 to 128 characters of [\w+=,.@-], the API's
+// pattern.
+func (b *builder) servicePrincipal(pos doc.Pos, sp string) bool {
+	ok := sp != "" && len(sp) <= 128
+	for i := 0; ok && i < len(sp); i++ {
+		c := sp[i]
+		ok = c >= 'a' && c <= 'z' || c >= 'A' && c <= 'Z' || c >= '0' && c <= '9' || strings.IndexByte("_+=,.@-", c) >= 0
+	}
+	if !ok {
+		b.ps.add(pos, `a service principal is the service's name as Organizations lists it, e.g. "backup.amazonaws.com"`, "bad service principal %q", sp)
+	}
+	return ok
 }
 
 // finish sorts everything whose order carries no meaning and derives the

@@ -40,6 +40,7 @@ type view struct {
 	Source     string
 	CapturedAt time.Time
 	Info       Info
+	Settings   *Settings
 	Entities   []entityView
 	Policies   []policyView
 }
@@ -64,7 +65,7 @@ type policyView struct {
 }
 
 func viewOf(o *Org, positions bool) view {
-	v := view{Source: o.Source, CapturedAt: o.CapturedAt, Info: o.Info}
+	v := view{Source: o.Source, CapturedAt: o.CapturedAt, Info: o.Info, Settings: o.Settings}
 	for _, e := range append(append([]*Entity{o.Root()}, o.OUs()...), o.Accounts()...) {
 		ev := entityView{ID: e.ID, Name: e.Name, ARN: e.ARN, Path: o.Path(e), Kind: e.Kind, Depth: e.Depth,
 			Email: e.Email, Status: e.Status, State: e.State, Joined: e.JoinedMethod, JoinedTimestamp: e.JoinedTimestamp,
@@ -116,6 +117,8 @@ func fixtures(t testing.TB) map[string][]byte {
 		"example":   exampleSrc(t),
 		"synthetic": Synthetic(3, 400, 60, 40).Encode(),
 		"aws": []byte(`{"format_version": "1", "source": "aws", "captured_at": "2025-01-31T09:00:00.5+09:00",
+			"settings": {"trusted_services": ["backup.amazonaws.com", "a.amazonaws.com"], "delegated_administrators": {"backup.amazonaws.com": ["123456789012"], "x.amazonaws.com": []},
+			  "backup_global_settings": {"isCrossAccountBackupEnabled": "true", "isMpaEnabled": "false"}},
 			"roots": [{"id": "r-ab12", "policy_types": []}],
 			"accounts": [{"id": "123456789012", "joined_timestamp": "2020-02-29T23:59:59Z", "status": "ACTIVE"}],
 			"policies": [{"id": "p-FullAWSAccess", "name": "FullAWSAccess", "type": "SERVICE_CONTROL_POLICY", "aws_managed": true,
@@ -296,8 +299,8 @@ func TestKeyLists(t *testing.T) {
 		v    any
 		keys []string
 	}{
-		{rawFile{}, fileKeys}, {rawOrg{}, orgKeys}, {rawRoot{}, rootKeys}, {rawPolicyType{}, policyTypeKeys},
-		{rawOU{}, ouKeys}, {rawAccount{}, accountKeys}, {rawPolicy{}, policyKeys},
+		{Snapshot{}, fileKeys}, {SnapshotOrganization{}, orgKeys}, {SnapshotSettings{}, settingsKeys}, {SnapshotRoot{}, rootKeys}, {SnapshotPolicyType{}, policyTypeKeys},
+		{SnapshotOU{}, ouKeys}, {SnapshotAccount{}, accountKeys}, {SnapshotPolicy{}, policyKeys},
 	} {
 		var tags []string
 		rt := reflect.TypeOf(tc.v)

@@ -10,11 +10,12 @@ import (
 // FuzzParse checks that Parse never panics, that every failure is a
 // *LoadError whose problems have positions, that the fast path never
 // accepts what the slow path refuses, and that whatever loads survives an
-// Encode/Parse round trip byte for byte.
+// Encode/Parse round trip, and a Snapshot/New one, byte for byte.
 func FuzzParse(f *testing.F) {
 	f.Add([]byte(treeSrc))
 	f.Add(exampleSrc(f))
 	f.Add(Synthetic(5, 4, 3, 2).Encode())
+	f.Add(fixtures(f)["aws"])
 	for _, tc := range loadErrorCases {
 		f.Add([]byte(tc.src))
 	}
@@ -49,6 +50,9 @@ func checkParse(t *testing.T, data []byte) {
 	}
 	if slow, err := parseSlow("fuzz.json", data); err != nil || !bytes.Equal(slow.Encode(), enc) {
 		t.Fatalf("the slow path disagrees: %v", err)
+	}
+	if n, err := New(o.Snapshot()); err != nil || !bytes.Equal(n.Encode(), enc) {
+		t.Fatalf("New(o.Snapshot()) disagrees: %v", err)
 	}
 	for _, e := range append(o.Accounts(), o.OUs()...) {
 		if got, err := o.Resolve(o.Path(e)); err != nil || got != e {

@@ -282,6 +282,39 @@ var loadErrorCases = []struct {
 		`{"format_version": "1", "organization": {"management_account_id": "111111111111"},`,
 		` "roots": [{"id": "r-ab12"}]}`),
 		[]string{`1:67: management account 111111111111 is not among the accounts | add the management account under accounts`}},
+	{"settings", lines(
+		`{"format_version": "1", "organization": {"management_account_id": "111111111111"},`,
+		` "settings": {"trusted_services": ["backup.amazonaws.com", "bad principal", "backup.amazonaws.com"],`,
+		`  "delegated_administrators": {"backup.amazonaws.com": ["111111111111", "222222222222", "33", "444444444444", "444444444444"]},`,
+		`  "backup_global_settings": {"isCrossAccountBackupEnabled": "yes", "": "x"}},`,
+		` "roots": [{"id": "r-ab12"}], "accounts": [{"id": "111111111111"}, {"id": "444444444444"}]}`),
+		[]string{
+			`2:60: bad service principal "bad principal" | "backup.amazonaws.com"`,
+			`2:77: service principal "backup.amazonaws.com" is listed twice in trusted_services`,
+			`3:57: the management account 111111111111 cannot be a delegated administrator for backup.amazonaws.com | CANNOT_REGISTER_MASTER`,
+			`3:73: delegated administrator 222222222222 for backup.amazonaws.com is not among the accounts | member account`,
+			`3:89: bad delegated administrator account id "33" for backup.amazonaws.com`,
+			`3:111: account 444444444444 is listed twice as a delegated administrator for backup.amazonaws.com`,
+			`4:61: global setting isCrossAccountBackupEnabled of AWS Backup is "yes", not "true" or "false"`,
+			`4:68: global setting of AWS Backup with an empty name`,
+		}},
+	{"settings types", lines(
+		`{"format_version": "1", "roots": [{"id": "r-ab12"}], "settings": {"trusted_service": [],`,
+		`  "trusted_services": [7], "delegated_administrators": {"backup.amazonaws.com": "111111111111", "x.amazonaws.com": [1]},`,
+		`  "backup_global_settings": {"isMpaEnabled": true}}}`),
+		[]string{
+			`1:67: unknown key "trusted_service" in settings object | did you mean "trusted_services"?`,
+			`2:24: a service principal must be a string, not a JSON number`,
+			`2:81: the delegated administrators of backup.amazonaws.com must be a list, not a JSON string`,
+			`2:117: an account id must be a string, not a JSON number`,
+			`3:46: setting "isMpaEnabled" must be a string, not a JSON bool`,
+		}},
+	{"settings not an object", lines(
+		`{"format_version": "1", "roots": [{"id": "r-ab12"}], "settings": {"delegated_administrators": [], "backup_global_settings": "on"}}`),
+		[]string{
+			`1:95: "delegated_administrators" must be an object of service principal to account ids`,
+			`1:125: "backup_global_settings" must be an object of setting name to value`,
+		}},
 	{"every problem listed", lines(
 		`{"format_version": "1",`,
 		` "roots": [{"id": "r-ab12", "nmae": "Root"}],`,
@@ -374,6 +407,11 @@ func TestLoadAccepts(t *testing.T) {
 		{"same OU name under different parents", `{"format_version": "1", "roots": [{"id": "r-ab12"}], "organizational_units": [
 			{"id": "ou-ab12-11111111", "name": "A"}, {"id": "ou-ab12-22222222", "name": "Prod", "parent_id": "ou-ab12-11111111"},
 			{"id": "ou-ab12-33333333", "name": "B"}, {"id": "ou-ab12-44444444", "name": "Prod", "parent_id": "ou-ab12-33333333"}]}`},
+		{"settings read, none", `{"format_version": "1", "roots": [{"id": "r-ab12"}],
+			"settings": {"trusted_services": [], "delegated_administrators": {"backup.amazonaws.com": []}, "backup_global_settings": {}}}`},
+		{"settings in any order, nulls", `{"format_version": "1", "roots": [{"id": "r-ab12"}], "accounts": [{"id": "222222222222"}, {"id": "111111111111"}],
+			"settings": {"trusted_services": ["z.amazonaws.com", "backup.amazonaws.com"], "delegated_administrators": {"backup.amazonaws.com": ["222222222222", "111111111111"], "x.amazonaws.com": null},
+			"backup_global_settings": {"isCrossAccountBackupEnabled": "false", "someNewSetting": "7"}}}`},
 		{"leading white space and CRLF", "\r\n \t{\"format_version\": \"1\",\r\n\"roots\": [{\"id\": \"r-ab12\"}]}\r\n"},
 	} {
 		t.Run(tc.name, func(t *testing.T) {

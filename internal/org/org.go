@@ -98,14 +98,17 @@ type PolicyTypeStatus struct {
 
 // Settings is the organization-wide state that backup policies depend on
 // besides the policies themselves. orgbackup plans changes to it from the
-// repository's `organization` block; a nil field means "not read".
+// repository's `organization` block. A nil field means "not read" (the
+// snapshot does not say, or the API could not be asked), an empty one
+// "read, and there is none"; likewise a service principal missing from
+// DelegatedAdministrators was not asked about.
 type Settings struct {
 	// TrustedServices are the service principals with trusted access to
 	// the organization (ListAWSServiceAccessForOrganization), sorted.
 	// backup.amazonaws.com gives AWS Backup its cross-account monitoring.
 	TrustedServices []string
 	// DelegatedAdministrators maps a service principal to the accounts
-	// registered as its delegated administrators, each sorted.
+	// registered as its delegated administrators, each sorted (never nil).
 	DelegatedAdministrators map[string][]string
 	// BackupGlobalSettings are AWS Backup's global settings in the
 	// management account (DescribeGlobalSettings), such as

@@ -41,7 +41,7 @@ func Parse(file string, data []byte) (*Org, error) {
 
 // parseFast returns nil whenever the snapshot is not plainly valid.
 func parseFast(file string, data []byte) *Org {
-	var f rawFile
+	var f Snapshot
 	if err := json.Unmarshal(data, &f); err != nil {
 		return nil
 	}
@@ -124,9 +124,14 @@ func parseContent(file string, raw []byte, base doc.Pos, node *doc.Node) (*doc.N
 		}
 		n, err := doc.Parse(file, raw)
 		if err != nil {
-			// Not reachable for input encoding/json accepted, except for
-			// duplicate keys, which the slow path reports with positions.
-			return nil, &Problem{Pos: base, Msg: "content is not valid JSON: " + err.Error(), Hint: hint}
+			// From a file, only duplicate keys get here (encoding/json
+			// accepted the rest), and the slow path reports them at their
+			// position; from New, anything can.
+			msg := err.Error()
+			if se, ok := err.(*doc.SyntaxError); ok {
+				msg = fmt.Sprintf("%s (line %d, column %d of the content)", se.Msg, se.Pos.Line, se.Pos.Col)
+			}
+			return nil, &Problem{Pos: base, Msg: "content is not valid JSON: " + msg, Hint: hint}
 		}
 		shift(n, base)
 		return n, nil
@@ -225,6 +230,7 @@ const (
 	// Objects decoded into structs: keys must be exactly the struct's.
 	shapeFile
 	shapeOrg
+	shapeSettings
 	shapeRoot
 	shapePolicyType
 	shapeOU
@@ -236,6 +242,7 @@ const (
 var shapeKeys = map[shape]map[string]bool{
 	shapeFile:       keySet(fileKeys),
 	shapeOrg:        keySet(orgKeys),
+	shapeSettings:   keySet(settingsKeys),
 	shapeRoot:       keySet(rootKeys),
 	shapePolicyType: keySet(policyTypeKeys),
 	shapeOU:         keySet(ouKeys),
@@ -259,6 +266,8 @@ func childShape(sh shape, key string) (shape, shape) {
 		return shapeSkip, 0
 	case sh == shapeFile && key == "organization":
 		return shapeOrg, 0
+	case sh == shapeFile && key == "settings":
+		return shapeSettings, 0
 	case sh == shapeFile && key == "roots":
 		return shapeList, shapeRoot
 	case sh == shapeFile && key == "organizational_units":
@@ -550,8 +559,8 @@ func (d *decoder) list(l *loc, f *doc.Field, fn func(n *doc.Node)) {
 
 // decodeFile decodes the top-level object. It returns nil when there is
 // nothing more worth checking.
-func (d *decoder) decodeFile(n *doc.Node) *rawFile {
-	f := &rawFile{}
+func (d *decoder) decodeFile(n *doc.Node) *Snapshot {
+	f := &Snapshot{}
 	if n.Kind != doc.Object {
 		d.ps.add(n.Pos, `start from {"format_version": "1", "roots": [...]}; see internal/org/FORMAT.md`, "a snapshot must be a JSON object, not a JSON %s", n.Kind)
 		return nil
@@ -578,7 +587,7 @@ func (d *decoder) decodeFile(n *doc.Node) *rawFile {
 			if fl.Value.Kind == doc.Null {
 				return
 			}
-			o := &rawOrg{}
+			o := &SnapshotOrganization{}
 			o.loc = d.fields(fl.Value, "organization", orgKeys, func(l *loc, fl *doc.Field) {
 				switch fl.Key {
 				case "id":
@@ -592,6 +601,10 @@ func (d *decoder) decodeFile(n *doc.Node) *rawFile {
 				}
 			})
 			f.Organization = o
+		case "settings":
+			if fl.Value.Kind != doc.Null {
+				f.Settings = d.settings(fl.Value)
+			}
 		case "roots":
 			d.list(l, fl, func(n *doc.Node) { f.Roots = append(f.Roots, d.root(n)) })
 		case "organizational_units":
@@ -605,8 +618,92 @@ func (d *decoder) decodeFile(n *doc.Node) *rawFile {
 	return f
 }
 
-func (d *decoder) root(n *doc.Node) rawRoot {
-	var r rawRoot
+// settings decodes the settings object, recording the position of every
+// list element and map member.
+func (d *decoder) settings(n *doc.Node) *SnapshotSettings {
+	s := &SnapshotSettings{}
+	s.loc = d.fields(n, "settings object", settingsKeys, func(l *loc, f *doc.Field) {
+		switch f.Key {
+		case "trusted_services":
+			if f.Value.Kind == doc.Array {
+				s.TrustedServices = []string{}
+			}
+			l.refs = map[string][]doc.Pos{}
+			d.list(l, f, func(n *doc.Node) {
+				s.TrustedServices = append(s.TrustedServices, d.text(n, "a service principal", `e.g. "backup.amazonaws.com"`))
+				l.refs[f.Key] = append(l.refs[f.Key], n.Pos)
+			})
+		case "delegated_administrators":
+			al := &loc{obj: f.Value.Pos, typeKeys: map[string]doc.Pos{}, lists: map[string]doc.Pos{}, refs: map[string][]doc.Pos{}}
+			s.adminLoc = al
+			d.object(l, f, `an object of service principal to account ids, e.g. {"backup.amazonaws.com": ["111122223333"]}`, func(mf *doc.Field) {
+				if s.DelegatedAdministrators == nil {
+					s.DelegatedAdministrators = map[string][]string{}
+				}
+				al.typeKeys[mf.Key], al.lists[mf.Key] = mf.KeyPos, mf.Value.Pos
+				ids := []string{}
+				switch mf.Value.Kind {
+				case doc.Array:
+					for _, it := range mf.Value.Items {
+						ids = append(ids, d.text(it, "an account id", `write the 12-digit id in double quotes, e.g. "111122223333"`))
+						al.refs[mf.Key] = append(al.refs[mf.Key], it.Pos)
+					}
+				case doc.Null:
+				default:
+					d.ps.add(mf.Value.Pos, `write a list of account ids, e.g. ["111122223333"]`, "the delegated administrators of %s must be a list, not a JSON %s", mf.Key, mf.Value.Kind)
+				}
+				s.DelegatedAdministrators[mf.Key] = ids
+			})
+			if f.Value.Kind == doc.Object && s.DelegatedAdministrators == nil {
+				s.DelegatedAdministrators = map[string][]string{}
+			}
+		case "backup_global_settings":
+			gl := &loc{obj: f.Value.Pos, keys: map[string]doc.Pos{}, typeKeys: map[string]doc.Pos{}}
+			s.globalLoc = gl
+			d.object(l, f, `an object of setting name to value, e.g. {"isCrossAccountBackupEnabled": "true"}`, func(mf *doc.Field) {
+				if s.BackupGlobalSettings == nil {
+					s.BackupGlobalSettings = map[string]string{}
+				}
+				gl.typeKeys[mf.Key], gl.keys[mf.Key] = mf.KeyPos, mf.Value.Pos
+				s.BackupGlobalSettings[mf.Key] = d.text(mf.Value, fmt.Sprintf("setting %q", mf.Key), `AWS Backup's settings are strings: write "true" or "false" in double quotes`)
+			})
+			if f.Value.Kind == doc.Object && s.BackupGlobalSettings == nil {
+				s.BackupGlobalSettings = map[string]string{}
+			}
+		}
+	})
+	return s
+}
+
+// text returns the string n holds ("" for null). Any other JSON type is
+// reported, and returned as badRef so that later checks stay quiet.
+func (d *decoder) text(n *doc.Node, what, hint string) string {
+	switch n.Kind {
+	case doc.String:
+		return n.Text
+	case doc.Null:
+		return ""
+	}
+	d.ps.add(n.Pos, hint, "%s must be a string, not a JSON %s", what, n.Kind)
+	return badRef
+}
+
+// object calls fn for each member of the object in f, reporting any other
+// JSON type.
+func (d *decoder) object(l *loc, f *doc.Field, want string, fn func(*doc.Field)) {
+	switch f.Value.Kind {
+	case doc.Object:
+		for i := range f.Value.Fields {
+			fn(&f.Value.Fields[i])
+		}
+	case doc.Null:
+	default:
+		d.badType(l, f, want, "see internal/org/FORMAT.md, settings")
+	}
+}
+
+func (d *decoder) root(n *doc.Node) SnapshotRoot {
+	var r SnapshotRoot
 	r.loc = d.fields(n, "root", rootKeys, func(l *loc, f *doc.Field) {
 		switch f.Key {
 		case "id":
@@ -617,7 +714,7 @@ func (d *decoder) root(n *doc.Node) rawRoot {
 			r.ARN = d.str(l, f)
 		case "policy_types":
 			d.list(l, f, func(n *doc.Node) {
-				var pt rawPolicyType
+				var pt SnapshotPolicyType
 				pt.loc = d.fields(n, "policy type status", policyTypeKeys, func(l *loc, f *doc.Field) {
 					switch f.Key {
 					case "type":
@@ -635,8 +732,8 @@ func (d *decoder) root(n *doc.Node) rawRoot {
 	return r
 }
 
-func (d *decoder) ou(n *doc.Node) rawOU {
-	var u rawOU
+func (d *decoder) ou(n *doc.Node) SnapshotOU {
+	var u SnapshotOU
 	u.loc = d.fields(n, "organizational unit", ouKeys, func(l *loc, f *doc.Field) {
 		switch f.Key {
 		case "id":
@@ -654,8 +751,8 @@ func (d *decoder) ou(n *doc.Node) rawOU {
 	return u
 }
 
-func (d *decoder) account(n *doc.Node) rawAccount {
-	var a rawAccount
+func (d *decoder) account(n *doc.Node) SnapshotAccount {
+	var a SnapshotAccount
 	a.loc = d.fields(n, "account", accountKeys, func(l *loc, f *doc.Field) {
 		switch f.Key {
 		case "id":
@@ -727,8 +824,8 @@ func (d *decoder) attachments(l *loc, f *doc.Field) map[string][]string {
 	return m
 }
 
-func (d *decoder) policy(n *doc.Node) rawPolicy {
-	var p rawPolicy
+func (d *decoder) policy(n *doc.Node) SnapshotPolicy {
+	var p SnapshotPolicy
 	var content *doc.Node
 	p.loc = d.fields(n, "policy", policyKeys, func(l *loc, f *doc.Field) {
 		switch f.Key {
