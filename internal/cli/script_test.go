@@ -42,6 +42,9 @@ func TestScript(t *testing.T) {
 	for name, cmd := range liveCmds { // capture, snapsummary
 		cmds[name] = cmd
 	}
+	for name, cmd := range iamCmds { // iamcheck
+		cmds[name] = cmd
+	}
 	root, err := filepath.Abs("../..")
 	if err != nil {
 		t.Fatal(err)
