@@ -112,7 +112,7 @@ case "$cmd" in
     rc=0
     # apply re-reads the organization and refuses, changing nothing, if it
     # is no longer what the plan was made from.
-    orgbackup apply "$ORGBACKUP_PLAN" --auto-approve --log "$log" > "$work/apply.txt" 2>&1 || rc=$?
+    orgbackup apply "$ORGBACKUP_PLAN" "$dir" --auto-approve --log "$log" > "$work/apply.txt" 2>&1 || rc=$?
     quoted "$work/apply.txt"
     outcome=applied
     if [ "$rc" -ne 0 ]; then

@@ -204,13 +204,13 @@ func TestRunApply(t *testing.T) {
 	if r.code != 0 {
 		t.Fatalf("exit %d: %s", r.code, r.stdout)
 	}
-	r.called(t, "apply reviewed/plan.json --auto-approve --log WORK/apply.log.jsonl",
+	r.called(t, "apply reviewed/plan.json policies --auto-approve --log WORK/apply.log.jsonl",
 		"comment policies --plan reviewed/plan.json --applied applied --apply-output WORK/apply.txt")
 
 	// With a log, the outcome shows its calls; the log is an output, for
 	// the artifact.
 	r = runAction(t, map[string]string{"ORGBACKUP_COMMAND": "apply", "ORGBACKUP_PLAN": "reviewed/plan.json", "FAKE_APPLY_LOG": "1"})
-	r.called(t, "apply reviewed/plan.json --auto-approve --log WORK/apply.log.jsonl",
+	r.called(t, "apply reviewed/plan.json policies --auto-approve --log WORK/apply.log.jsonl",
 		"comment policies --plan reviewed/plan.json --applied applied --apply-output WORK/apply.txt --log WORK/apply.log.jsonl")
 	if !strings.HasSuffix(r.outputs["apply-log"], "/orgbackup/apply.log.jsonl") {
 		t.Errorf("outputs %v", r.outputs)
@@ -222,7 +222,7 @@ func TestRunApply(t *testing.T) {
 	if r.code != 1 {
 		t.Errorf("failed apply: exit %d", r.code)
 	}
-	r.called(t, "apply reviewed/plan.json --auto-approve --log WORK/apply.log.jsonl",
+	r.called(t, "apply reviewed/plan.json policies --auto-approve --log WORK/apply.log.jsonl",
 		"comment policies --plan reviewed/plan.json --applied failed --apply-output WORK/apply.txt")
 }
 
