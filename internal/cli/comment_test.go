@@ -540,8 +540,8 @@ func TestCommentApplied(t *testing.T) {
 
 	f.event(0, sha)
 	log := filepath.Join(f.dir, applyLogName)
-	os.WriteFile(log, []byte(`{"time":"2026-01-02T03:04:05Z","phase":"policies","action":"create","operation":"CreatePolicy","policy":"test-bk-policy","policy_id":"p-1","request_id":"req-1","result":"done","change":"create policy \"test-bk-policy\""}
-{"time":"2026-01-02T03:04:06Z","phase":"attach","action":"attach","operation":"AttachPolicy","policy":"test-bk-policy","target":"r-ab12","request_id":"req-2","result":"done","change":"attach policy \"test-bk-policy\" to Root (r-ab12)"}
+	os.WriteFile(log, []byte(`{"time":"2026-01-02T03:04:05Z","phase":"policies","action":"create","operation":"CreatePolicy","policy":"test-bk-policy","policy_id":"p-1","request_id":"req-1","result":"done","note":"created @org/team"}
+{"time":"2026-01-02T03:04:06Z","phase":"attach","action":"attach","operation":"AttachPolicy","policy":"test-bk-policy","target":"r-ab12","request_id":"req-2","result":"done","setting":"x"}
 `), 0o644)
 	out := f.mustRun(ExitOK, "comment", "--plan", p, "--applied", "applied")
 	cs := f.srv.Comments(pr)
@@ -552,7 +552,8 @@ func TestCommentApplied(t *testing.T) {
 	wantAll(t, "outcome comment", md,
 		"### ✓ Applied: Plan: 1 to create, 0 to update, 0 to delete, 1 attachment to add, 0 to remove\n",
 		"orgbackup apply of commit `5e5e5e5e5e5e` (definitions in `policies`, organization `o-a1b2c3d4e5`) carried out the reviewed plan: 2 calls (2 done).",
-		"- ✅ done `CreatePolicy`: create policy \"test\\-bk\\-policy\" (request `req-1`)",
+		"- ✅ done `CreatePolicy`: `create`, policy `test-bk-policy` (`p-1`) (request `req-1`); created @\u200dorg/team",
+		"- ✅ done `AttachPolicy`: `attach`, policy `test-bk-policy`, setting `x`, target `r-ab12` (request `req-2`)",
 		"<details><summary>The plan that was reviewed</summary>")
 	if s := f.summary(); s != md+"\n" {
 		t.Errorf("the job summary is not the outcome")
@@ -560,7 +561,7 @@ func TestCommentApplied(t *testing.T) {
 
 	// A failed re-run: the same comment, edited; apply's output shown,
 	// inert.
-	os.WriteFile(log, []byte(`{"result":"failed","operation":"AttachPolicy","change":"attach policy","error":"AccessDenied: not authorized @org/admins [x](https://evil.example)"}`+"\n"), 0o644)
+	os.WriteFile(log, []byte(`{"result":"failed","operation":"AttachPolicy","action":"attach","error":"AccessDenied: not authorized @org/admins [x](https://evil.example)"}`+"\n"), 0o644)
 	output := filepath.Join(f.dir, "apply.txt")
 	os.WriteFile(output, []byte("stale plan: the organization changed since the plan was made\n```\n::error::forged\n"), 0o644)
 	out = f.mustRun(ExitOK, "comment", "--plan", p, "--applied", "failed", "--apply-output", output)

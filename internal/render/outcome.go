@@ -9,11 +9,16 @@ import (
 // mutating call) that the outcome comment shows. The field names are the
 // apply log's format; the log has more fields, which are ignored here.
 type ApplyLogEntry struct {
+	Action    string `json:"action"` // the plan's action: create, attach, …
 	Operation string `json:"operation"`
+	Policy    string `json:"policy"`
+	PolicyID  string `json:"policy_id"`
+	Target    string `json:"target"`
+	Setting   string `json:"setting"`
 	RequestID string `json:"request_id"`
 	Result    string `json:"result"` // done, already-done, failed, skipped
 	Error     string `json:"error"`
-	Change    string `json:"change"` // the change, described in one line
+	Note      string `json:"note"`
 }
 
 // Outcome is what an apply run on a merged pull request came to, for the
@@ -93,11 +98,31 @@ func logLine(e ApplyLogEntry) string {
 	if e.Operation != "" {
 		line += " " + Code(e.Operation)
 	}
-	if e.Change != "" {
-		line += ": " + EscapeMarkdown(e.Change)
+	var what []string
+	if e.Action != "" {
+		what = append(what, Code(e.Action))
+	}
+	if e.Policy != "" {
+		p := "policy " + Code(e.Policy)
+		if e.PolicyID != "" {
+			p += " (" + Code(e.PolicyID) + ")"
+		}
+		what = append(what, p)
+	}
+	if e.Setting != "" {
+		what = append(what, "setting "+Code(e.Setting))
+	}
+	if e.Target != "" {
+		what = append(what, "target "+Code(e.Target))
+	}
+	if len(what) > 0 {
+		line += ": " + strings.Join(what, ", ")
 	}
 	if e.RequestID != "" {
 		line += " (request " + Code(e.RequestID) + ")"
+	}
+	if e.Note != "" {
+		line += "; " + EscapeMarkdown(e.Note)
 	}
 	if e.Error != "" {
 		line += " — " + EscapeMarkdown(e.Error)
