@@ -49,7 +49,8 @@ func ghServerOf(ts *testscript.TestScript) *ghtest.Server {
 // number; merge merges it as commit SHA; event sets the event the step
 // runs for (GITHUB_EVENT_NAME, GITHUB_EVENT_PATH, GITHUB_SHA); as switches
 // the token; say comments as another user. comments and issues print what
-// the fake holds, one block per comment or issue: a header line
+// the fake holds: their number ("comments: N"), then one block per comment
+// or issue: a header line
 // "== #N by LOGIN [state]" then the body, with orgbackup's marker line
 // shown as "<marker>".
 func cmdGitHub(ts *testscript.TestScript, neg bool, args []string) {
@@ -109,16 +110,21 @@ func cmdGitHub(ts *testscript.TestScript, neg bool, args []string) {
 		if len(args) != 2 {
 			ts.Fatalf("usage: github comments PR")
 		}
-		for _, c := range ghServerOf(ts).Comments(atoi(ts, args[1])) {
+		cs := ghServerOf(ts).Comments(atoi(ts, args[1]))
+		fmt.Fprintf(ts.Stdout(), "comments: %d\n", len(cs))
+		for _, c := range cs {
 			fmt.Fprintf(ts.Stdout(), "== #%d by %s\n%s\n", c.ID, c.User.Login, showMarker(c.Body))
 		}
 	case "issues":
+		var out strings.Builder
+		n := 0
 		for _, is := range ghServerOf(ts).Issues() {
-			if is.PullRequest {
-				continue
+			if !is.PullRequest {
+				n++
+				fmt.Fprintf(&out, "== #%d by %s [%s] %s\n%s\n", is.Number, is.User.Login, is.State, is.Title, showMarker(is.Body))
 			}
-			fmt.Fprintf(ts.Stdout(), "== #%d by %s [%s] %s\n%s\n", is.Number, is.User.Login, is.State, is.Title, showMarker(is.Body))
 		}
+		fmt.Fprintf(ts.Stdout(), "issues: %d\n%s", n, out.String())
 	default:
 		ts.Fatalf("github: unknown subcommand %q", args[0])
 	}

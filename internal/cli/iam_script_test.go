@@ -25,13 +25,14 @@ var iamCmds = map[string]func(ts *testscript.TestScript, neg bool, args []string
 //   - none missing: every call is allowed by an action of the policy;
 //   - none extra: every action of the policy was called, or is needed
 //     only by commands the script did not run (iampolicy's catalog says
-//     which), or needs no call of its own (a permission checked on another
-//     call, iampolicy.Implied).
+//     which), or is one of iampolicy.Exceptions (checked on another call,
+//     or called only in situations the script does not make).
 //
-// It prints the calls' actions and the actions not called, with why.
+// It prints the calls' actions and the actions not called, with why. With
+// !, the check must fail; the problems go to stderr.
 func cmdIAMCheck(ts *testscript.TestScript, neg bool, args []string) {
-	if neg || len(args) < 2 {
-		ts.Fatalf("usage: iamcheck POLICY.json COMMAND...")
+	if len(args) < 2 {
+		ts.Fatalf("usage: [!] iamcheck POLICY.json COMMAND...")
 	}
 	var doc iampolicy.Document
 	ts.Check(json.Unmarshal([]byte(ts.ReadFile(args[0])), &doc))
@@ -74,16 +75,25 @@ func cmdIAMCheck(ts *testscript.TestScript, neg bool, args []string) {
 				others = append(others, c)
 			}
 		}
-		switch why, implied := iampolicy.Implied[a]; {
-		case implied:
+		switch why, excepted := iampolicy.Exceptions[a]; {
+		case excepted:
 			fmt.Fprintf(ts.Stdout(), "not called %s: %s\n", a, why)
 		case len(others) > 0:
 			fmt.Fprintf(ts.Stdout(), "not called %s: for %s\n", a, strings.Join(others, ", "))
 		default:
-			problems = append(problems, fmt.Sprintf("extra: %s is allowed for %s, which made no such call", a, strings.Join(cmds, ", ")))
+			if len(cmds) == 0 {
+				problems = append(problems, fmt.Sprintf("extra: %s is allowed, but no command needs it", a))
+			} else {
+				problems = append(problems, fmt.Sprintf("extra: %s is allowed for %s, which made no such call", a, strings.Join(cmds, ", ")))
+			}
 		}
 	}
-	if len(problems) > 0 {
+	switch {
+	case neg && len(problems) == 0:
+		ts.Fatalf("iamcheck found nothing wrong with %s", args[0])
+	case neg:
+		fmt.Fprintln(ts.Stderr(), strings.Join(problems, "\n"))
+	case len(problems) > 0:
 		ts.Fatalf("%s against the calls of %s:\n%s", args[0], strings.Join(ran, ", "), strings.Join(problems, "\n"))
 	}
 }

@@ -167,9 +167,9 @@ func TestCommands(t *testing.T) {
 	if got := Commands("organizations:DeleteOrganization"); got != nil {
 		t.Errorf("DeleteOrganization is for %v", got)
 	}
-	for a := range Implied {
+	for a := range Exceptions {
 		if Commands(a) == nil {
-			t.Errorf("%s is implied but never granted", a)
+			t.Errorf("%s is an exception but never granted", a)
 		}
 	}
 }
