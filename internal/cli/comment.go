@@ -38,6 +38,10 @@ type commentOptions struct {
 	Applied    string
 	Log        string
 	Output     string
+	// Status is the Markdown of orgbackup status, for the drift issue;
+	// StatusFailed says status found something that needs attention.
+	Status       string
+	StatusFailed bool
 }
 
 func newCommentCmd(o *IO, runF func(*commentOptions) error) *cobra.Command {
@@ -60,7 +64,10 @@ summary is written.
 
 --drift-issue is for a scheduled plan that should be empty: when the plan
 has changes or errors it opens, or updates, one issue saying so; when it
-is empty it closes that issue.
+is empty it closes that issue. With --status FILE (what orgbackup status
+--output markdown wrote) the issue shows the backups' status too, and
+--status-failed (status exited 1) keeps the issue open even when the plan
+is empty.
 
 --applied applied|failed reports the outcome of orgbackup apply on the pull
 request that was merged (from --pr, or the one whose merge commit is
@@ -104,6 +111,8 @@ on), 1 the plan cannot be read or GitHub refused, 64 usage error.`,
 				return usagef("--pr takes a pull request number, not %d", opts.PR)
 			case opts.Applied == "" && (opts.Log != "" || opts.Output != ""):
 				return usagef("--log and --apply-output go with --applied")
+			case !opts.DriftIssue && (opts.Status != "" || opts.StatusFailed):
+				return usagef("--status and --status-failed go with --drift-issue")
 			}
 			if runF != nil {
 				return runF(opts)
@@ -118,6 +127,8 @@ on), 1 the plan cannot be read or GitHub refused, 64 usage error.`,
 	f.StringVar(&opts.Applied, "applied", "", "report apply's outcome on the merged pull request: applied or failed")
 	f.StringVar(&opts.Log, "log", "", "with --applied: the apply log (default: "+applyLogName+" next to the plan file)")
 	f.StringVar(&opts.Output, "apply-output", "", "with --applied: a file with apply's output, whose end the comment shows")
+	f.StringVar(&opts.Status, "status", "", "with --drift-issue: the Markdown orgbackup status --output markdown wrote")
+	f.BoolVar(&opts.StatusFailed, "status-failed", false, "with --drift-issue: orgbackup status found something that needs attention")
 	return cmd
 }
 
@@ -141,7 +152,13 @@ func commentRun(opts *commentOptions) error {
 	ctx := context.Background()
 	switch {
 	case opts.DriftIssue:
-		return reportDrift(ctx, o, env, r)
+		status := ""
+		if opts.Status != "" {
+			if status, err = readStatus(opts.Status); err != nil {
+				return err
+			}
+		}
+		return reportDrift(ctx, o, env, r, status, opts.StatusFailed)
 	case opts.Applied != "":
 		return reportOutcome(ctx, o, env, opts, r)
 	}
@@ -169,13 +186,23 @@ func commentRun(opts *commentOptions) error {
 const fullPlanText = "the plan artifact and the job summary of this run"
 
 // reportDrift opens or updates the drift issue when the plan, which should
-// be empty, has changes or errors, and closes it when it is empty.
-func reportDrift(ctx context.Context, o *IO, env *gh.Env, r *render.PlanReport) error {
+// be empty, has changes or errors, or status found something that needs
+// attention; it closes the issue when all is well.
+func reportDrift(ctx context.Context, o *IO, env *gh.Env, r *render.PlanReport, status string, statusFailed bool) error {
 	p := r.Plan
 	doc := render.PlanDocument(r)
 	doc.FullURL, doc.FullText = env.RunURL(), fullPlanText
-	doc.Tail = "This issue is kept current by orgbackup's scheduled plan, which should be empty. " +
-		"It is closed when the organization matches the definitions again." + runLink(env)
+	if status != "" {
+		// The backups' status first when it is why the issue is open.
+		sec := render.Section{Summary: "Status of the backups", Open: statusFailed, Body: status}
+		if statusFailed {
+			doc.Sections = append([]render.Section{sec}, doc.Sections...)
+		} else {
+			doc.Sections = append(doc.Sections, sec)
+		}
+	}
+	doc.Tail = "This issue is kept current by orgbackup's scheduled plan, which should be empty, and status. " +
+		"It is closed when the organization matches the definitions and the backups work again." + runLink(env)
 	if err := writeSummary(o, env, doc); err != nil {
 		return err
 	}
@@ -184,14 +211,18 @@ func reportDrift(ctx context.Context, o *IO, env *gh.Env, r *render.PlanReport) 
 		return err
 	}
 	key := "drift " + r.Dir
-	if !p.HasChanges() && !p.HasErrors() {
-		resolved := "All is well again: the scheduled plan of " + render.Code(r.Dir) + " is empty." + runLink(env)
-		res, err := c.UpsertIssue(ctx, me, key, nil, resolved)
+	drift := p.HasChanges() || p.HasErrors()
+	if !drift && !statusFailed {
+		resolved := "All is well again: the scheduled plan of " + render.Code(r.Dir) + " is empty."
+		if status != "" {
+			resolved += " Status finds nothing that needs attention."
+		}
+		res, err := c.UpsertIssue(ctx, me, key, nil, resolved+runLink(env))
 		if err != nil {
 			return err
 		}
 		if res.Outcome == gh.Closed {
-			fmt.Fprintf(o.Out, "drift issue #%d closed: the plan is empty\n", res.Number)
+			fmt.Fprintf(o.Out, "drift issue #%d closed: all is well\n", res.Number)
 		} else {
 			fmt.Fprintln(o.Out, "no drift: the plan is empty and no drift issue is open")
 		}
@@ -201,9 +232,14 @@ func reportDrift(ctx context.Context, o *IO, env *gh.Env, r *render.PlanReport) 
 	if err != nil {
 		return err
 	}
-	title := "orgbackup drift: " + p.Summary.Line()
-	if p.HasErrors() {
+	var title string
+	switch {
+	case p.HasErrors():
 		title = "orgbackup: the plan of the definitions fails (" + plural(p.Summary.Errors, "error", "errors") + ")"
+	case drift:
+		title = "orgbackup drift: " + p.Summary.Line()
+	default:
+		title = "orgbackup status: backups need attention"
 	}
 	res, err := c.UpsertIssue(ctx, me, key, &gh.Issue{Title: title, Content: md}, "")
 	if err != nil {
@@ -211,6 +247,27 @@ func reportDrift(ctx context.Context, o *IO, env *gh.Env, r *render.PlanReport) 
 	}
 	fmt.Fprintf(o.Out, "drift issue #%d %s: %s\n", res.Number, res.Outcome, res.URL)
 	return nil
+}
+
+// maxStatus bounds the status report read for the drift issue; the issue
+// is cut well below it anyway.
+const maxStatus = 4 << 20
+
+// readStatus reads the Markdown orgbackup status wrote.
+func readStatus(path string) (string, error) {
+	f, err := os.Open(path)
+	if err != nil {
+		return "", fmt.Errorf("read status: %w", err)
+	}
+	defer f.Close()
+	data, err := io.ReadAll(io.LimitReader(f, maxStatus+1))
+	if err != nil {
+		return "", fmt.Errorf("read status: %w", err)
+	}
+	if len(data) > maxStatus {
+		return "", fmt.Errorf("read status %s: larger than %d bytes", path, maxStatus)
+	}
+	return string(data), nil
 }
 
 // reportOutcome comments apply's outcome on the merged pull request.

@@ -523,6 +523,28 @@ func TestCommentDriftIssue(t *testing.T) {
 	if cs := f.srv.Comments(is[0].Number); len(cs) != 1 || !strings.HasPrefix(cs[0].Body, "All is well again") {
 		t.Errorf("closing comment: %+v", cs)
 	}
+
+	// The plan is empty but status finds failed backups: an issue, with
+	// status first and open.
+	status := filepath.Join(f.dir, "status.md")
+	os.WriteFile(status, []byte("### ✗ orgbackup status: 1 account needs attention\n\n- `222222222222`: 3 backup jobs failed\n"), 0o644)
+	f.mustRun(ExitOK, "comment", "--plan", empty, "--drift-issue", "--status", status, "--status-failed")
+	is = f.srv.Issues()
+	if len(is) != 2 || is[1].State != "open" || is[1].Title != "orgbackup status: backups need attention" {
+		t.Fatalf("issues with failing status: %+v", is)
+	}
+	md = body(t, ghtest.Comment{Body: is[1].Body})
+	if !strings.HasPrefix(md, "### ✓ No changes.\n") || !strings.Contains(md, "<details open><summary>Status of the backups</summary>\n\n### ✗ orgbackup status: 1 account needs attention") {
+		t.Errorf("status in the issue:\n%s", md)
+	}
+	// Healthy again: closed.
+	out = f.mustRun(ExitOK, "comment", "--plan", empty, "--drift-issue", "--status", status)
+	if is = f.srv.Issues(); is[1].State != "closed" || !strings.Contains(out, "closed") {
+		t.Errorf("healthy status: %+v, stdout %q", is[1], out)
+	}
+	if code, _, errb := f.run("comment", "--plan", empty, "--status", status); code != ExitUsage || !strings.Contains(errb, "go with --drift-issue") {
+		t.Errorf("--status without --drift-issue: exit %d, %q", code, errb)
+	}
 }
 
 // TestCommentApplied: apply's outcome goes to the pull request merged as
