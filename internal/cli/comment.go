@@ -148,7 +148,8 @@ func commentRun(opts *commentOptions) error {
 	if err != nil {
 		return err
 	}
-	r := &render.PlanReport{Dir: filepath.ToSlash(opts.Dir), Plan: p}
+	// The directory keys the comments, so "./policies" is "policies".
+	r := &render.PlanReport{Dir: filepath.ToSlash(filepath.Clean(opts.Dir)), Plan: p}
 	ctx := context.Background()
 	switch {
 	case opts.DriftIssue:
