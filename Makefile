@@ -34,8 +34,9 @@ unit: ## go test (unit, golden and end-to-end testscript tests)
 	$(GO) test -count=1 $(PKGS)
 
 .PHONY: lint
-lint: ## go vet and gofmt
+lint: ## go vet, staticcheck and gofmt
 	$(GO) vet $(PKGS)
+	$(GO) tool staticcheck $(PKGS)
 	@out=$$(gofmt -l $$(git ls-files '*.go' 2>/dev/null || find . -name '*.go')); \
 	if [ -n "$$out" ]; then echo "gofmt needed:"; echo "$$out"; exit 1; fi
 

@@ -27,6 +27,7 @@ import (
 	"github.com/orgbackup/orgbackup/internal/awsbackup"
 	"github.com/orgbackup/orgbackup/internal/awsenv"
 	"github.com/orgbackup/orgbackup/internal/org"
+	"github.com/orgbackup/orgbackup/internal/policy"
 )
 
 // ReadAPI is the part of *organizations.Client the reader uses.
@@ -576,7 +577,7 @@ func (st *readState) snapshot(at time.Time, prev *org.Org) (*org.Snapshot, []App
 	}
 	refs := func(id string) map[string][]string {
 		if ps := attached[id]; len(ps) > 0 {
-			return map[string][]string{org.BackupPolicy: ps}
+			return map[string][]string{policy.Type: ps}
 		}
 		return nil
 	}
@@ -616,7 +617,7 @@ func attachmentOrder(prev *org.Org, target string, live []string) ([]string, *Ap
 	var kept []string
 	if prev != nil {
 		if e := prev.Entity(target); e != nil {
-			for _, p := range prev.Attached(e, org.BackupPolicy) {
+			for _, p := range prev.Attached(e, policy.Type) {
 				if slices.Contains(live, p.ID) {
 					kept = append(kept, p.ID)
 				}

@@ -21,6 +21,7 @@ import (
 	"github.com/orgbackup/orgbackup/internal/awsorg/awsorgtest"
 	"github.com/orgbackup/orgbackup/internal/awstest"
 	"github.com/orgbackup/orgbackup/internal/org"
+	"github.com/orgbackup/orgbackup/internal/policy"
 )
 
 var captured = time.Date(2025, 6, 1, 12, 0, 0, 0, time.UTC)
@@ -46,10 +47,10 @@ func wantSnapshot(t testing.TB, o *org.Org) []byte {
 	t.Helper()
 	s := o.Snapshot()
 	s.Source, s.CapturedAt = "aws", captured.Format(time.RFC3339)
-	s.Policies = slices.DeleteFunc(s.Policies, func(p org.SnapshotPolicy) bool { return p.Type != org.BackupPolicy })
+	s.Policies = slices.DeleteFunc(s.Policies, func(p org.SnapshotPolicy) bool { return p.Type != policy.Type })
 	keep := func(m map[string][]string) map[string][]string {
-		if ps := m[org.BackupPolicy]; len(ps) > 0 {
-			return map[string][]string{org.BackupPolicy: ps}
+		if ps := m[policy.Type]; len(ps) > 0 {
+			return map[string][]string{policy.Type: ps}
 		}
 		return nil
 	}
@@ -278,7 +279,7 @@ func TestReadAttachmentOrder(t *testing.T) {
 	res := read(t, srv, prev)
 	got := map[string][]string{}
 	for _, id := range []string{"r-ab12", "ou-ab12-11111111", "111111111111"} {
-		for _, p := range res.Org.Attached(res.Org.Entity(id), org.BackupPolicy) {
+		for _, p := range res.Org.Attached(res.Org.Entity(id), policy.Type) {
 			got[id] = append(got[id], p.ID)
 		}
 	}
@@ -302,7 +303,7 @@ func TestReadAttachmentOrder(t *testing.T) {
 	if n := len(res.Appended); n != 3 {
 		t.Errorf("%d targets appended without a previous snapshot, want 3", n)
 	}
-	if ps := res.Org.Attached(res.Org.Root(), org.BackupPolicy); ps[0].ID != "p-aaaa0001" {
+	if ps := res.Org.Attached(res.Org.Root(), policy.Type); ps[0].ID != "p-aaaa0001" {
 		t.Errorf("root order %s first", ps[0].ID)
 	}
 }
@@ -311,9 +312,9 @@ func TestReadAttachmentOrder(t *testing.T) {
 func orgFrom(t *testing.T, attached map[string][]string) *org.Org {
 	t.Helper()
 	s := &org.Snapshot{FormatVersion: "1",
-		Roots:    []org.SnapshotRoot{{ID: "r-ab12", PolicyTypes: []org.SnapshotPolicyType{{Type: org.BackupPolicy, Status: "ENABLED"}}, Policies: map[string][]string{org.BackupPolicy: attached["r-ab12"]}}},
-		OUs:      []org.SnapshotOU{{ID: "ou-ab12-11111111", Name: "Workloads", Policies: map[string][]string{org.BackupPolicy: attached["ou-ab12-11111111"]}}},
-		Accounts: []org.SnapshotAccount{{ID: "111111111111", Name: "prod", ParentID: "ou-ab12-11111111", Policies: map[string][]string{org.BackupPolicy: attached["111111111111"]}}},
+		Roots:    []org.SnapshotRoot{{ID: "r-ab12", PolicyTypes: []org.SnapshotPolicyType{{Type: policy.Type, Status: "ENABLED"}}, Policies: map[string][]string{policy.Type: attached["r-ab12"]}}},
+		OUs:      []org.SnapshotOU{{ID: "ou-ab12-11111111", Name: "Workloads", Policies: map[string][]string{policy.Type: attached["ou-ab12-11111111"]}}},
+		Accounts: []org.SnapshotAccount{{ID: "111111111111", Name: "prod", ParentID: "ou-ab12-11111111", Policies: map[string][]string{policy.Type: attached["111111111111"]}}},
 	}
 	ids := map[string]bool{}
 	for _, ps := range attached {
@@ -322,7 +323,7 @@ func orgFrom(t *testing.T, attached map[string][]string) *org.Org {
 		}
 	}
 	for _, id := range slices.Sorted(maps.Keys(ids)) {
-		s.Policies = append(s.Policies, org.SnapshotPolicy{ID: id, Name: "n" + id, Type: org.BackupPolicy, Content: []byte(`{"plans": {}}`)})
+		s.Policies = append(s.Policies, org.SnapshotPolicy{ID: id, Name: "n" + id, Type: policy.Type, Content: []byte(`{"plans": {}}`)})
 	}
 	o, err := org.New(s)
 	if err != nil {

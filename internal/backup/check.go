@@ -13,6 +13,7 @@ import (
 
 	"github.com/orgbackup/orgbackup/internal/cron"
 	"github.com/orgbackup/orgbackup/internal/doc"
+	"github.com/orgbackup/orgbackup/internal/region"
 	"github.com/orgbackup/orgbackup/internal/suggest"
 )
 
@@ -24,10 +25,22 @@ const (
 	ElementsTooFew      = "ELEMENTS_TOO_FEW"
 	InvalidValue        = "INVALID_VALUE"
 	ScheduleTooFrequent = "SCHEDULE_TOO_FREQUENT"
+	ScheduleNotCron     = "SCHEDULE_NOT_CRON"
+	ScheduleDefault     = "SCHEDULE_DEFAULT"
 	LifecycleTooShort   = "LIFECYCLE_TOO_SHORT"
 	ContinuousLifecycle = "CONTINUOUS_BACKUP_LIFECYCLE"
 	UnknownKey          = "UNKNOWN_KEY"
+	DuplicateKey        = "DUPLICATE_KEY"
+	CopyKeyCase         = "COPY_ACTION_KEY_CASE"
+	ScanNeverStarts     = "SCAN_NEVER_STARTS"
+	IndexTypes          = "INDEX_RESOURCE_TYPES"
 )
+
+// DefaultSchedule is what AWS Backup runs a rule on when it has no
+// schedule_expression: BackupRuleInput.ScheduleExpression is optional in
+// the Backup API ("Required: No"), and the default is daily at 05:00 UTC.
+// Live organizations accept backup policies without one and back up on it.
+const DefaultSchedule = "cron(0 5 ? * * *)"
 
 // MinScheduleInterval is the shortest gap AWS Backup allows between two
 // backup jobs of a rule ("The interval between backup jobs shouldn't be
@@ -44,6 +57,10 @@ type Violation struct {
 	Node    *doc.Node
 	Message string
 	Hint    string
+	// Warning marks a violation AWS accepts: the policy works, though
+	// perhaps not as its author expects (a default schedule, an index
+	// resource type AWS ignores).
+	Warning bool
 }
 
 // PathString renders the path with '/' separators, the way Organizations
@@ -90,6 +107,11 @@ func (c *checker) add(code string, path []string, n *doc.Node, hint, format stri
 	c.out = append(c.out, Violation{Code: code, Path: slices.Clone(path), Node: n, Message: fmt.Sprintf(format, args...), Hint: hint})
 }
 
+func (c *checker) warn(code string, path []string, n *doc.Node, hint, format string, args ...any) {
+	c.add(code, path, n, hint, format, args...)
+	c.out[len(c.out)-1].Warning = true
+}
+
 // node checks the structure below n: required keys, counts and value types.
 func (c *checker) node(path []string, n *doc.Node, s *Spec) {
 	if n == nil || s == nil {
@@ -124,11 +146,25 @@ func (c *checker) node(path []string, n *doc.Node, s *Spec) {
 		}
 	case Map:
 		count := 0
+		seen := map[string]string{}
 		for _, f := range n.Fields {
 			if strings.HasPrefix(f.Key, "@@") {
 				continue
 			}
 			count++
+			// Organizations matches these keys without regard to case
+			// (SYNTAX 2022: identifiers are "not case sensitive"; effective
+			// policies print them lower-cased), so two that differ only in
+			// case name one entry twice: "Duplicate key names will be
+			// rejected" (SYNTAX, Considerations).
+			if first, dup := seen[strings.ToLower(f.Key)]; dup {
+				c.add(DuplicateKey, append(path, f.Key), f.Value,
+					fmt.Sprintf("rename one of them, or merge them into one %s", entryWord(s)),
+					"%s %q and %q of %s differ only in case; Organizations treats keys without regard to case, so they are the same %s",
+					entryWord(s), first, f.Key, mapOwner(path), entryWord(s))
+			} else {
+				seen[strings.ToLower(f.Key)] = f.Key
+			}
 			c.node(append(path, f.Key), f.Value, s.Elem)
 		}
 		c.count(path, n, s, count)
@@ -151,14 +187,9 @@ func (c *checker) count(path []string, n *doc.Node, s *Spec, count int) {
 	if what == "" {
 		what = "value"
 	}
-	// A map's entries belong to its parent: "plan "daily" has 11 rules";
-	// selections.tags and selections.resources belong to the plan.
 	owner := label(path)
-	if s.Kind == Map && len(path) > 0 {
-		owner = label(path[:len(path)-1])
-		if len(path) >= 4 && path[len(path)-2] == "selections" {
-			owner = label(path[:len(path)-2])
-		}
+	if s.Kind == Map {
+		owner = mapOwner(path)
 	}
 	if s.Max > 0 && count > s.Max {
 		c.add(ElementsTooMany, path, n, "AWS quota: "+s.Quota+"; "+quotaFix(what), "%s has %d %ss; at most %d %s allowed", owner, count, what, s.Max, plural(s.Max, "is", "are"))
@@ -166,6 +197,27 @@ func (c *checker) count(path []string, n *doc.Node, s *Spec, count int) {
 	if c.mode == Complete && count < s.Min {
 		c.add(ElementsTooFew, path, n, tooFewHint(path), "%s has %d %ss; at least %d %s required", owner, count, what, s.Min, plural(s.Min, "is", "are"))
 	}
+}
+
+// mapOwner names what the map at path belongs to, for messages: a map's
+// entries belong to its parent ("plan "daily" has 11 rules"), and
+// selections.tags and selections.resources belong to the plan.
+func mapOwner(path []string) string {
+	switch {
+	case len(path) >= 4 && path[len(path)-2] == "selections":
+		return label(path[:len(path)-2])
+	case len(path) > 0:
+		return label(path[:len(path)-1])
+	}
+	return label(path)
+}
+
+// entryWord names one entry of a map for messages: "rule", "plan".
+func entryWord(s *Spec) string {
+	if s.Entry == "" {
+		return "key"
+	}
+	return s.Entry
 }
 
 // tooFewHint says what to add to a map or list that needs more entries.
@@ -213,22 +265,29 @@ const (
 // Ranges of whole-number settings. CUE range-checks plain values; values in
 // the operator form ("480") and in effective policies are checked here.
 const (
-	minWindow   = 60       // start and complete windows, in minutes
-	maxWindow   = 52560000 // 100 years
-	minLifetime = 1        // lifecycle days
-	maxLifetime = 36500
+	// The start window "must be at least 60 minutes to avoid errors"
+	// (SYNTAX); the completion window has no documented minimum (SYNTAX,
+	// "optional"; BKAPI CompletionWindowMinutes), so any positive number
+	// of minutes is accepted. Both are at most 100 years (BKAPI).
+	minStartWindow    = 60
+	minCompleteWindow = 1
+	maxWindow         = 52560000
+	minLifetime       = 1 // lifecycle days
+	maxLifetime       = 36500
+	// KeepForever is the lifecycle value that keeps recovery points
+	// indefinitely: "To remove the existing lifecycle and retention
+	// periods and keep your recovery points indefinitely, specify -1 for
+	// MoveToColdStorageAfterDays and DeleteAfterDays" (BKAPI Lifecycle).
+	KeepForever = -1
 )
 
-var (
-	regionRe = regexp.MustCompile(`^[a-z]{2}(-gov|-iso[a-z]?)?-(central|north|south|east|west|northeast|northwest|southeast|southwest)-[0-9]{1,2}$`)
-	vaultRe  = regexp.MustCompile(`^[a-zA-Z0-9\-_]{2,50}$`)
-)
+var vaultRe = regexp.MustCompile(`^[a-zA-Z0-9\-_]{2,50}$`)
 
 // plan applies the rules that span several keys of one plan.
 func (c *checker) plan(path []string, p *doc.Node) {
 	if regions, ok := p.GetFold("regions").Strings(); ok {
 		for i, r := range regions {
-			if !regionRe.MatchString(r) {
+			if !region.Shaped(r) {
 				c.add(InvalidValue, append(path, "regions", strconv.Itoa(i)), p.GetFold("regions").Items[i],
 					`write a Region code such as "us-east-1" or "eu-west-2"`, "%q is not an AWS Region code", r)
 			}
@@ -275,12 +334,32 @@ func (c *checker) plan(path []string, p *doc.Node) {
 			}
 		}
 	}
+	scanSettings := p.GetFold("scan_settings").GetFold("GUARDDUTY")
 	if rules := p.GetFold("rules"); rules != nil && rules.Kind == doc.Object {
 		for _, f := range rules.Fields {
 			if strings.HasPrefix(f.Key, "@@") || f.Value.Kind != doc.Object {
 				continue
 			}
-			c.rule(append(slices.Clone(path), "rules", f.Key), f.Value)
+			rpath := append(slices.Clone(path), "rules", f.Key)
+			c.rule(rpath, f.Value)
+			// "You must use scan_settings ... in conjunction with
+			// scan_actions in order for scanning jobs to start" (SYNTAX,
+			// scan_actions). In a partial policy a parent may supply them.
+			if scan := f.Value.GetFold("scan_actions").GetFold("GUARDDUTY"); scan != nil && scanSettings == nil && c.mode == Complete {
+				c.add(ScanNeverStarts, append(rpath, "scan_actions"), scan,
+					`add the plan's scan_settings, e.g. scan_settings: GUARDDUTY: {resource_types: ["ALL"], scanner_role_arn: "arn:aws:iam::$account:role/MyGuardDutyScanRole"}`,
+					"rule %q asks for GuardDuty malware scans, but %s has no scan_settings.GUARDDUTY, so the scans never start", f.Key, label(path))
+			}
+		}
+	}
+	// "You must specify the ResourceTypes and ScannerRoleArn" (SYNTAX,
+	// scan_settings).
+	if scanSettings != nil && scanSettings.Kind == doc.Object && c.mode == Complete {
+		for _, k := range []string{"resource_types", "scanner_role_arn"} {
+			if scanSettings.GetFold(k) == nil {
+				c.add(ScanNeverStarts, append(slices.Clone(path), "scan_settings", "GUARDDUTY"), scanSettings, requiredHint(k),
+					"scan_settings.GUARDDUTY of %s has no %s; GuardDuty scans need both resource_types and scanner_role_arn, or they never start", label(path), k)
+			}
 		}
 	}
 }
@@ -288,25 +367,56 @@ func (c *checker) plan(path []string, p *doc.Node) {
 func (c *checker) rule(path []string, r *doc.Node) {
 	if se := r.GetFold("schedule_expression"); se != nil && se.Kind == doc.String {
 		c.schedule(append(path, "schedule_expression"), se)
+	} else if se == nil && c.mode == Complete {
+		// The Organizations syntax table marks the key required, but the
+		// Backup API makes it optional with a default, and live
+		// organizations accept such policies and back up on that default
+		// (see DefaultSchedule): a warning, not an error.
+		c.warn(ScheduleDefault, path, r, fmt.Sprintf("write schedule_expression: %q to keep that schedule and say so, or the schedule you want", DefaultSchedule),
+			"%s has no schedule_expression; AWS Backup runs it on its default schedule, %s (daily at 05:00 UTC)", label(path), DefaultSchedule)
+	}
+	if idx := r.GetFold("index_actions").GetFold("resource_types"); idx != nil && idx.Kind == doc.Array && len(idx.Items) > 1 {
+		// Every Organizations example indexes ["EBS", "S3"] (SYNTAX,
+		// Example 1), and AWS accepts such policies; the Backup API says
+		// "Only 1 resource type will be accepted for each BackupRule"
+		// (BKAPI BackupRuleInput.IndexActions).
+		c.warn(IndexTypes, append(slices.Clone(path), "index_actions", "resource_types"), idx,
+			"keep one resource type per rule; to index both, add a second rule with its own index_actions",
+			"index_actions.resource_types of %s lists %d resource types; the AWS Backup API accepts one per rule", label(path), len(idx.Items))
 	}
 	if v := r.GetFold("target_backup_vault_name"); v != nil && v.Kind == doc.String && !vaultRe.MatchString(v.Text) {
 		c.add(InvalidValue, append(path, "target_backup_vault_name"), v,
 			"use the vault's exact name: 2 to 50 letters, digits, '-' or '_'", "%q is not a valid backup vault name", v.Text)
 	}
-	for _, k := range []string{"start_backup_window_minutes", "complete_backup_window_minutes"} {
-		if n := r.GetFold(k); n != nil {
-			if m, ok := intValue(n); ok && (m < minWindow || m > maxWindow) {
-				c.add(InvalidValue, append(path, k), n, "set "+k+" to at least 60 (AWS recommends an hour to avoid errors) and at most 52,560,000 (100 years)",
-					"%s is %d minutes; AWS Backup accepts 60 to 52,560,000", k, m)
-			}
+	if n := r.GetFold("start_backup_window_minutes"); n != nil {
+		if m, ok := intValue(n); ok && (m < minStartWindow || m > maxWindow) {
+			c.add(InvalidValue, append(path, "start_backup_window_minutes"), n, "set start_backup_window_minutes to at least 60 (AWS: \"must be at least 60 minutes to avoid errors\") and at most 52,560,000 (100 years)",
+				"start_backup_window_minutes is %d minutes; AWS Backup accepts 60 to 52,560,000", m)
+		}
+	}
+	if n := r.GetFold("complete_backup_window_minutes"); n != nil {
+		if m, ok := intValue(n); ok && (m < minCompleteWindow || m > maxWindow) {
+			c.add(InvalidValue, append(path, "complete_backup_window_minutes"), n, "set complete_backup_window_minutes to a positive number of minutes, at most 52,560,000 (100 years)",
+				"complete_backup_window_minutes is %d minutes; AWS Backup accepts 1 to 52,560,000", m)
 		}
 	}
 	continuous, _ := boolValue(r.GetFold("enable_continuous_backup"))
 	c.lifecycle(append(path, "lifecycle"), r.GetFold("lifecycle"), continuous)
 	if ca := r.GetFold("copy_actions"); ca != nil && ca.Kind == doc.Object {
 		for _, f := range ca.Fields {
-			if f.Value.Kind == doc.Object {
-				c.lifecycle(append(slices.Clone(path), "copy_actions", f.Key, "lifecycle"), f.Value.GetFold("lifecycle"), false)
+			if strings.HasPrefix(f.Key, "@@") || f.Value.Kind != doc.Object {
+				continue
+			}
+			c.lifecycle(append(slices.Clone(path), "copy_actions", f.Key, "lifecycle"), f.Value.GetFold("lifecycle"), false)
+			// "If target_backup_vault_arn is not specified, an all
+			// lower-case version of the ARN in the parent key name is
+			// used" (SYNTAX 2022, copy_actions); vault names are case
+			// sensitive, so a key with upper-case letters copies to a
+			// vault of another name.
+			if low := strings.ToLower(f.Key); low != f.Key && f.Value.GetFold("target_backup_vault_arn") == nil {
+				c.add(CopyKeyCase, append(slices.Clone(path), "copy_actions", f.Key), f.Value,
+					fmt.Sprintf("add target_backup_vault_arn: %q to the copy action (AWS recommends always supplying it)", f.Key),
+					"copy action %q has upper-case letters and no target_backup_vault_arn; AWS then copies to the lower-cased ARN, %q, a vault of another name", f.Key, low)
 			}
 		}
 	}
@@ -328,10 +438,12 @@ const maxParsed = 4096
 type parsedSchedule struct {
 	interval time.Duration
 	// hint is how to space runs at least MinScheduleInterval apart, when
-	// they are not: cron names the field at fault and suggests a schedule
-	// of the same kind (a rate for a rate expression).
+	// they are not: cron names the field at fault and suggests a schedule.
 	hint string
-	err  error
+	// cronFor is set for a rate expression, which AWS Backup does not
+	// take; cronHint suggests the cron expression to write instead.
+	cronFor, cronHint string
+	err               error
 }
 
 func parseSchedule(expr string) parsedSchedule {
@@ -340,9 +452,21 @@ func parseSchedule(expr string) parsedSchedule {
 	}
 	var p parsedSchedule
 	s, err := cron.Parse(expr)
-	if err != nil {
+	switch {
+	case err != nil:
 		p.err = err
-	} else {
+	case s.IsRate():
+		p.cronFor = expr
+		c, exact, _ := s.AsCron()
+		if exact {
+			p.cronHint = fmt.Sprintf("write %q, which also runs %s", c, s.Describe())
+		} else {
+			p.cronHint = fmt.Sprintf("write a cron expression in UTC, e.g. %q; no cron expression runs exactly %s", c, s.Describe())
+		}
+		if s.MinInterval() < MinScheduleInterval {
+			p.cronHint = `write a cron expression in UTC at most hourly, e.g. "cron(0 * ? * * *)"; AWS Backup also needs at least 60 minutes between backup jobs`
+		}
+	default:
 		p.interval = s.MinInterval()
 		p.hint = frequentHint(s)
 	}
@@ -353,12 +477,11 @@ func parseSchedule(expr string) parsedSchedule {
 }
 
 // scheduleHint is the hint for a schedule whose error comes without one.
-const scheduleHint = `write "cron(Minutes Hours Day-of-month Month Day-of-week Year)" in UTC, e.g. "cron(0 5 ? * * *)", or a rate such as "rate(12 hours)"`
+const scheduleHint = `write "cron(Minutes Hours Day-of-month Month Day-of-week Year)" in UTC, e.g. "cron(0 5 ? * * *)"`
 
 // frequentHint says how to space the runs of s at least an hour apart, or
-// "" when they are. cron names the field at fault and suggests a schedule
-// of the same kind (a rate for a rate expression); its own explanation of
-// the limit is replaced by ours.
+// "" when they are. cron names the field at fault and suggests a schedule;
+// its own explanation of the limit is replaced by ours.
 func frequentHint(s *cron.Schedule) string {
 	const base = "AWS Backup rejects schedules less than 60 minutes apart; run at most hourly"
 	var ce *cron.Error
@@ -373,6 +496,15 @@ func frequentHint(s *cron.Schedule) string {
 
 func (c *checker) schedule(path []string, n *doc.Node) {
 	ps := parseSchedule(n.Text)
+	if ps.cronFor != "" {
+		// Rate expressions are not supported by the AWS Backup API
+		// (terraform-provider-aws #8269, a maintainer: "the rate
+		// expression is not supported by the AWS Backup API"); SYNTAX
+		// describes schedule_expression as a cron expression in UTC.
+		c.add(ScheduleNotCron, path, n, ps.cronHint,
+			"schedule_expression %q is a rate expression; AWS Backup takes cron expressions only", n.Text)
+		return
+	}
 	if err := ps.err; err != nil {
 		msg, hint := err.Error(), ""
 		var ce *cron.Error
@@ -404,19 +536,25 @@ func (c *checker) lifecycle(path []string, l *doc.Node, continuous bool) {
 		v   int64
 		ok  bool
 	}{{"move_to_cold_storage_after_days", coldN, cold, hasCold}, {"delete_after_days", delN, del, hasDel}} {
-		if d.ok && (d.v < minLifetime || d.v > maxLifetime) {
+		if d.ok && d.v != KeepForever && (d.v < minLifetime || d.v > maxLifetime) {
 			c.add(InvalidValue, append(slices.Clone(path), d.key), d.n,
-				fmt.Sprintf("set %s to a number of days from 1 to 36500", d.key),
-				"%s is %d; it must be 1 to %d days", d.key, d.v, maxLifetime)
+				fmt.Sprintf("set %s to a number of days from 1 to 36500, or to -1 to keep recovery points indefinitely", d.key),
+				"%s is %d; it must be 1 to %d days, or -1 (indefinitely)", d.key, d.v, maxLifetime)
 		}
 	}
-	if hasCold && hasDel && del < cold+90 {
+	// -1 on either side means no transition or no deletion: there is no
+	// time in cold storage to count.
+	if hasCold && hasDel && cold != KeepForever && del != KeepForever && del < cold+90 {
 		c.add(LifecycleTooShort, append(slices.Clone(path), "delete_after_days"), delN,
 			fmt.Sprintf("set delete_after_days to at least %d, or move to cold storage earlier", cold+90),
 			"delete_after_days (%d) must be at least move_to_cold_storage_after_days (%d) + 90: recovery points stay in cold storage at least 90 days", del, cold)
 	}
 	if continuous {
-		if hasDel && del > 35 {
+		if hasDel && del == KeepForever {
+			c.add(ContinuousLifecycle, append(slices.Clone(path), "delete_after_days"), delN,
+				"keep continuous backups at most 35 days, or turn enable_continuous_backup off",
+				"with enable_continuous_backup, delete_after_days is at most 35, not -1 (indefinitely)")
+		} else if hasDel && del > 35 {
 			c.add(ContinuousLifecycle, append(slices.Clone(path), "delete_after_days"), delN,
 				"keep continuous backups at most 35 days, or turn enable_continuous_backup off",
 				"with enable_continuous_backup, delete_after_days is at most 35, not %d", del)

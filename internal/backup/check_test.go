@@ -125,7 +125,6 @@ func TestCheckRequiredKeys(t *testing.T) {
 		{planP + "/regions", planP, `add regions, e.g. regions: ["us-east-1"]`},
 		{planP + "/rules", planP, "add a rule with schedule_expression and target_backup_vault_name"},
 		{planP + "/selections", planP, "add selections.tags or selections.resources"},
-		{ruleP + "/schedule_expression", ruleP, `add schedule_expression, e.g. "cron(0 5 ? * * *)"`},
 		{ruleP + "/target_backup_vault_name", ruleP, "add target_backup_vault_name: the vault that exists in every member account"},
 		{tagSelP + "/iam_role_arn", tagSelP, `add iam_role_arn, e.g. "arn:aws:iam::$account:role/MyBackupRole"`},
 		{tagSelP + "/tag_key", tagSelP, "add tag_key"},
@@ -158,7 +157,6 @@ func TestCheckRequiredKeyMessageNamesTheObject(t *testing.T) {
 	}{
 		{"plans", `the policy is missing required key "plans"`},
 		{planP + "/regions", `plan "daily" is missing required key "regions"`},
-		{ruleP + "/schedule_expression", `rule "hourly" is missing required key "schedule_expression"`},
 		{tagSelP + "/tag_key", `selection "tagged" is missing required key "tag_key"`},
 		{resSelP + "/resource_types", `selection "everything" is missing required key "resource_types"`},
 		{ruleP + "/recovery_point_tags/owner/tag_key", `tag "owner" is missing required key "tag_key"`},
@@ -269,9 +267,12 @@ func TestCheckQuotas(t *testing.T) {
 		},
 		{name: "1 index resource type", edits: []edit{set(ruleP+"/index_actions/resource_types", `["S3"]`)}},
 		{
+			// AWS's Example 1 (SYNTAX, "Policy assigned to a parent node")
+			// indexes both; the Backup API takes one per rule: a warning.
 			name: "2 index resource types", edits: []edit{set(ruleP+"/index_actions/resource_types", `["EBS", "S3"]`)},
-			want:    []string{"ELEMENTS_TOO_MANY " + ruleP + "/index_actions/resource_types"},
-			message: "resource_types has 2 values; at most 1 is allowed",
+			want:    []string{"INDEX_RESOURCE_TYPES " + ruleP + "/index_actions/resource_types"},
+			message: `index_actions.resource_types of rule "hourly" lists 2 resource types; the AWS Backup API accepts one per rule`,
+			hint:    "add a second rule with its own index_actions",
 		},
 	})
 }
@@ -404,7 +405,12 @@ func TestCheckRegions(t *testing.T) {
 		"me-south-1", "il-central-1", "us-gov-west-1", "us-iso-east-1", "us-isob-east-1", "cn-northwest-1"} {
 		cases = append(cases, checkCase{name: r, edits: []edit{set(planP+"/regions", fmt.Sprintf(`[%q]`, r))}})
 	}
-	for _, r := range []string{"US-EAST-1", "us-east", "useast1", "us-east-1a", "us-middle-1", "$region", "", "us-east-100"} {
+	// Whether a Region exists is the checks' business (internal/region);
+	// the shape is checked everywhere, effective policies included.
+	for _, r := range []string{"us-middle-1", "eusc-de-east-1", "xx-new-1"} {
+		cases = append(cases, checkCase{name: "shaped " + r, edits: []edit{set(planP+"/regions", fmt.Sprintf(`[%q]`, r))}})
+	}
+	for _, r := range []string{"US-EAST-1", "us-east", "useast1", "us-east-1a", "$region", "", "us-east-100"} {
 		cases = append(cases, checkCase{
 			name:    "not " + r,
 			edits:   []edit{set(planP+"/regions", fmt.Sprintf(`["us-east-1", %q]`, r))},
@@ -438,8 +444,6 @@ func TestCheckSchedules(t *testing.T) {
 	const at = ruleP + "/schedule_expression"
 	runCheckCases(t, []checkCase{
 		{name: "hourly", edits: sched("cron(0 * ? * * *)")},
-		{name: "every hour as a rate", edits: sched("rate(1 hour)")},
-		{name: "60 minutes as a rate", edits: sched("rate(60 minutes)")},
 		{name: "two hours an hour apart across midnight", edits: sched("cron(30 0,23 ? * * *)")},
 		{name: "once, in one year", edits: sched("cron(0 5 1 1 ? 2030)")},
 		{
@@ -453,16 +457,28 @@ func TestCheckSchedules(t *testing.T) {
 			want: []string{"SCHEDULE_TOO_FREQUENT " + at},
 			hint: `use "cron(0 5 ? * * *)"`,
 		},
+		// Rate expressions: the Backup API takes cron only
+		// (terraform-provider-aws #8269).
 		{
-			name: "59 minutes as a rate", edits: sched("rate(59 minutes)"),
-			want:    []string{"SCHEDULE_TOO_FREQUENT " + at},
-			message: "runs backups 59 minutes apart",
-			hint:    `run at most hourly: use "rate(1 hour)"`,
+			name: "every hour as a rate", edits: sched("rate(1 hour)"),
+			want:    []string{"SCHEDULE_NOT_CRON " + at},
+			message: `schedule_expression "rate(1 hour)" is a rate expression; AWS Backup takes cron expressions only`,
+			hint:    `write "cron(0 * ? * * *)", which also runs every hour`,
 		},
 		{
-			name: "every minute", edits: sched("rate(1 minute)"),
-			want:    []string{"SCHEDULE_TOO_FREQUENT " + at},
-			message: `"rate(1 minute)" runs backups 1 minute apart`,
+			name: "twelve hours as a rate", edits: sched("rate(12 hours)"),
+			want: []string{"SCHEDULE_NOT_CRON " + at},
+			hint: `write "cron(0 0/12 ? * * *)", which also runs every 12 hours`,
+		},
+		{
+			name: "three days as a rate", edits: sched("rate(3 days)"),
+			want: []string{"SCHEDULE_NOT_CRON " + at},
+			hint: `write a cron expression in UTC, e.g. "cron(0 0 1/3 * ? *)"; no cron expression runs exactly every 3 days`,
+		},
+		{
+			name: "59 minutes as a rate", edits: sched("rate(59 minutes)"),
+			want: []string{"SCHEDULE_NOT_CRON " + at},
+			hint: `write a cron expression in UTC at most hourly, e.g. "cron(0 * ? * * *)"; AWS Backup also needs at least 60 minutes between backup jobs`,
 		},
 		{
 			name: "hours out of range", edits: sched("cron(0 24 ? * * *)"),
@@ -485,18 +501,29 @@ func TestCheckSchedules(t *testing.T) {
 
 func TestCheckWindows(t *testing.T) {
 	var cases []checkCase
-	for _, k := range []string{"start_backup_window_minutes", "complete_backup_window_minutes"} {
-		at := ruleP + "/" + k
-		for _, v := range []string{"60", "480", "52560000"} {
-			cases = append(cases, checkCase{name: k + " " + v, edits: []edit{set(at, fmt.Sprintf("%q", v))}})
+	// The start window "must be at least 60 minutes to avoid errors"
+	// (SYNTAX); the completion window has no documented minimum.
+	for _, w := range []struct {
+		key, min  string
+		good, bad []string
+		hint      string
+	}{
+		{"start_backup_window_minutes", "60", []string{"60", "480", "52560000"}, []string{"59", "0", "-60", "52560001"},
+			`set start_backup_window_minutes to at least 60 (AWS: "must be at least 60 minutes to avoid errors") and at most 52,560,000 (100 years)`},
+		{"complete_backup_window_minutes", "1", []string{"1", "59", "60", "10080", "52560000"}, []string{"0", "-60", "52560001"},
+			"set complete_backup_window_minutes to a positive number of minutes, at most 52,560,000 (100 years)"},
+	} {
+		at := ruleP + "/" + w.key
+		for _, v := range w.good {
+			cases = append(cases, checkCase{name: w.key + " " + v, edits: []edit{set(at, fmt.Sprintf("%q", v))}})
 		}
-		for _, v := range []string{"59", "0", "-60", "52560001"} {
+		for _, v := range w.bad {
 			cases = append(cases, checkCase{
-				name:    k + " " + v,
+				name:    w.key + " " + v,
 				edits:   []edit{set(at, fmt.Sprintf("%q", v))},
 				want:    []string{"INVALID_VALUE " + at},
-				message: fmt.Sprintf("%s is %s minutes; AWS Backup accepts 60 to 52,560,000", k, v),
-				hint:    "set " + k + " to at least 60 (AWS recommends an hour to avoid errors) and at most 52,560,000 (100 years)",
+				message: fmt.Sprintf("%s is %s minutes; AWS Backup accepts %s to 52,560,000", w.key, v, w.min),
+				hint:    w.hint,
 			})
 		}
 	}
@@ -528,11 +555,22 @@ func TestCheckLifecycles(t *testing.T) {
 		},
 		{name: "a copy action's lifecycle, long enough", edits: lc(copyLC, `{"move_to_cold_storage_after_days": "10", "delete_after_days": "100"}`)},
 		{name: "the longest retention", edits: lc(lcP, `{"delete_after_days": "36500"}`)},
+		// "To remove the existing lifecycle and retention periods and keep
+		// your recovery points indefinitely, specify -1 for
+		// MoveToColdStorageAfterDays and DeleteAfterDays" (BKAPI Lifecycle).
+		{name: "kept indefinitely", edits: lc(lcP, `{"move_to_cold_storage_after_days": "-1", "delete_after_days": "-1"}`)},
+		{name: "to cold storage, kept indefinitely", edits: lc(lcP, `{"move_to_cold_storage_after_days": "30", "delete_after_days": -1}`)},
+		{name: "never to cold storage", edits: lc(lcP, `{"move_to_cold_storage_after_days": "-1", "delete_after_days": "7"}`)},
+		{
+			name: "minus two days", edits: lc(lcP, `{"delete_after_days": "-2"}`),
+			want:    []string{"INVALID_VALUE " + lcP + "/delete_after_days"},
+			message: "delete_after_days is -2; it must be 1 to 36500 days, or -1 (indefinitely)",
+		},
 		{
 			name: "zero days", edits: lc(lcP, `{"delete_after_days": "0"}`),
 			want:    []string{"INVALID_VALUE " + lcP + "/delete_after_days"},
-			message: "delete_after_days is 0; it must be 1 to 36500 days",
-			hint:    "set delete_after_days to a number of days from 1 to 36500",
+			message: "delete_after_days is 0; it must be 1 to 36500 days, or -1 (indefinitely)",
+			hint:    "set delete_after_days to a number of days from 1 to 36500, or to -1 to keep recovery points indefinitely",
 		},
 		{
 			name: "more than 100 years", edits: lc(copyLC, `{"delete_after_days": "36501"}`),
@@ -553,6 +591,11 @@ func TestCheckContinuousBackup(t *testing.T) {
 		{name: "35 days", edits: []edit{on, set(lcP, `{"delete_after_days": "35"}`)}},
 		{name: "a JSON true, 35 days", edits: []edit{set(ruleP+"/enable_continuous_backup", `true`), set(lcP, `{"delete_after_days": 35}`)}},
 		{name: "no lifecycle", edits: []edit{on, del(lcP)}},
+		{
+			name: "kept indefinitely", edits: []edit{on, set(lcP, `{"delete_after_days": "-1"}`)},
+			want:    []string{"CONTINUOUS_BACKUP_LIFECYCLE " + lcP + "/delete_after_days"},
+			message: "with enable_continuous_backup, delete_after_days is at most 35, not -1 (indefinitely)",
+		},
 		{
 			name: "36 days", edits: []edit{on, set(lcP, `{"delete_after_days": "36"}`)},
 			want:    []string{"CONTINUOUS_BACKUP_LIFECYCLE " + lcP + "/delete_after_days"},
@@ -598,7 +641,7 @@ func TestCheckPositionsComeFromNodes(t *testing.T) {
 	const text = `{"plans": {"daily": {
   "regions": ["us-east-1", "mars-1"],
   "rules": {"hourly": {
-    "schedule_expression": "rate(5 minutes)",
+    "schedule_expression": "cron(0/5 * ? * * *)",
     "target_backup_vault_name": "v",
     "lifecycle": {"move_to_cold_storage_after_days": "30", "delete_after_days": "31"}
   }, "nightly": {"target_backup_vault_name": "vault"}},
@@ -607,10 +650,10 @@ func TestCheckPositionsComeFromNodes(t *testing.T) {
 	d := parse(t, text)
 	want := map[string]doc.Pos{
 		"INVALID_VALUE plans/daily/regions/1":                                      posOf(t, text, `"mars-1"`),
-		"SCHEDULE_TOO_FREQUENT plans/daily/rules/hourly/schedule_expression":       posOf(t, text, `"rate(5`),
+		"SCHEDULE_TOO_FREQUENT plans/daily/rules/hourly/schedule_expression":       posOf(t, text, `"cron(0/5`),
 		"INVALID_VALUE plans/daily/rules/hourly/target_backup_vault_name":          posOf(t, text, `"v"`),
 		"LIFECYCLE_TOO_SHORT plans/daily/rules/hourly/lifecycle/delete_after_days": posOf(t, text, `"31"`),
-		"KEY_REQUIRED plans/daily/rules/nightly":                                   posOf(t, text, `{"target_backup_vault_name": "vault"}`),
+		"SCHEDULE_DEFAULT plans/daily/rules/nightly":                               posOf(t, text, `{"target_backup_vault_name": "vault"}`),
 		"UNKNOWN_KEY plans/daily/selections/tags/é/bogus":                          posOf(t, text, `1}}}`),
 	}
 	got := Check(d, Complete)
@@ -712,7 +755,7 @@ func TestViolationPathString(t *testing.T) {
 func TestCheckPathsAreIndependent(t *testing.T) {
 	d := parse(t, validEffective)
 	set(ruleP+"/start_backup_window_minutes", `"1"`)(d)
-	set(ruleP+"/complete_backup_window_minutes", `"2"`)(d)
+	set(ruleP+"/complete_backup_window_minutes", `"0"`)(d)
 	set(lcP+"/bogus", `1`)(d)
 	set(copyP+"/bogus", `1`)(d)
 	got := summary(Check(d, Complete))
@@ -724,5 +767,87 @@ func TestCheckPathsAreIndependent(t *testing.T) {
 	}
 	if !slices.Equal(got, want) {
 		t.Errorf("got %q\nwant %q", got, want)
+	}
+}
+
+// TestCheckSilentFailures covers documents AWS accepts that do not do what
+// they say: each is an error (or a warning where AWS still works), with
+// the fix.
+func TestCheckSilentFailures(t *testing.T) {
+	rule := func(k string) edit {
+		return set(planP+"/rules/"+k, `{"schedule_expression": "cron(0 5 ? * * *)", "target_backup_vault_name": "main-vault"}`)
+	}
+	runCheckCases(t, []checkCase{
+		// Identifiers are "not case sensitive" (SYNTAX 2022) and
+		// "Duplicate key names will be rejected" (SYNTAX).
+		{
+			name: "rules that differ only in case", edits: []edit{rule("HOURLY")},
+			want:    []string{"DUPLICATE_KEY " + planP + "/rules/HOURLY"},
+			message: `rule "hourly" and "HOURLY" of plan "daily" differ only in case; Organizations treats keys without regard to case, so they are the same rule`,
+			hint:    "rename one of them, or merge them into one rule",
+		},
+		{
+			name: "plans that differ only in case", edits: []edit{func(d *doc.Node) {
+				plans := at(d, "plans")
+				plans.Fields = append(plans.Fields, doc.Field{Key: "Daily", Value: at(d, "plans", "daily").Clone()})
+			}},
+			want:    []string{"DUPLICATE_KEY plans/Daily"},
+			message: `plan "daily" and "Daily" of the policy differ only in case`,
+		},
+		{
+			name: "selections that differ only in case", edits: []edit{set(tagSelP[:strings.LastIndex(tagSelP, "/")]+"/Tagged", `{"iam_role_arn": "arn:aws:iam::$account:role/backup", "tag_key": "Backup", "tag_value": ["On"]}`)},
+			want:    []string{"DUPLICATE_KEY " + planP + "/selections/tags/Tagged"},
+			message: `tag selection "tagged" and "Tagged" of plan "daily" differ only in case`,
+		},
+		{name: "the same key in another map is no duplicate", edits: []edit{rule("tagged")}},
+		// "If target_backup_vault_arn is not specified, an all lower-case
+		// version of the ARN in the parent key name is used" (SYNTAX 2022).
+		{
+			name: "a copy action key with upper case and no target ARN", edits: []edit{
+				set(ruleP+"/copy_actions", `{"arn:aws:backup:us-west-2:$account:backup-vault:DR": {}}`)},
+			want:    []string{"COPY_ACTION_KEY_CASE " + ruleP + "/copy_actions/arn:aws:backup:us-west-2:$account:backup-vault:DR"},
+			message: `copy action "arn:aws:backup:us-west-2:$account:backup-vault:DR" has upper-case letters and no target_backup_vault_arn; AWS then copies to the lower-cased ARN, "arn:aws:backup:us-west-2:$account:backup-vault:dr", a vault of another name`,
+			hint:    `add target_backup_vault_arn: "arn:aws:backup:us-west-2:$account:backup-vault:DR"`,
+		},
+		{name: "a copy action key with upper case and its target ARN", edits: []edit{
+			set(ruleP+"/copy_actions", `{"arn:aws:backup:us-west-2:$account:backup-vault:DR": {"target_backup_vault_arn": "arn:aws:backup:us-west-2:$account:backup-vault:DR"}}`)}},
+		// "You must use scan_settings ... in conjunction with scan_actions
+		// in order for scanning jobs to start"; "You must specify the
+		// ResourceTypes and ScannerRoleArn" (SYNTAX).
+		{
+			name: "scan_actions without scan_settings", edits: []edit{del(planP + "/scan_settings")},
+			want:    []string{"SCAN_NEVER_STARTS " + ruleP + "/scan_actions"},
+			message: `rule "hourly" asks for GuardDuty malware scans, but plan "daily" has no scan_settings.GUARDDUTY, so the scans never start`,
+			hint:    "add the plan's scan_settings",
+		},
+		{name: "scan_actions without scan_settings in a partial policy", edits: []edit{del(planP + "/scan_settings")}, mode: Partial},
+		{
+			name: "scan_settings without resource types", edits: []edit{del(planP + "/scan_settings/GUARDDUTY/resource_types")},
+			want:    []string{"SCAN_NEVER_STARTS " + planP + "/scan_settings/GUARDDUTY"},
+			message: `scan_settings.GUARDDUTY of plan "daily" has no resource_types; GuardDuty scans need both resource_types and scanner_role_arn, or they never start`,
+		},
+		{
+			name: "scan_settings without the scanner role", edits: []edit{del(planP + "/scan_settings/GUARDDUTY/scanner_role_arn")},
+			want: []string{"SCAN_NEVER_STARTS " + planP + "/scan_settings/GUARDDUTY"},
+		},
+		// BackupRuleInput.ScheduleExpression is optional, default
+		// cron(0 5 ? * * *): a warning that states the default.
+		{
+			name: "a rule without a schedule", edits: []edit{del(ruleP + "/schedule_expression")},
+			want:    []string{"SCHEDULE_DEFAULT " + ruleP},
+			message: `rule "hourly" has no schedule_expression; AWS Backup runs it on its default schedule, cron(0 5 ? * * *) (daily at 05:00 UTC)`,
+			hint:    `write schedule_expression: "cron(0 5 ? * * *)" to keep that schedule and say so`,
+		},
+		{name: "a rule without a schedule in a partial policy", edits: []edit{del(ruleP + "/schedule_expression")}, mode: Partial},
+	})
+	// Warnings are marked as such; errors are not.
+	d := parse(t, validEffective)
+	del(ruleP + "/schedule_expression")(d)
+	set(ruleP+"/index_actions/resource_types", `["EBS", "S3"]`)(d)
+	set(ruleP+"/copy_actions", `{"arn:aws:backup:us-west-2:$account:backup-vault:DR": {}}`)(d)
+	for _, v := range Check(d, Complete) {
+		if want := v.Code != CopyKeyCase; v.Warning != want {
+			t.Errorf("%s: Warning = %v, want %v", v.Code, v.Warning, want)
+		}
 	}
 }

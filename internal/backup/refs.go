@@ -37,8 +37,11 @@ type Ref struct {
 	Regions []string
 	// Account is "" when the name is relative to the member account
 	// ($account, or a plain vault name); otherwise the 12-digit account the
-	// ARN names, which a member baseline does not provide.
+	// ARN names.
 	Account string
+	// RolePath is a role's IAM path as its ARN has it: "/" for
+	// "role/backup", "/service-role/" for "role/service-role/backup".
+	RolePath string
 	// Where says who refers to it, for messages: `rule "hourly" of plan
 	// "daily"`.
 	Where string
@@ -48,7 +51,7 @@ type Ref struct {
 }
 
 var (
-	roleARNRe  = regexp.MustCompile(`^arn:aws(?:-[a-z]+)*:iam::(\$account|[0-9]{12}):role/(?:.*/)?([^/]+)$`)
+	roleARNRe  = regexp.MustCompile(`^arn:aws(?:-[a-z]+)*:iam::(\$account|[0-9]{12}):role(/(?:.*/)?)([^/]+)$`)
 	vaultARNRe = regexp.MustCompile(`^arn:aws(?:-[a-z]+)*:backup:([a-z0-9-]+|\$region):(\$account|[0-9]{12}):backup-vault:(.+)$`)
 )
 
@@ -125,7 +128,7 @@ func References(d *doc.Node) []Ref {
 					}
 					// Roles are global; the plan's Regions only say where a
 					// baseline could deploy the role's stack.
-					ref := Ref{Kind: Role, Name: mm[2], Regions: regions, Where: "selection " + quote(sf.Key) + " of plan " + quote(pf.Key), Plan: pf.Key,
+					ref := Ref{Kind: Role, Name: mm[3], RolePath: mm[2], Regions: regions, Where: "selection " + quote(sf.Key) + " of plan " + quote(pf.Key), Plan: pf.Key,
 						Path: append(slices.Clone(base), "selections", kind, sf.Key, "iam_role_arn"), Node: role}
 					if mm[1] != "$account" {
 						ref.Account = mm[1]

@@ -11,8 +11,12 @@ import (
 
 // refString renders a Ref without its node, for comparison.
 func refString(r Ref) string {
-	return fmt.Sprintf("%s %s regions=%s account=%q plan=%s where=%s path=%s",
+	s := fmt.Sprintf("%s %s regions=%s account=%q plan=%s where=%s path=%s",
 		r.Kind, r.Name, strings.Join(r.Regions, ","), r.Account, r.Plan, r.Where, strings.Join(r.Path, "/"))
+	if r.Kind == Role && r.RolePath != "/" {
+		s += " role-path=" + r.RolePath
+	}
+	return s
 }
 
 func refStrings(refs []Ref) []string {
@@ -78,7 +82,7 @@ func TestReferences(t *testing.T) {
 					"f": "not a selection"
 				}}}}}`,
 			want: []string{
-				`role backup-a regions= account="" plan=p where=selection "a" of plan "p" path=plans/p/selections/tags/a/iam_role_arn`,
+				`role backup-a regions= account="" plan=p where=selection "a" of plan "p" path=plans/p/selections/tags/a/iam_role_arn role-path=/service-role/team/`,
 				`role backup-b regions= account="111122223333" plan=p where=selection "b" of plan "p" path=plans/p/selections/resources/b/iam_role_arn`,
 			},
 		},
@@ -171,7 +175,7 @@ func TestUnwrap(t *testing.T) {
 func TestUnwrapKeepsPositions(t *testing.T) {
 	const text = `{"plans": {"p": {
   "regions": {"@@assign": ["us-east-1"], "@@append": ["eu-west-1"]},
-  "rules": {"r": {"schedule_expression": {"@@assign": "rate(1 minute)"}}}}}}`
+  "rules": {"r": {"schedule_expression": {"@@assign": "cron(* * ? * * *)"}}}}}}`
 	d := parse(t, text)
 	u := Unwrap(d)
 	if p := at(u, "plans", "p", "regions").Pos; p != posOf(t, text, `["us-east-1"]`) {
@@ -185,7 +189,7 @@ func TestUnwrapKeepsPositions(t *testing.T) {
 	}
 	// Checks on the result point at the author's text.
 	vs := Check(u, Partial)
-	if len(vs) != 1 || vs[0].Code != ScheduleTooFrequent || vs[0].Node.Pos != posOf(t, text, `"rate(1 minute)"`) {
+	if len(vs) != 1 || vs[0].Code != ScheduleTooFrequent || vs[0].Node.Pos != posOf(t, text, `"cron(* * ? * * *)"`) {
 		t.Errorf("check of the unwrapped document:\n%s", messages(vs))
 	}
 }

@@ -107,7 +107,8 @@ func cueKind(t *testing.T, where string, v cue.Value) (Kind, Type, []cueField, c
 		t.Fatalf("%s: a struct with both fields %v and %d patterns", where, fields, len(patterns))
 	case k&cue.ListKind != 0:
 		// The items' type: the list disjunct's element.
-		elem := v.Unify(v.Context().CompileString("[...]")).LookupPath(cue.MakePath(cue.AnyIndex))
+		// Values of different contexts combine; a one-off context is fine.
+		elem := v.Unify(cuecontext.New().CompileString("[...]")).LookupPath(cue.MakePath(cue.AnyIndex))
 		return List, scalarType(t, where+"[*]", elem.IncompleteKind()), nil, cue.Value{}
 	default:
 		return Leaf, scalarType(t, where, k&^cue.StructKind), nil, cue.Value{}
@@ -174,6 +175,11 @@ func diff(t *testing.T, where string, v cue.Value, s *Spec) []string {
 	case Object:
 		var names []string
 		for _, f := range fields {
+			if s == Plans.Elem && f.name == "children_may_change" {
+				// Author form only: the generator expands it into AWS's
+				// child control operators, and no document holds it.
+				continue
+			}
 			names = append(names, f.name)
 			fs, ok := s.Fields[f.name]
 			if !ok {

@@ -143,7 +143,8 @@ var (
 		"string_like":       mapOf("condition", 0, 0, "", condition),
 		"string_not_like":   mapOf("condition", 0, 0, "", condition),
 	})
-	rule = object([]string{"schedule_expression", "target_backup_vault_name"}, map[string]*Spec{
+	// schedule_expression is not required: see DefaultSchedule.
+	rule = object([]string{"target_backup_vault_name"}, map[string]*Spec{
 		"schedule_expression":                          leaf(String),
 		"target_backup_vault_name":                     leaf(String),
 		"target_logically_air_gapped_backup_vault_arn": leaf(String),
@@ -158,7 +159,9 @@ var (
 			})),
 		"recovery_point_tags": mapOf("tag", 0, 10, "10 tags per recovery point", tag),
 		"index_actions": object(nil, map[string]*Spec{
-			"resource_types": list(String, 0, 1, "1 index resource type per rule"),
+			// More than one is a warning (see Check): AWS's own examples
+			// list two.
+			"resource_types": list(String, 0, 0, ""),
 		}),
 		"scan_actions": object(nil, map[string]*Spec{
 			"GUARDDUTY": object(nil, map[string]*Spec{"scan_mode": leaf(String)}),

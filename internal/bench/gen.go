@@ -247,6 +247,9 @@ func (g *gen) baselines() {
 					{"Resource", "*"},
 				}}},
 			}}}},
+		// The central vault copy actions write to, in its own account.
+		{name: "central-dr", targets: []string{"111122223333"}, regions: allRegions, vault: "central-dr",
+			extra: obj{{"allow_copy_from_organization", true}}},
 		{name: "org-s3", targets: []string{"Root"}, regions: allRegions, role: "S3BackupRole",
 			extra: obj{{"role_managed_policy_arns", strs([]string{
 				"arn:aws:iam::aws:policy/AWSBackupServiceRolePolicyForS3Backup",
@@ -302,7 +305,7 @@ var (
 	}
 	schedules = []string{
 		"cron(0 5 ? * * *)", "cron(30 2 ? * SUN *)", "cron(0 3 1 * ? *)", "cron(0 0/4 ? * * *)", "cron(15 1 ? * MON-FRI *)",
-		"cron(0 0,12 ? * * *)", "cron(0 9-17 ? * * *)", "cron(0 5 L * ? *)", "rate(12 hours)", "rate(1 day)", "rate(60 minutes)",
+		"cron(0 0,12 ? * * *)", "cron(0 9-17 ? * * *)", "cron(0 5 L * ? *)", "cron(0 0/12 ? * * *)", "cron(0 0 ? * * *)", "cron(0 * ? * * *)",
 	}
 )
 
@@ -338,10 +341,9 @@ func (g *gen) policy(i int) (string, obj) {
 	for range r.between(1, 3) {
 		targets = append(targets, g.target(i, targets))
 	}
-	var avail, vaults, roles []*provider
+	var vaults, roles []*provider
 	for _, p := range g.providers {
 		if p.coversAll(targets) {
-			avail = append(avail, p)
 			if p.vault != "" {
 				vaults = append(vaults, p)
 			}

@@ -16,13 +16,10 @@ import (
 	"github.com/orgbackup/orgbackup/internal/diag"
 	"github.com/orgbackup/orgbackup/internal/doc"
 	"github.com/orgbackup/orgbackup/internal/generate"
+	"github.com/orgbackup/orgbackup/internal/org"
 	"github.com/orgbackup/orgbackup/internal/policy"
 	"github.com/orgbackup/orgbackup/internal/suggest"
 )
-
-// MaxAttached is the Organizations quota of backup policies attached
-// directly to one root, OU or account (a hard limit).
-const MaxAttached = 10
 
 // Resolver answers questions about the organization's structure. Without
 // an org snapshot, NameResolver judges by target names alone.
@@ -35,6 +32,12 @@ type Resolver interface {
 	// Attached returns how many backup policies not defined in the
 	// repository are attached directly to t.
 	Attached(t policy.Target) int
+	// Lookup reports whether t names an entity of the organization; if
+	// not, problem says why and hint what was probably meant.
+	Lookup(t policy.Target) (problem, hint string)
+	// Enabled reports whether backup policies are enabled in the
+	// organization; known is false when the resolver cannot tell.
+	Enabled() (enabled, known bool)
 }
 
 // NameResolver judges coverage by target names: "Root" covers everything,
@@ -51,6 +54,13 @@ func (NameResolver) Same(a, b policy.Target) bool {
 
 // Attached implements Resolver.
 func (NameResolver) Attached(policy.Target) int { return 0 }
+
+// Lookup implements Resolver: without the organization's structure, every
+// target the schema accepts may exist.
+func (NameResolver) Lookup(policy.Target) (string, string) { return "", "" }
+
+// Enabled implements Resolver: it cannot tell.
+func (NameResolver) Enabled() (bool, bool) { return false, false }
 
 // sameKey returns a key function such that c.r.Same(a, b) holds exactly
 // when key(a) == key(b), if the resolver has one, so that checks can group
@@ -82,6 +92,33 @@ type Result struct {
 	Sizes []Size
 }
 
+// Report is the outcome of validating a policy directory: what loading it
+// and checking it found. Every view of validate renders a Report.
+type Report struct {
+	Dir       string
+	Policies  int
+	Baselines int
+	Diags     diag.List // sorted
+	Sizes     []Size    // of every policy document, when the definitions load
+}
+
+// Valid reports whether no error was found.
+func (r *Report) Valid() bool { return !r.Diags.HasErrors() }
+
+// NewReport combines what loading dir found (repo nil when it does not
+// load) with the checks of repo, judged against r (nil: by target names).
+func NewReport(dir string, repo *policy.Repo, loaded diag.List, r Resolver) *Report {
+	rep := &Report{Dir: dir, Diags: slices.Clone(loaded)}
+	if repo != nil {
+		rep.Policies, rep.Baselines = len(repo.Policies), len(repo.Baselines)
+		res := Run(repo, r)
+		rep.Diags = append(rep.Diags, res.Diags...)
+		rep.Sizes = res.Sizes
+	}
+	rep.Diags.Sort()
+	return rep
+}
+
 // Run checks repo. r may be nil for name-based judgement.
 func Run(repo *policy.Repo, r Resolver) Result {
 	if r == nil {
@@ -98,12 +135,19 @@ func Run(repo *policy.Repo, r Resolver) Result {
 		c.size(p)
 		c.targets(p)
 		c.references(p)
+		c.childChanges(p)
 	}
 	c.attachments()
 	c.sameLeaf()
 	c.planMerges()
 	c.names()
 	c.baselines()
+	c.regions()
+	c.kmsRegions()
+	c.overlappingBaselines()
+	c.organization()
+	c.bareValues()
+	c.overrides()
 	c.out = c.out.Dedup()
 	c.out.Sort()
 	return Result{Diags: c.out, Sizes: c.sizes}
@@ -133,8 +177,11 @@ func (c *checker) values(p *policy.Policy) {
 		if v.Node != nil && v.Node.Pos.IsValid() {
 			pos = v.Node.Pos
 		}
-		d := diag.Errorf(violationCode(v.Code), pos, "%s", v.Message).
-			WithPath(configPath(p.Name, v.Path)).WithHint("%s", v.Hint)
+		d := diag.Errorf(violationCode(v.Code), pos, "%s", v.Message)
+		if v.Warning {
+			d = diag.Warningf(violationCode(v.Code), pos, "%s", v.Message)
+		}
+		d = d.WithPath(configPath(p.Name, v.Path)).WithHint("%s", v.Hint)
 		if v.Node != nil && v.Node.Kind != doc.Object && v.Node.Kind != doc.Array {
 			d = d.WithValue(v.Node.Scalar())
 		}
@@ -207,14 +254,14 @@ func (c *checker) attachments() {
 	}
 	for _, g := range groups {
 		foreign := c.r.Attached(g.t)
-		if n := len(g.names) + foreign; n > MaxAttached {
-			msg := fmt.Sprintf("%d backup policies would be attached directly to %s; Organizations allows %d", n, g.t.Raw, MaxAttached)
+		if n := len(g.names) + foreign; n > org.MaxAttachedPerType {
+			msg := fmt.Sprintf("%d backup policies would be attached directly to %s; Organizations allows %d", n, g.t.Raw, org.MaxAttachedPerType)
 			if foreign > 0 {
 				msg += fmt.Sprintf(" (%d from this repository, %d already attached by others)", len(g.names), foreign)
 			}
 			// Point at the first attachment over the quota; when others
 			// already fill it, that is the repository's first.
-			d := diag.Errorf("too-many-attachments", g.pos[min(len(g.pos)-1, max(0, MaxAttached-foreign))], "%s", msg).
+			d := diag.Errorf("too-many-attachments", g.pos[min(len(g.pos)-1, max(0, org.MaxAttachedPerType-foreign))], "%s", msg).
 				WithHint("merge policies, or attach some to the OUs or accounts below %s", g.t.Raw)
 			for i, name := range g.names {
 				d = d.WithRelated(g.pos[i], "attached by policy "+quoted(name))

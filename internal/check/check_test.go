@@ -115,30 +115,115 @@ func TestRoleNotProvided(t *testing.T) {
 			t.Errorf("related %v, want the baseline at %s", d.Related, b.Pos)
 		}
 	})
-	t.Run("a role path is not part of the name", func(t *testing.T) {
+	// The role's ARN includes its path: a role created at another path
+	// is another ARN, and AWS Backup cannot find the role.
+	t.Run("a role path that differs from the baseline's", func(t *testing.T) {
 		text := strings.Replace(dailyPlans, "role/backup-role", "role/service-role/backup-role", 1)
 		p := newPolicy(t, "daily", text, "Root")
-		if res := Run(repoOf([]*policy.Policy{p}, mainBaseline()), nil); len(res.Diags) != 0 {
-			t.Errorf("diagnostics:\n%s", dump(res.Diags))
+		b := mainBaseline()
+		d := only(t, Run(repoOf([]*policy.Policy{p}, b), nil).Diags, "role-path-mismatch")
+		expect(t, d, want{
+			severity: diag.Error, code: "role-path-mismatch", pos: textPos(t, dailyFile, text, `"arn:aws:iam::$account:role/service-role`),
+			path:    "policies.daily.plans.daily.selections.tags.tagged.iam_role_arn",
+			value:   `"arn:aws:iam::$account:role/service-role/backup-role"`,
+			message: []string{`names role "backup-role" at path "/service-role/", but baseline "main" creates it at path "/"`},
+			hint:    []string{`set baselines.main.role_path: "/service-role/", or write the ARN as "arn:aws:iam::$account:role/backup-role"`},
+			related: []diag.Related{{Pos: b.RoleNamePos, Label: `baseline "main"`}},
+		})
+		b.RolePath = "/service-role/"
+		if res := Run(repoOf([]*policy.Policy{p}, b), nil); len(res.Diags) != 0 {
+			t.Errorf("same path:\n%s", dump(res.Diags))
 		}
 	})
 }
 
-func TestFixedAccountARNsAreNotChecked(t *testing.T) {
-	// A central vault or role in a named account is not a member
-	// baseline's to create.
+func TestFixedAccountARNs(t *testing.T) {
 	const text = `{"daily": {"regions": ["us-east-1"], "rules": {"hourly": {
   "schedule_expression": "cron(0 5 ? * * *)", "target_backup_vault_name": "main-vault",
   "copy_actions": {"arn:aws:backup:us-west-2:111122223333:backup-vault:central": {}}}},
   "selections": {"resources": {"all": {"iam_role_arn": "arn:aws:iam::111122223333:role/central", "resource_types": ["*"]}}}}}`
-	p := newPolicy(t, "daily", text, "Root")
-	b := newBaseline("main", "", "main-vault", []string{"us-east-1"}, "Root")
-	repo := repoOf([]*policy.Policy{p}, b)
+	central := newBaseline("central", "", "central", []string{"us-west-2"}, "111122223333")
+	// The copies go to another account; the repository declares
+	// cross-account backup (TestCopyToAnotherAccountNeedsCrossAccountBackup).
 	yes := true
-	repo.Organization = &policy.Organization{CrossAccountBackup: &yes}
-	if res := Run(repo, nil); len(res.Diags) != 0 {
-		t.Errorf("diagnostics:\n%s", dump(res.Diags))
+	repoOf := func(ps []*policy.Policy, bs ...*policy.Baseline) *policy.Repo {
+		r := repoOf(ps, bs...)
+		r.Organization = &policy.Organization{CrossAccountBackup: &yes}
+		return r
 	}
+	// A selection's role must be the member account's own: a fixed
+	// account in a policy that reaches others fails everywhere else.
+	t.Run("a role in one account, for the whole organization", func(t *testing.T) {
+		p := newPolicy(t, "daily", text, "Root")
+		d := only(t, Run(repoOf([]*policy.Policy{p}, newBaseline("main", "", "main-vault", []string{"us-east-1"}, "Root"), central), nil).Diags, "role-fixed-account")
+		expect(t, d, want{
+			severity: diag.Error, code: "role-fixed-account", pos: textPos(t, dailyFile, text, `"arn:aws:iam::111122223333`),
+			path:    "policies.daily.plans.daily.selections.resources.all.iam_role_arn",
+			value:   `"arn:aws:iam::111122223333:role/central"`,
+			message: []string{`selection "all" of plan "daily" names role "central" in account 111122223333, but policy "daily" is attached to Root, which reaches other accounts`},
+			hint:    []string{`write the ARN with $account`, `"arn:aws:iam::$account:role/central"`},
+			related: []diag.Related{{Pos: p.Targets[0].Pos, Label: `policy "daily" attached here`}},
+		})
+	})
+	t.Run("a role in the one account the policy is attached to", func(t *testing.T) {
+		p := newPolicy(t, "daily", text, "111122223333")
+		ds := Run(repoOf([]*policy.Policy{p}, newBaseline("main", "central", "main-vault", []string{"us-east-1"}, "111122223333"), central), nil).Diags
+		if len(ds) != 0 {
+			t.Errorf("diagnostics:\n%s", dump(ds))
+		}
+	})
+	// A copy destination in a fixed account: a baseline must create the
+	// vault in that account and Region.
+	mainOnly := newBaseline("main", "", "main-vault", []string{"us-east-1"}, "Root")
+	ownRole := strings.Replace(text, "111122223333:role/central", "$account:role/r", 1)
+	withRole := func(b *policy.Baseline) *policy.Baseline { b.RoleName = "r"; return b }
+	t.Run("a copy destination no baseline creates", func(t *testing.T) {
+		p := newPolicy(t, "daily", ownRole, "Root")
+		d := only(t, Run(repoOf([]*policy.Policy{p}, withRole(newBaseline("main", "", "main-vault", []string{"us-east-1"}, "Root"))), nil).Diags, "vault-not-provided")
+		expect(t, d, want{
+			severity: diag.Error, code: "vault-not-provided", pos: textPos(t, dailyFile, ownRole, `{}}}}`),
+			value:   `"central"`,
+			message: []string{`copy action of rule "hourly" of plan "daily" copies to vault "central" in account 111122223333, but no baseline creates a vault of that name`},
+			hint:    []string{`baselines: "central": {targets: ["111122223333"], regions: ["us-west-2"], vault_name: "central", allow_copy_from_organization: true}`},
+		})
+	})
+	t.Run("a copy destination created in another account", func(t *testing.T) {
+		p := newPolicy(t, "daily", ownRole, "Root")
+		other := newBaseline("central", "", "central", []string{"us-west-2"}, "444455556666")
+		d := only(t, Run(repoOf([]*policy.Policy{p}, withRole(newBaseline("main", "", "main-vault", []string{"us-east-1"}, "Root")), other), nil).Diags, "vault-not-deployed")
+		if !strings.Contains(d.Message, `copies to vault "central" in account 111122223333 (us-west-2), but no baseline creates it there`) {
+			t.Errorf("message %q", d.Message)
+		}
+	})
+	t.Run("a copy destination created in another Region", func(t *testing.T) {
+		p := newPolicy(t, "daily", ownRole, "Root")
+		elsewhere := newBaseline("central", "", "central", []string{"us-east-1"}, "111122223333")
+		d := only(t, Run(repoOf([]*policy.Policy{p}, withRole(mainOnly), elsewhere), nil).Diags, "vault-missing-region")
+		if !strings.Contains(d.Message, `writes to vault "central" in us-west-2, but baseline "central" does not create it there`) {
+			t.Errorf("message %q", d.Message)
+		}
+	})
+	t.Run("a copy destination a baseline creates", func(t *testing.T) {
+		p := newPolicy(t, "daily", ownRole, "Root")
+		for _, b := range []*policy.Baseline{central, newBaseline("central", "", "central", []string{"us-west-2"}, "Root")} {
+			if ds := Run(repoOf([]*policy.Policy{p}, withRole(newBaseline("main", "", "main-vault", []string{"us-east-1"}, "Root")), b), nil).Diags; len(ds) != 0 {
+				t.Errorf("baseline at %s:\n%s", b.Targets[0].Raw, dump(ds))
+			}
+		}
+	})
+	t.Run("a copy destination under an OU needs the organization's structure", func(t *testing.T) {
+		p := newPolicy(t, "daily", ownRole, "Root")
+		ou := newBaseline("central", "", "central", []string{"us-west-2"}, "Root/Backup")
+		repo := repoOf([]*policy.Policy{p}, withRole(newBaseline("main", "", "main-vault", []string{"us-east-1"}, "Root")), ou)
+		d := only(t, Run(repo, nil).Diags, "vault-coverage-unknown")
+		if d.Severity != diag.Warning || !strings.Contains(d.Hint, "pass --org") {
+			t.Errorf("got %s: %s (hint %s)", d.Severity, d.Message, d.Hint)
+		}
+		r := fakeResolver{covers: map[[2]string]bool{{"Root/Backup", "111122223333"}: true}}
+		if ds := Run(repo, r).Diags; len(ds) != 0 {
+			t.Errorf("with the structure:\n%s", dump(ds))
+		}
+	})
 }
 
 func TestCopyToAnotherAccountNeedsCrossAccountBackup(t *testing.T) {
@@ -603,15 +688,19 @@ func TestPlanMerges(t *testing.T) {
 		text := strings.Replace(dailyPlans, `"daily"`, `"Daily"`, 1)
 		text = strings.TrimSuffix(text, "}") + `, "daily": {"regions": ["us-east-1"]}}`
 		a := newPolicy(t, "a", text, "Root")
-		d := only(t, Run(repoOf([]*policy.Policy{a}, mainBaseline()), nil).Diags, "plan-merge")
+		ds := Run(repoOf([]*policy.Policy{a}, mainBaseline()), nil).Diags
+		d := only(t, ds, "duplicate-key")
 		expect(t, d, want{
-			severity: diag.Warning, code: "plan-merge", pos: textPos(t, "policies/a.cue", text, `{"regions": ["us-east-1"]}`),
+			severity: diag.Error, code: "duplicate-key", pos: textPos(t, "policies/a.cue", text, `{"regions": ["us-east-1"]}`),
 			path:    "policies.a.plans.daily",
-			message: []string{`policy "a" defines plans "Daily" and "daily", which differ only in case; Organizations merges them into one plan`},
-			hint:    []string{"give the plans names that differ in more than case"},
-			related: []diag.Related{{Pos: textPos(t, "policies/a.cue", text, `{
-    "regions"`), Label: `plan "Daily"`}},
+			message: []string{`plan "Daily" and "daily" of the policy differ only in case; Organizations treats keys without regard to case, so they are the same plan`},
+			hint:    []string{"rename one of them, or merge them into one plan"},
 		})
+		for _, d := range ds {
+			if d.Code == "plan-merge" {
+				t.Errorf("a duplicate key is reported twice:\n%s", dump(diag.List{d}))
+			}
+		}
 	})
 	for _, tc := range []struct {
 		name     string
@@ -649,7 +738,7 @@ func TestPartialPoliciesSkipCompleteness(t *testing.T) {
 		"error key-required policies.daily.plans.daily",
 		"error key-required policies.daily.plans.daily",
 		"error key-required policies.daily.plans.daily.rules.hourly",
-		"error key-required policies.daily.plans.daily.rules.hourly",
+		"warning schedule-default policies.daily.plans.daily.rules.hourly",
 	}
 	if !slices.Equal(got, wantCodes) {
 		t.Fatalf("complete: got %q\n%s", got, dump(res.Diags))
@@ -674,18 +763,18 @@ func TestPartialPoliciesSkipCompleteness(t *testing.T) {
 }
 
 func TestValueViolations(t *testing.T) {
-	text := strings.Replace(dailyPlans, "cron(0 5 ? * * *)", "rate(5 minutes)", 1)
+	text := strings.Replace(dailyPlans, "cron(0 5 ? * * *)", "cron(0/5 * ? * * *)", 1)
 	text = strings.Replace(text, `["us-east-1"]`, `["us-east-1", "mars"]`, 1)
 	p := newPolicy(t, "daily", text, "Root")
 	b := mainBaseline()
 	b.Regions = []string{"us-east-1", "mars"}
 	res := Run(repoOf([]*policy.Policy{p}, b), nil)
 	expect(t, only(t, res.Diags, "schedule-too-frequent"), want{
-		severity: diag.Error, code: "schedule-too-frequent", pos: textPos(t, dailyFile, text, `"rate(5`),
+		severity: diag.Error, code: "schedule-too-frequent", pos: textPos(t, dailyFile, text, `"cron(0/5`),
 		path:    "policies.daily.plans.daily.rules.hourly.schedule_expression",
-		value:   `"rate(5 minutes)"`,
-		message: []string{`schedule_expression "rate(5 minutes)" runs backups 5 minutes apart`},
-		hint:    []string{`use "rate(1 hour)"`},
+		value:   `"cron(0/5 * ? * * *)"`,
+		message: []string{`schedule_expression "cron(0/5 * ? * * *)" runs backups 5 minutes apart`},
+		hint:    []string{`use "cron(0 * ? * * *)"`},
 	})
 	expect(t, only(t, res.Diags, "invalid-value"), want{
 		severity: diag.Error, code: "invalid-value", pos: textPos(t, dailyFile, text, `"mars"`),

@@ -164,14 +164,8 @@ func (c *checker) planMerges() {
 			for j := i + 1; j < len(defs); j++ {
 				a, b := defs[i], defs[j]
 				if a.p == b.p {
-					// One policy, two spellings: Organizations matches plan
-					// names without case, wherever the policy is attached.
-					c.add(diag.Warningf("plan-merge", b.node.Pos,
-						"policy %q defines plans %q and %q, which differ only in case; Organizations merges them into one plan",
-						b.p.Name, a.name, b.name).
-						WithPath(configPath(b.p.Name, []string{"plans", b.name})).
-						WithRelated(a.node.Pos, fmt.Sprintf("plan %q", a.name)).
-						WithHint("give the plans names that differ in more than case, or merge them into one"))
+					// One policy, two spellings: a duplicate key, which
+					// the value checks report (backup.DuplicateKey).
 					continue
 				}
 				where, ok := c.overlap(a.p, b.p)

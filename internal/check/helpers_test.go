@@ -217,6 +217,11 @@ func expect(t *testing.T, d diag.Diagnostic, w want) {
 type fakeResolver struct {
 	covers   map[[2]string]bool
 	attached map[string]int
+	// unknown maps targets that are not in the organization to the
+	// problem Lookup reports.
+	unknown map[string]string
+	// disabled says the organization has not enabled backup policies.
+	disabled bool
 }
 
 func (f fakeResolver) Covers(outer, inner policy.Target) (bool, bool) {
@@ -230,3 +235,12 @@ func (f fakeResolver) Covers(outer, inner policy.Target) (bool, bool) {
 func (f fakeResolver) Same(a, b policy.Target) bool { return NameResolver{}.Same(a, b) }
 
 func (f fakeResolver) Attached(t policy.Target) int { return f.attached[t.Raw] }
+
+func (f fakeResolver) Lookup(t policy.Target) (string, string) {
+	if p, ok := f.unknown[t.Raw]; ok {
+		return p, "did you mean something else?"
+	}
+	return "", ""
+}
+
+func (f fakeResolver) Enabled() (bool, bool) { return !f.disabled, true }

@@ -1,16 +1,12 @@
 package cli
 
 import (
-	"bytes"
-	"encoding/json"
 	"errors"
 	"fmt"
 	"io/fs"
 	"os"
 	"path"
 	"path/filepath"
-	"slices"
-	"strings"
 
 	"github.com/spf13/cobra"
 
@@ -74,22 +70,18 @@ found differences, 64 usage error.`,
 }
 
 func buildRun(opts *buildOptions) error {
+	if err := overlap(opts.Dir, opts.Out); err != nil {
+		return err
+	}
 	v, repo, err := validate(opts.Dir, "")
 	if err != nil {
 		return err
 	}
 	st := opts.IO.Style()
 	// Problems go to stderr: stdout is for what build did.
-	if len(v.Diags) > 0 {
-		var b strings.Builder
-		for _, d := range v.Diags {
-			render.WriteDiagnostic(&b, d, render.Style{})
-			b.WriteByte('\n')
-		}
-		fmt.Fprint(opts.IO.Err, b.String())
-	}
+	fmt.Fprint(opts.IO.Err, render.TextDiagnostics(v.Diags, render.Style{}))
 	if !v.Valid() {
-		fmt.Fprintf(opts.IO.Err, "orgbackup: %s in %s; nothing written\n", countErrors(v.Diags), opts.Dir)
+		fmt.Fprintf(opts.IO.Err, "orgbackup: %s in %s; nothing written\n", countErrors(v.Diags), render.Inert(opts.Dir))
 		return &exitError{code: ExitFailed}
 	}
 	base := loader.DisplayPath(opts.Dir)
@@ -99,28 +91,43 @@ func buildRun(opts *buildOptions) error {
 		}
 		return file
 	})
+	dir, err := openOut(opts.Out, !opts.Check)
+	if opts.Check && errors.Is(err, fs.ErrNotExist) {
+		dir, err = nil, nil
+	}
+	if err != nil {
+		return err
+	}
 	if opts.Check {
-		diffs, err := compareOutput(opts.Out, out)
-		if err != nil {
-			return err
+		var diffs []string
+		if dir == nil {
+			for _, f := range out.Files {
+				diffs = append(diffs, "missing: "+path.Join(opts.Out, f.Path))
+			}
+		} else {
+			defer dir.Close()
+			if diffs, err = dir.compare(out); err != nil {
+				return err
+			}
 		}
 		if len(diffs) > 0 {
 			for _, d := range diffs {
-				fmt.Fprintln(opts.IO.Out, d)
+				fmt.Fprintln(opts.IO.Out, render.Inert(d))
 			}
 			fmt.Fprintf(opts.IO.Out, "%s %s is out of date; run `orgbackup build %s --out %s` and commit the result\n",
-				st.Red("✗"), opts.Out, opts.Dir, opts.Out)
+				st.Red("✗"), render.Inert(opts.Out), render.Inert(opts.Dir), render.Inert(opts.Out))
 			return &exitError{code: ExitFailed}
 		}
-		fmt.Fprintf(opts.IO.Out, "%s %s is up to date (%d files)\n", st.Green("✓"), opts.Out, len(out.Files))
+		fmt.Fprintf(opts.IO.Out, "%s %s is up to date (%d files)\n", st.Green("✓"), render.Inert(opts.Out), len(out.Files))
 		return nil
 	}
-	written, removed, err := writeOutput(opts.Out, out)
+	defer dir.Close()
+	written, removed, err := dir.write(out)
 	if err != nil {
 		return err
 	}
 	fmt.Fprintf(opts.IO.Out, "%s wrote %d files to %s (%s, %s; %d changed, %d removed)\n",
-		st.Green("✓"), len(out.Files), opts.Out, plural(len(repo.Policies), "policy", "policies"), plural(len(repo.Baselines), "baseline", "baselines"), written, removed)
+		st.Green("✓"), len(out.Files), render.Inert(opts.Out), plural(len(repo.Policies), "policy", "policies"), plural(len(repo.Baselines), "baseline", "baselines"), written, removed)
 	return nil
 }
 
@@ -132,98 +139,8 @@ func countErrors(ds diag.List) string {
 	return fmt.Sprintf("%d errors", n)
 }
 
-// compareOutput lists how dir differs from out: missing, changed, and stale
-// files among those build manages.
-func compareOutput(dir string, out *generate.Output) ([]string, error) {
-	var diffs []string
-	want := map[string]bool{}
-	for _, f := range out.Files {
-		want[f.Path] = true
-		have, err := os.ReadFile(filepath.Join(dir, filepath.FromSlash(f.Path)))
-		switch {
-		case errors.Is(err, fs.ErrNotExist):
-			diffs = append(diffs, "missing: "+path.Join(dir, f.Path))
-		case err != nil:
-			return nil, fmt.Errorf("read %s: %w", f.Path, err)
-		case !bytes.Equal(have, f.Data):
-			diffs = append(diffs, "differs: "+path.Join(dir, f.Path))
-		}
-	}
-	stale, err := managedFiles(dir)
-	if err != nil {
-		return nil, err
-	}
-	for _, p := range stale {
-		if !want[p] {
-			diffs = append(diffs, "stale:   "+path.Join(dir, p))
-		}
-	}
-	return diffs, nil
-}
-
-// managedFiles lists the files an earlier build wrote to dir, according to
-// its manifest. Only those may ever be removed: --out might point at a
-// directory that holds other things too.
-func managedFiles(dir string) ([]string, error) {
-	data, err := os.ReadFile(filepath.Join(dir, generate.ManifestFile))
-	if errors.Is(err, fs.ErrNotExist) {
-		return nil, nil
-	}
-	if err != nil {
-		return nil, fmt.Errorf("read %s: %w", generate.ManifestFile, err)
-	}
-	var m generate.Manifest
-	if err := json.Unmarshal(data, &m); err != nil {
-		// Not ours, or damaged: remove nothing.
-		return nil, nil
-	}
-	var files []string
-	for _, p := range m.Policies {
-		files = append(files, p.Document, p.Pretty)
-	}
-	for _, b := range m.Baselines {
-		for _, s := range b.StackSets {
-			files = append(files, s.Template)
-		}
-	}
-	files = slices.DeleteFunc(files, func(p string) bool {
-		return !generate.Owned(p) || p != path.Clean(p) || strings.HasPrefix(p, "../") || path.IsAbs(p)
-	})
-	slices.Sort(files)
-	return slices.Compact(files), nil
-}
-
-// writeOutput writes out to dir, replacing each file atomically so an
-// interrupted build never leaves a half-written document behind.
-func writeOutput(dir string, out *generate.Output) (written, removed int, err error) {
-	stale, err := managedFiles(dir)
-	if err != nil {
-		return 0, 0, err
-	}
-	want := map[string]bool{}
-	for _, f := range out.Files {
-		want[f.Path] = true
-		target := filepath.Join(dir, filepath.FromSlash(f.Path))
-		if have, err := os.ReadFile(target); err == nil && bytes.Equal(have, f.Data) {
-			continue
-		}
-		if err := writeAtomic(target, f.Data); err != nil {
-			return written, removed, err
-		}
-		written++
-	}
-	for _, p := range stale {
-		if want[p] {
-			continue
-		}
-		if err := os.Remove(filepath.Join(dir, filepath.FromSlash(p))); err != nil && !errors.Is(err, fs.ErrNotExist) {
-			return written, removed, fmt.Errorf("remove stale %s: %w", p, err)
-		}
-		removed++
-	}
-	return written, removed, nil
-}
-
+// writeAtomic writes one file next to its target and renames it into
+// place, for import; build writes through outDir.
 func writeAtomic(target string, data []byte) error {
 	if err := os.MkdirAll(filepath.Dir(target), 0o755); err != nil {
 		return fmt.Errorf("create %s: %w", filepath.Dir(target), err)

@@ -1,8 +1,9 @@
 package cli
 
 import (
+	"errors"
 	"fmt"
-	"os"
+	"path/filepath"
 	"strings"
 
 	"github.com/spf13/cobra"
@@ -36,7 +37,7 @@ type effectiveOptions struct {
 func newEffectiveCmd(o *IO, runF func(*effectiveOptions) error) *cobra.Command {
 	opts := &effectiveOptions{IO: o}
 	cmd := &cobra.Command{
-		Use:   "effective (--level FILE[,FILE...]... | --org SNAPSHOT (--account ID | --ou PATH))",
+		Use:   "effective ([DIR] (--account ID | --ou PATH) [--org SNAPSHOT] | --level FILE[,FILE...]...)",
 		Short: "Compute an effective policy with Organizations' inheritance rules",
 		Long: `Effective computes the effective policy an account gets: the merge of the
 policies attached to the root, each OU on its path and the account itself,
@@ -48,11 +49,12 @@ From raw documents: each --level is one level, from the root downwards,
 listing the documents attached there in attachment order (the first
 attached wins a conflict at one level).
 
-From an organization: --org SNAPSHOT with the definitions in --policies
-(default: policies) attached as they would be after apply; --current uses
-the snapshot's attachments only. --account ID prints that account's policy;
---ou PATH prints an object with the effective policy of every account
-below the OU, keyed by account id.
+From an organization: the definitions in DIR (default: policies), like
+every other command, attached to the organization snapshot --org (default:
+the *.snapshot.json in DIR) as they would be after apply; --current uses
+the snapshot's attachments only. --account ID prints that account's
+policy; --ou PATH prints an object with the effective policy of every
+account below the OU, keyed by account id.
 
 Diagnostics go to stderr: operators a parent forbids (ignored, as AWS
 ignores them), same-level overrides, and for backup policies every reason
@@ -62,29 +64,33 @@ policies and the path to the problem.
 Exit status: 0 valid, 3 merged but invalid, 1 input error, 64 usage error.`,
 		Example: `  orgbackup effective --level root.json --level ou-prod.json,ou-prod-2.json --level account.json
   orgbackup effective --policy-type TAG_POLICY --level root-tags.json --level ou-tags.json
-  orgbackup effective --org policies/example-org.snapshot.json --account 222222222222
-  orgbackup effective --org policies/example-org.snapshot.json --ou Root/Workloads`,
-		Args: noArgs,
+  orgbackup effective policies --account 222222222222
+  orgbackup effective policies --org policies/example-org.snapshot.json --ou Root/Workloads`,
+		Args: maxArgs(1),
 		RunE: func(cmd *cobra.Command, args []string) error {
 			if !containsString(effectiveTypes, opts.PolicyType) {
 				return usagef("unknown --policy-type %q (want %s)", opts.PolicyType, strings.Join(effectiveTypes, ", "))
 			}
 			switch {
-			case len(opts.Levels) > 0 && opts.Org != "":
-				return usagef("use either --level or --org, not both")
+			case len(args) == 1 && cmd.Flags().Changed("policies"):
+				return usagef("name the policy directory once: as the argument, not also with --policies")
+			case len(args) == 1:
+				opts.Policies = args[0]
+			}
+			switch {
 			case len(opts.Levels) > 0:
-				if opts.Account != "" || opts.OU != "" || opts.Current {
-					return usagef("--account, --ou and --current go with --org")
+				if opts.Org != "" || len(args) > 0 || opts.Account != "" || opts.OU != "" || opts.Current {
+					return usagef("--level merges documents on its own; DIR, --org, --account, --ou and --current name an organization instead")
 				}
-			case opts.Org != "":
-				if (opts.Account == "") == (opts.OU == "") {
-					return usagef("with --org, name exactly one of --account ID or --ou PATH")
+			case opts.Account != "" || opts.OU != "":
+				if opts.Account != "" && opts.OU != "" {
+					return usagef("name one of --account ID or --ou PATH, not both")
 				}
 				if opts.PolicyType != policy.Type && !opts.Current {
-					return usagef("the definitions in --policies are backup policies; for %s add --current to use the snapshot's attachments", opts.PolicyType)
+					return usagef("the definitions in %s are backup policies; for %s add --current to use the snapshot's attachments", opts.Policies, opts.PolicyType)
 				}
 			default:
-				return usagef("name the policies to merge: --level FILE[,FILE...] (repeat per level) or --org SNAPSHOT")
+				return usagef("name the policies to merge: an account or OU of the organization ([DIR] --account ID | --ou PATH), or documents (--level FILE[,FILE...], repeated per level)")
 			}
 			if runF != nil {
 				return runF(opts)
@@ -98,10 +104,12 @@ Exit status: 0 valid, 3 merged but invalid, 1 input error, 64 usage error.`,
 	f := cmd.Flags()
 	f.StringArrayVar(&opts.Levels, "level", nil, "policy documents attached at one level, comma-separated in attachment order (repeat from the root down)")
 	f.StringVar(&opts.PolicyType, "policy-type", policy.Type, "policy type: "+strings.Join(effectiveTypes, "|"))
-	f.StringVar(&opts.Org, "org", "", "org snapshot file")
-	f.StringVar(&opts.Policies, "policies", DefaultDir, "policy definitions to apply to the snapshot")
-	f.StringVar(&opts.Account, "account", "", "account id (with --org)")
-	f.StringVar(&opts.OU, "ou", "", "OU path or id; every account below it (with --org)")
+	f.StringVar(&opts.Org, "org", "", "org snapshot file (default: the *.snapshot.json in DIR)")
+	f.StringVar(&opts.Policies, "policies", DefaultDir, "the policy directory")
+	// The directory is an argument, as for every other command.
+	f.MarkDeprecated("policies", "pass the policy directory as an argument: orgbackup effective DIR --account ID")
+	f.StringVar(&opts.Account, "account", "", "account id")
+	f.StringVar(&opts.OU, "ou", "", "OU path or id: every account below it")
 	f.BoolVar(&opts.Current, "current", false, "use the snapshot's attachments as they are, without the definitions")
 	return cmd
 }
@@ -123,13 +131,17 @@ func effectiveLevelsRun(opts *effectiveOptions) error {
 			if file == "" {
 				return usagef("--level %q has an empty file name", spec)
 			}
-			data, err := os.ReadFile(file)
+			data, err := doc.ReadFile(file, loader.MaxFileSize)
 			if err != nil {
 				return fmt.Errorf("read %s: %w", file, unwrapPath(err))
 			}
 			name := loader.DisplayPath(file)
 			n, err := doc.Parse(name, data)
 			if err != nil {
+				var se *doc.SyntaxError
+				if errors.As(err, &se) && se.Hint != "" {
+					return fmt.Errorf("%w\n  hint: %s", err, se.Hint)
+				}
 				return err
 			}
 			if n.Kind != doc.Object {
@@ -140,7 +152,7 @@ func effectiveLevelsRun(opts *effectiveOptions) error {
 		levels = append(levels, lvl)
 	}
 	s := inherit.Merge(levels...)
-	eff := s.Effective()
+	eff := s.EffectiveWith(inherit.KeyCaseOf(opts.PolicyType))
 	if _, err := opts.IO.Out.Write(eff.Indent()); err != nil {
 		return err
 	}
@@ -157,13 +169,13 @@ func effectiveLevelsRun(opts *effectiveOptions) error {
 	for _, p := range problems {
 		render.WriteProblem(&b, p, render.Style{}, "  ")
 	}
-	fmt.Fprint(opts.IO.Err, b.String())
+	fmt.Fprint(opts.IO.Err, render.InertText(b.String()))
 	return &exitError{code: ExitInvalidEffective}
 }
 
 func writeNotes(o *IO, notes []inherit.Note) {
 	for _, n := range notes {
-		fmt.Fprintf(o.Err, "note: %s\n", n.String())
+		fmt.Fprintf(o.Err, "note: %s\n", render.Inert(n.String()))
 	}
 }
 
@@ -171,7 +183,17 @@ func effectiveOrgRun(opts *effectiveOptions) error {
 	var actual *org.Org
 	var repo *policy.Repo
 	if opts.Current {
-		o, err := org.Load(opts.Org)
+		file := opts.Org
+		if file == "" {
+			// The definitions may not even load: the snapshot is found
+			// without them.
+			found, _ := filepath.Glob(filepath.Join(opts.Policies, "*"+loader.SnapshotSuffix))
+			if len(found) != 1 {
+				return usagef("%d snapshot files in %s; choose one with --org", len(found), render.Inert(opts.Policies))
+			}
+			file = found[0]
+		}
+		o, err := org.Load(file)
 		if err != nil {
 			return err
 		}
@@ -192,15 +214,15 @@ func effectiveOrgRun(opts *effectiveOptions) error {
 	var bl *effective.Baselines
 	if repo != nil {
 		p := plan.Make(plan.Input{Repo: repo, Actual: actual, Rel: repoRel(opts.Policies)})
-		var b strings.Builder
+		var errs diag.List
 		for _, d := range render.ProblemDiags(p.Problems) {
 			// Invalid accounts are this command's own report, below.
 			if d.Severity == diag.Error && d.Code != plan.CodeInvalidEffective {
-				render.WriteDiagnostic(&b, d, render.Style{})
+				errs = append(errs, d)
 			}
 		}
-		if b.Len() > 0 {
-			fmt.Fprint(opts.IO.Err, b.String())
+		if len(errs) > 0 {
+			fmt.Fprint(opts.IO.Err, render.TextDiagnostics(errs, render.Style{}))
 			return &exitError{code: ExitFailed}
 		}
 		desired := p.Desired
@@ -255,7 +277,7 @@ func effectiveOrgRun(opts *effectiveOptions) error {
 	if _, err := opts.IO.Out.Write(out.Indent()); err != nil {
 		return err
 	}
-	fmt.Fprint(opts.IO.Err, b.String())
+	fmt.Fprint(opts.IO.Err, render.InertText(b.String()))
 	if invalid > 0 {
 		return &exitError{code: ExitInvalidEffective}
 	}

@@ -7,6 +7,7 @@ import (
 	"io"
 	"os"
 	"path/filepath"
+	"runtime/debug"
 	"strings"
 	"testing"
 
@@ -18,16 +19,7 @@ import (
 // --detailed-exitcode, 3 merged but invalid, 64 usage).
 func TestExitCodes(t *testing.T) {
 	dir := t.TempDir()
-	write := func(name, data string) string {
-		p := filepath.Join(dir, name)
-		if err := os.MkdirAll(filepath.Dir(p), 0o755); err != nil {
-			t.Fatal(err)
-		}
-		if err := os.WriteFile(p, []byte(data), 0o644); err != nil {
-			t.Fatal(err)
-		}
-		return p
-	}
+	write := fileWriter(t, dir)
 	example, _ := filepath.Abs("../../policies")
 	bad := write("bad/x.cue", "package orgbackup\nbogus: 1\n")
 	invalidEff := write("eff.json", `{"plans": {"p": {"regions": {"@@assign": []}}}}`)
@@ -51,6 +43,10 @@ func TestExitCodes(t *testing.T) {
 		{[]string{"effective", "--level", invalidEff}, ExitInvalidEffective},
 		{[]string{"effective", "--level", filepath.Join(dir, "missing.json")}, ExitFailed},
 		{[]string{"effective"}, ExitUsage},
+		{[]string{"effective", example, "--account", "222222222222"}, ExitOK},
+		{[]string{"effective", example, "--account", "222222222222", "--ou", "Root"}, ExitUsage},
+		{[]string{"effective", example, "--level", invalidEff}, ExitUsage},
+		{[]string{"effective", example, "--policies", example, "--account", "222222222222"}, ExitUsage},
 		{[]string{"preview", example}, ExitOK},
 		{[]string{"plan", example, "--org", snapshot}, ExitOK},
 		{[]string{"plan", example, "--org", snapshot, "--detailed-exitcode"}, ExitChanges},
@@ -72,9 +68,23 @@ func TestExitCodes(t *testing.T) {
 		{[]string{"init", filepath.Join(dir, "starter"), "--action-ref", strings.Repeat("0a", 20)}, ExitOK},
 		{[]string{"init", filepath.Join(dir, "starter"), "--action-ref", strings.Repeat("0a", 20)}, ExitFailed},
 		{[]string{"init", filepath.Join(dir, "other"), "--action-ref", "main"}, ExitUsage},
+		{[]string{"apply", example}, ExitUsage}, // no plan file, stdin not a terminal, no --auto-approve
+		{[]string{"apply", filepath.Join(dir, "plan.json"), "--allow-destroy"}, ExitUsage},
+		{[]string{"apply", example, filepath.Dir(bad)}, ExitUsage},
+		{[]string{"apply", filepath.Join(dir, "missing.json"), example}, ExitFailed},
+		{[]string{"apply", "--auto-approve", example}, ExitFailed}, // no live reader in this IO
+		{[]string{"apply", "--auto-approve", "--role-arn", "nope", example}, ExitUsage},
+		{[]string{"verify", "--role-arn", "nope", example}, ExitUsage},
+		{[]string{"verify", "--all", "--sample", "2"}, ExitUsage},
+		{[]string{"verify", "--account", "12"}, ExitUsage},
+		{[]string{"verify", "--sample", "0"}, ExitUsage},
+		{[]string{"verify", "--output", "markdown"}, ExitUsage},
+		{[]string{"verify", example}, ExitFailed}, // no live reader in this IO
 		{[]string{"org", "snapshot", "--role-arn", "plan-role"}, ExitUsage},
 		{[]string{"org", "snapshot", "a", "b"}, ExitUsage},
 		{[]string{"version"}, ExitOK},
+		{[]string{"completion", "bash"}, ExitOK},
+		{[]string{"completion", "tcsh"}, ExitUsage},
 		{[]string{}, ExitOK},
 	} {
 		var out, errb bytes.Buffer
@@ -85,6 +95,36 @@ func TestExitCodes(t *testing.T) {
 		if strings.Contains(errb.String(), "goroutine ") || strings.Contains(errb.String(), "panic") {
 			t.Errorf("orgbackup %s printed a stack trace:\n%s", strings.Join(tc.args, " "), errb.String())
 		}
+	}
+}
+
+// fileWriter returns a function that writes a file below dir, creating
+// its directories, and returns its path.
+func fileWriter(t *testing.T, dir string) func(name, data string) string {
+	return func(name, data string) string {
+		t.Helper()
+		p := filepath.Join(dir, name)
+		if err := os.MkdirAll(filepath.Dir(p), 0o755); err != nil {
+			t.Fatal(err)
+		}
+		if err := os.WriteFile(p, []byte(data), 0o644); err != nil {
+			t.Fatal(err)
+		}
+		return p
+	}
+}
+
+// A panic anywhere in a command ends with exit 1 and a message, never
+// Go's stack dump and exit 2.
+func TestPanicIsAFailure(t *testing.T) {
+	var errb bytes.Buffer
+	o := &IO{Err: &errb}
+	code := func() (code int) {
+		defer recoverFailure(o, &code)
+		panic("boom\n::error::x")
+	}()
+	if code != ExitFailed || !strings.HasPrefix(errb.String(), "orgbackup: internal error: boom⏎::error::x\n") {
+		t.Errorf("exit %d, stderr %q", code, errb.String())
 	}
 }
 
@@ -123,5 +163,25 @@ func TestPlanLiveReader(t *testing.T) {
 	}
 	if !strings.Contains(errb.String(), "AccessDenied") {
 		t.Errorf("stderr = %q", errb.String())
+	}
+}
+
+// version reports what go install recorded when no version was set at
+// build time.
+func TestVersionOf(t *testing.T) {
+	for _, tc := range []struct {
+		bi   debug.BuildInfo
+		want string
+	}{
+		{debug.BuildInfo{Main: debug.Module{Version: "v1.2.3"}}, "v1.2.3"},
+		{debug.BuildInfo{Main: debug.Module{Version: "v0.0.0-20260102030405-abcdef123456"}}, "v0.0.0-20260102030405-abcdef123456"},
+		{debug.BuildInfo{Main: debug.Module{Version: "(devel)"}, Settings: []debug.BuildSetting{
+			{Key: "vcs.revision", Value: "0123456789abcdef0123"}, {Key: "vcs.modified", Value: "true"}}}, "dev (0123456789ab, modified)"},
+		{debug.BuildInfo{Main: debug.Module{Version: "(devel)"}, Settings: []debug.BuildSetting{{Key: "vcs.revision", Value: "abc"}}}, "dev (abc)"},
+		{debug.BuildInfo{Main: debug.Module{Version: "(devel)"}}, "dev"},
+	} {
+		if got := versionOf(&tc.bi); got != tc.want {
+			t.Errorf("versionOf(%+v) = %q, want %q", tc.bi.Main, got, tc.want)
+		}
 	}
 }

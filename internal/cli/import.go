@@ -9,10 +9,10 @@ import (
 	"path/filepath"
 	"slices"
 	"strings"
+	"unicode/utf8"
 
 	"github.com/spf13/cobra"
 
-	"github.com/orgbackup/orgbackup/internal/backup"
 	"github.com/orgbackup/orgbackup/internal/doc"
 	"github.com/orgbackup/orgbackup/internal/generate"
 	"github.com/orgbackup/orgbackup/internal/importer"
@@ -20,6 +20,7 @@ import (
 	"github.com/orgbackup/orgbackup/internal/org"
 	"github.com/orgbackup/orgbackup/internal/plan"
 	"github.com/orgbackup/orgbackup/internal/policy"
+	"github.com/orgbackup/orgbackup/internal/render"
 	"github.com/orgbackup/orgbackup/internal/suggest"
 )
 
@@ -58,7 +59,16 @@ from --org SNAPSHOT, with their descriptions and where they are attached.
 A policy orgbackup does not own yet gets adopt: true: the next plan shows
 its adoption (orgbackup tags it) and from then on orgbackup manages it.
 
-Existing files are never overwritten unless --force is given.`,
+A document is imported as partial: true only when it leaves out what a
+policy attached above it must supply (a plan's regions, rules or
+selections, a rule's vault, a selection's role); the comment says what. A
+problem of the document itself is validate's to report.
+
+Existing files are never overwritten unless --force is given, and two
+files that would become one policy are refused.
+
+Exit status: 0 written (or printed), 1 error (nothing written), 64 usage
+error.`,
 		Example: `  orgbackup import --json legacy-daily.json --target Root
   aws organizations describe-policy --policy-id p-abcd1234 \
     --query Policy.Content --output text > daily.json
@@ -119,31 +129,54 @@ func importRun(opts *importOptions) error {
 		}
 		results, adopted = rs, n
 	}
+	from := map[string]string{} // policy name → where it comes from
+	for _, r := range results {
+		from[strings.ToLower(strings.TrimSuffix(filepath.Base(r.path), ".cue"))] = "the organization"
+	}
 	for _, file := range opts.Files {
-		data, err := os.ReadFile(file)
+		// The policy is named after the file; check the name before
+		// reading anything, so a mistake costs nothing.
+		name := strings.TrimSuffix(filepath.Base(file), filepath.Ext(file))
+		if name == "" || strings.HasPrefix(name, ".") {
+			return fmt.Errorf("%s: cannot name a policy after this file: the name would be %q, and the CUE file written a hidden one\n  hint: rename the file to the policy's name, e.g. daily-backups.json", file, name)
+		}
+		if n := utf8.RuneCountInString(name); n > policy.MaxNameLength {
+			return fmt.Errorf("%s: the policy would be named after the file, but %d characters is longer than Organizations allows (%d)\n  hint: rename the file to a shorter policy name", file, n, policy.MaxNameLength)
+		}
+		if first, dup := from[strings.ToLower(name)]; dup {
+			// Two files of one base name would both become policies/<name>.cue:
+			// the second would silently replace the first.
+			return fmt.Errorf("%s and %s would both be imported as policy %q (%s)\n  hint: rename one of the files; the file name is the policy's name; nothing was written", first, file, name, filepath.Join(opts.Out, name+".cue"))
+		}
+		from[strings.ToLower(name)] = file
+		data, err := doc.ReadFile(file, loader.MaxFileSize)
 		if err != nil {
 			return fmt.Errorf("read %s: %w", file, unwrapPath(err))
 		}
-		name := strings.TrimSuffix(filepath.Base(file), filepath.Ext(file))
 		display := loader.DisplayPath(file)
 		n, err := doc.Parse(display, data)
 		if err != nil {
-			return fmt.Errorf("%v\n  hint: import reads a backup policy document: {\"plans\": {...}}", err)
+			hint := `import reads a backup policy document: {"plans": {...}}`
+			var se *doc.SyntaxError
+			if errors.As(err, &se) && se.Hint != "" {
+				hint = se.Hint
+			}
+			return fmt.Errorf("%v\n  hint: %s", err, hint)
 		}
 		plans := n.Get("plans")
 		if n.Kind != doc.Object || plans == nil || len(n.Fields) != 1 {
 			return fmt.Errorf("%s: not a backup policy document: the only top-level key must be \"plans\"\n  hint: for `aws organizations describe-policy` output, extract .Policy.Content first", n.Pos)
 		}
-		// A document that is not complete on its own (it appends to or
-		// overrides a parent's plan) is imported as partial, so validate
-		// judges it as such.
-		partial := len(backup.Check(backup.Unwrap(n), backup.Complete)) > 0
+		// Partial only when a parent policy must supply what the document
+		// leaves out; problems of its own are validate's to report.
+		partial, why := importer.Partial(n)
 		src, err := importer.Source("orgbackup", importer.Definition{
 			Name:        name,
 			Source:      filepath.Base(file),
 			Description: opts.Description,
 			Targets:     opts.Targets,
 			Partial:     partial,
+			Why:         why,
 			Plans:       importer.AuthorForm(plans),
 		})
 		if err != nil {
@@ -175,7 +208,7 @@ func importRun(opts *importOptions) error {
 		if err := writeAtomic(r.path, r.data); err != nil {
 			return err
 		}
-		fmt.Fprintf(opts.IO.Out, "wrote %s\n", r.path)
+		fmt.Fprintf(opts.IO.Out, "wrote %s\n", render.Inert(r.path))
 	}
 	if adopted > 0 {
 		fmt.Fprintf(opts.IO.Err, "note: %d of the imported policies %s not orgbackup's yet; their definitions say adopt: true, so `orgbackup plan` shows the adoption and apply tags them\n",
@@ -262,12 +295,14 @@ func importFromOrg(opts *importOptions) (_ []imported, adopted int, _ error) {
 		if adopt {
 			adopted++
 		}
+		partial, why := importer.Partial(p.Content)
 		src, err := importer.Source("orgbackup", importer.Definition{
 			Name:        p.Name,
 			Source:      importSource(o, p),
 			Description: p.Description,
 			Targets:     targets,
-			Partial:     len(backup.Check(backup.Unwrap(p.Content), backup.Complete)) > 0,
+			Partial:     partial,
+			Why:         why,
 			Adopt:       adopt,
 			Plans:       importer.AuthorForm(plans),
 		})

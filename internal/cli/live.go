@@ -20,6 +20,7 @@ import (
 	"github.com/orgbackup/orgbackup/internal/awsorg"
 	"github.com/orgbackup/orgbackup/internal/loader"
 	"github.com/orgbackup/orgbackup/internal/org"
+	"github.com/orgbackup/orgbackup/internal/policy"
 	"github.com/orgbackup/orgbackup/internal/render"
 )
 
@@ -109,7 +110,7 @@ func writeReadReport(w io.Writer, res *awsorg.Result, prevFile string, took time
 		fmt.Fprintln(w, "accounts were listed per parent: this endpoint's ListAccounts gives no account paths")
 	}
 	for _, u := range res.Unknown {
-		fmt.Fprintf(w, "not recorded, unknown: %s\n", render.OneLine(u))
+		fmt.Fprintf(w, "not recorded, unknown: %s\n", render.Inert(u))
 	}
 	if len(res.Appended) == 0 {
 		return
@@ -132,12 +133,21 @@ func writeReadReport(w io.Writer, res *awsorg.Result, prevFile string, took time
 			fmt.Fprintf(w, "  ... and %d more\n", len(list)-maxListed)
 			break
 		}
-		line := fmt.Sprintf("  %s: %s", render.OneLine(o.Path(o.Entity(a.Target))), strings.Join(a.Appended, ", "))
+		line := fmt.Sprintf("  %s: %s", render.Inert(o.Path(o.Entity(a.Target))), strings.Join(a.Appended, ", "))
 		if len(a.Kept) > 0 {
 			line += " after " + strings.Join(a.Kept, ", ")
 		}
 		fmt.Fprintln(w, line)
 	}
+}
+
+// withPrevious returns lo reading with the repository's snapshot, when it
+// has one, as the previous one: its attachment order is kept.
+func (lo LiveOptions) withPrevious(repo *policy.Repo) LiveOptions {
+	if len(repo.Snapshots) == 1 {
+		lo.Previous = repo.Snapshots[0]
+	}
+	return lo
 }
 
 // addLiveFlags registers the flags shared by commands that reach AWS.

@@ -13,6 +13,7 @@ import (
 	"github.com/rogpeppe/go-internal/testscript"
 
 	"github.com/orgbackup/orgbackup/internal/org"
+	"github.com/orgbackup/orgbackup/internal/policy"
 )
 
 // liveCmds are the testscript commands for scripts that read an
@@ -54,7 +55,7 @@ func cmdSnapSummary(ts *testscript.TestScript, neg bool, args []string) {
 	var lines []string
 	for _, e := range append(append([]*org.Entity{o.Root()}, o.OUs()...), o.Accounts()...) {
 		var names []string
-		for _, p := range o.Attached(e, org.BackupPolicy) {
+		for _, p := range o.Attached(e, policy.Type) {
 			names = append(names, p.Name)
 		}
 		slices.Sort(names)

@@ -12,6 +12,7 @@ import (
 
 	"github.com/orgbackup/orgbackup/internal/loader"
 	"github.com/orgbackup/orgbackup/internal/org"
+	"github.com/orgbackup/orgbackup/internal/policy"
 )
 
 func newOrgCmd(o *IO) *cobra.Command {
@@ -125,7 +126,7 @@ func orgSnapshotRun(opts *orgSnapshotOptions) error {
 	}
 	attachments := 0
 	for _, e := range append(append([]*org.Entity{o.Root()}, o.OUs()...), o.Accounts()...) {
-		attachments += len(o.Attached(e, org.BackupPolicy))
+		attachments += len(o.Attached(e, policy.Type))
 	}
 	fmt.Fprintf(opts.IO.Err, "wrote %s: %d OUs, %d accounts, %d backup policies, %d attachments\n",
 		where, len(o.OUs()), len(o.Accounts()), len(o.Policies()), attachments)

@@ -13,6 +13,7 @@ import (
 	"github.com/orgbackup/orgbackup/internal/awsenv"
 	"github.com/orgbackup/orgbackup/internal/awsorg/awsorgtest"
 	"github.com/orgbackup/orgbackup/internal/org"
+	"github.com/orgbackup/orgbackup/internal/policy"
 )
 
 // liveOrg is a small organization as AWS would hold it: two backup
@@ -116,7 +117,7 @@ func TestOrgSnapshot(t *testing.T) {
 		t.Fatalf("exit %d\n%s", code, errb)
 	}
 	o, _ = org.Load(file)
-	if ps := o.Attached(o.Entity("ou-ab12-11111111"), org.BackupPolicy); ps[0].ID != "p-bbbbbbb2" {
+	if ps := o.Attached(o.Entity("ou-ab12-11111111"), policy.Type); ps[0].ID != "p-bbbbbbb2" {
 		t.Errorf("the order from the previous snapshot was lost:\n%s", o.Encode())
 	}
 	if strings.Contains(errb.String(), "attachment order") {

@@ -94,11 +94,7 @@ func planRun(opts *planOptions) error {
 		}
 		against = loader.DisplayPath(opts.Org)
 	} else {
-		live := opts.Live
-		if len(repo.Snapshots) == 1 {
-			live.Previous = repo.Snapshots[0]
-		}
-		actual, err = readOrg(opts.IO, live)
+		actual, err = readOrg(opts.IO, opts.Live.withPrevious(repo))
 		if err != nil {
 			return err
 		}

@@ -88,15 +88,14 @@ func loadRepo(o *IO, dir string) (*policy.Repo, error) {
 		return nil, err
 	}
 	if !v.Valid() {
-		var b strings.Builder
+		var errs diag.List
 		for _, d := range v.Diags {
 			if d.Severity == diag.Error {
-				render.WriteDiagnostic(&b, d, render.Style{})
-				b.WriteByte('\n')
+				errs = append(errs, d)
 			}
 		}
-		fmt.Fprint(o.Err, b.String())
-		fmt.Fprintf(o.Err, "orgbackup: %s in %s; run `orgbackup validate %s` for details\n", countErrors(v.Diags), dir, dir)
+		fmt.Fprint(o.Err, render.TextDiagnostics(errs, render.Style{}))
+		fmt.Fprintf(o.Err, "orgbackup: %s in %s; run `orgbackup validate %s` for details\n", countErrors(v.Diags), render.Inert(dir), render.Inert(dir))
 		return nil, &exitError{code: ExitFailed}
 	}
 	return repo, nil

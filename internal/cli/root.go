@@ -4,15 +4,19 @@
 package cli
 
 import (
+	"context"
 	"errors"
 	"fmt"
 	"io"
 	"os"
+	"runtime/debug"
 	"strings"
 
+	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/spf13/cobra"
 	"golang.org/x/term"
 
+	"github.com/orgbackup/orgbackup/internal/awsenv"
 	"github.com/orgbackup/orgbackup/internal/render"
 )
 
@@ -36,8 +40,50 @@ const (
 	ExitUsage = 64
 )
 
-// Version is set at build time with -ldflags "-X ...cli.Version=v1.2.3".
+// Version is set at build time with -ldflags "-X ...cli.Version=v1.2.3"
+// (make build does). Without it, version reports what the Go toolchain
+// recorded in the binary: the module version for `go install
+// github.com/orgbackup/orgbackup/cmd/orgbackup@v1.2.3`, the commit for a
+// build from a checkout.
 var Version = "dev"
+
+// version returns the version to report.
+func version() string {
+	if Version != "dev" {
+		return Version
+	}
+	bi, ok := debug.ReadBuildInfo()
+	if !ok {
+		return Version
+	}
+	return versionOf(bi)
+}
+
+// versionOf reads a version from build information: the main module's
+// version when it is a release (go install module@version), otherwise
+// "dev" with the VCS revision and whether the tree was modified.
+func versionOf(bi *debug.BuildInfo) string {
+	if v := bi.Main.Version; v != "" && v != "(devel)" {
+		return v
+	}
+	var rev, modified string
+	for _, s := range bi.Settings {
+		switch s.Key {
+		case "vcs.revision":
+			rev = s.Value
+		case "vcs.modified":
+			modified = s.Value
+		}
+	}
+	if rev == "" {
+		return "dev"
+	}
+	v := "dev (" + rev[:min(12, len(rev))]
+	if modified == "true" {
+		v += ", modified"
+	}
+	return v + ")"
+}
 
 // IO is a command's view of the world outside: streams, environment and
 // working directory. Tests substitute their own.
@@ -46,10 +92,17 @@ type IO struct {
 	Out    io.Writer
 	Err    io.Writer
 	OutTTY bool
+	// InTTY says whether In is a terminal someone can answer a question
+	// on (apply's confirmation).
+	InTTY  bool
 	Getenv func(string) string
 	// ReadOrg reads the live organization; tests substitute their own.
 	// Nil means this build cannot, and live commands say so.
 	ReadOrg OrgReader
+	// AWSConfig builds the AWS configuration of the clients apply and
+	// verify use besides the reader; nil means awsenv.Load. Tests point
+	// it at a fake.
+	AWSConfig func(context.Context, awsenv.Options) (aws.Config, error)
 }
 
 // Style returns how to style text for o.Out: colour only on a terminal, and
@@ -64,6 +117,7 @@ func systemIO() *IO {
 		Out:     os.Stdout,
 		Err:     os.Stderr,
 		OutTTY:  term.IsTerminal(int(os.Stdout.Fd())),
+		InTTY:   term.IsTerminal(int(os.Stdin.Fd())),
 		Getenv:  os.Getenv,
 		ReadOrg: readLiveOrg,
 	}
@@ -74,7 +128,8 @@ func systemIO() *IO {
 func Main() int { return Run(os.Args[1:], systemIO()) }
 
 // Run runs orgbackup with args.
-func Run(args []string, o *IO) int {
+func Run(args []string, o *IO) (code int) {
+	defer recoverFailure(o, &code)
 	root := newRoot(o)
 	root.SetArgs(args)
 	err := root.Execute()
@@ -87,12 +142,23 @@ func Run(args []string, o *IO) int {
 	}
 	var ue *usageError
 	if errors.As(err, &ue) || isCobraUsage(err) {
-		fmt.Fprintf(o.Err, "orgbackup: %v\n", err)
-		fmt.Fprintf(o.Err, "Run '%s --help' for usage.\n", commandPath(root, args))
+		fmt.Fprintf(o.Err, "%s\n", render.InertText("orgbackup: "+err.Error()))
+		fmt.Fprintf(o.Err, "Run '%s --help' for usage.\n", render.Inert(commandPath(root, args)))
 		return ExitUsage
 	}
-	fmt.Fprintf(o.Err, "orgbackup: %v\n", err)
+	// Errors name files and values the user (or a pull request) chose.
+	fmt.Fprintf(o.Err, "%s\n", render.InertText("orgbackup: "+err.Error()))
 	return ExitFailed
+}
+
+// recoverFailure turns a panic into exit status 1 and a message: an
+// unrecovered panic would print a stack dump and exit 2, which means
+// "changes" to a CI step that runs plan --detailed-exitcode.
+func recoverFailure(o *IO, code *int) {
+	if r := recover(); r != nil {
+		fmt.Fprintf(o.Err, "orgbackup: internal error: %s\n  hint: please report this, with the command and the input that caused it\n", render.Inert(fmt.Sprint(r)))
+		*code = ExitFailed
+	}
 }
 
 // exitError ends a command with a code after it has printed its results,
@@ -145,7 +211,7 @@ every account's effective policy would be before anything is applied.`,
   orgbackup plan --out plan.json       # what applying would change in AWS`,
 		SilenceErrors: true,
 		SilenceUsage:  true,
-		Version:       Version,
+		Version:       version(),
 		// Without subcommand orgbackup prints help; an unknown word is an
 		// error, not silent help.
 		Args: noArgs,
@@ -154,7 +220,8 @@ every account's effective policy would be before anything is applied.`,
 	root.SetOut(o.Out)
 	root.SetErr(o.Err)
 	root.SetFlagErrorFunc(func(_ *cobra.Command, err error) error { return &usageError{err: err} })
-	root.CompletionOptions.DisableDefaultCmd = true
+	// cobra's completion command: orgbackup completion bash|zsh|fish|powershell.
+	root.CompletionOptions.HiddenDefaultCmd = false
 	root.AddCommand(
 		newValidateCmd(o, nil),
 		newBuildCmd(o, nil),
@@ -166,8 +233,22 @@ every account's effective policy would be before anything is applied.`,
 		newInitCmd(o, nil),
 		newCommentCmd(o, nil),
 		newIAMPolicyCmd(o, nil),
+		newApplyCmd(o, nil),
+		newVerifyCmd(o, nil),
 		newVersionCmd(o),
 	)
+	// cobra adds its completion command when it runs, if there are other
+	// commands; made here, an unknown shell is a usage error rather than
+	// silent help.
+	root.InitDefaultCompletionCmd()
+	for _, c := range root.Commands() {
+		if c.Name() == "completion" {
+			c.Args = noArgs
+			c.RunE = func(cmd *cobra.Command, args []string) error {
+				return usagef("name the shell: %s bash|zsh|fish|powershell", cmd.CommandPath())
+			}
+		}
+	}
 	return root
 }
 
@@ -191,9 +272,14 @@ func newVersionCmd(o *IO) *cobra.Command {
 	return &cobra.Command{
 		Use:   "version",
 		Short: "Print the orgbackup version",
-		Args:  noArgs,
+		Long: `Version prints the orgbackup version: the one set when the binary was
+built (make build sets it from git describe), else the module version go
+install recorded, else "dev" and the commit it was built from.
+
+Exit status: 0, 64 usage error.`,
+		Args: noArgs,
 		RunE: func(*cobra.Command, []string) error {
-			fmt.Fprintf(o.Out, "orgbackup %s\n", Version)
+			fmt.Fprintf(o.Out, "orgbackup %s\n", version())
 			return nil
 		},
 	}

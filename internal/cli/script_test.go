@@ -18,7 +18,7 @@ import (
 // streams and files.
 func TestMain(m *testing.M) {
 	testscript.Main(m, map[string]func(){
-		"orgbackup": func() { os.Exit(Main()) },
+		"orgbackup": func() { os.Exit(testMain()) },
 	})
 }
 
@@ -40,6 +40,9 @@ func TestScript(t *testing.T) {
 		cmds[name] = cmd
 	}
 	for name, cmd := range liveCmds { // capture, snapsummary
+		cmds[name] = cmd
+	}
+	for name, cmd := range applyCmds { // envstdout, logcheck
 		cmds[name] = cmd
 	}
 	for name, cmd := range iamCmds { // iamcheck

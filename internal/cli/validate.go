@@ -83,7 +83,7 @@ func validateRun(opts *validateOptions) error {
 		// the whole list.
 		if path := opts.IO.Getenv("GITHUB_STEP_SUMMARY"); path != "" {
 			if err := appendFile(path, func(f *os.File) error { return render.WriteValidation(f, render.Markdown, v, render.Style{}) }); err != nil {
-				fmt.Fprintf(opts.IO.Err, "orgbackup: writing job summary: %v\n", err)
+				fmt.Fprintf(opts.IO.Err, "orgbackup: writing job summary: %s\n", render.Inert(err.Error()))
 			}
 		}
 	}
@@ -93,28 +93,19 @@ func validateRun(opts *validateOptions) error {
 	return nil
 }
 
-// validate loads and checks dir; repo is nil if the definitions do not load.
-func validate(dir, orgFile string) (*render.Validation, *policy.Repo, error) {
+// validate loads and checks dir, against the org snapshot orgFile if it
+// is given; repo is nil if the definitions do not load.
+func validate(dir, orgFile string) (*check.Report, *policy.Repo, error) {
 	repo, diags := loader.Load(dir)
-	v := &render.Validation{Dir: dir, Diags: diags}
-	if repo == nil {
-		v.Diags.Sort()
-		return v, nil, nil
-	}
-	v.Policies, v.Baselines = len(repo.Policies), len(repo.Baselines)
 	var r check.Resolver
-	if orgFile != "" {
+	if repo != nil && orgFile != "" {
 		o, err := org.Load(orgFile)
 		if err != nil {
 			return nil, nil, err
 		}
 		r = effective.NewResolver(o, repo)
 	}
-	res := check.Run(repo, r)
-	v.Diags = append(v.Diags, res.Diags...)
-	v.Diags.Sort()
-	v.Sizes = res.Sizes
-	return v, repo, nil
+	return check.NewReport(dir, repo, diags, r), repo, nil
 }
 
 func appendFile(path string, write func(*os.File) error) error {

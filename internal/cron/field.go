@@ -168,14 +168,13 @@ func parseItem(item, whole token, f int) (lo, hi, step int, e *parseError) {
 				`a step is a whole number, as in "0/15"`)
 		}
 		step, _ = strconv.Atoi(trimZeros(stepText))
-		if len(stepText) > 4 || step < 1 || step >= span {
-			// A step of a whole span or more can only ever match the start
-			// value; Quartz rejects most of these, and a single value says
-			// the same thing plainly.
+		if len(stepText) > 4 || step < 1 || step > maxStep(f) {
+			// A step beyond the field's span can only ever match the start
+			// value, and Quartz, whose syntax AWS cron follows, rejects it.
 			e := errorf(stepOff, spec.name,
-				fmt.Sprintf("%s: step %s is out of range 1-%d", spec.name, stepText, span-1),
+				fmt.Sprintf("%s: step %s is out of range 1-%d", spec.name, stepText, maxStep(f)),
 				stepHint(f, step))
-			if step >= span && base != "" && !strings.Contains(base, "-") {
+			if step > maxStep(f) && base != "" && !strings.Contains(base, "-") {
 				e.fix = replaceSpan(whole, item.off, item.off+len(item.text), startOf(base, f))
 			}
 			if step == 0 {
@@ -341,6 +340,21 @@ func wrapSplit(a, b string, lo, hi, f int) string {
 		right = b
 	}
 	return left + "," + right
+}
+
+// maxStep is the largest step a field accepts. Quartz's CronExpression,
+// whose syntax AWS cron follows, rejects only increments above 59 minutes,
+// 23 hours, 31 days of the month, 12 months and 7 days of the week; so
+// "*/12" in the month field (AWS's own Landing Zone Accelerator reference
+// policy uses "cron(0 8 1 */12 ? *)") and "1/31" in the day-of-month field
+// are valid: each matches its start value only. Years have no documented
+// bound; a step of the whole span is refused as a mistake.
+func maxStep(f int) int {
+	switch f {
+	case fDayOfMonth, fMonth, fDayOfWeek:
+		return specs[f].max - specs[f].min + 1
+	}
+	return specs[f].max - specs[f].min
 }
 
 func stepHint(f, step int) string {

@@ -57,3 +57,53 @@ func TestNext(t *testing.T) {
 		}
 	}
 }
+
+// TestAsCron checks the cron expression suggested for each rate: it must
+// parse and keep AWS Backup's hour between runs when the rate does, and
+// where AsCron says exact, run at exactly the rate.
+func TestAsCron(t *testing.T) {
+	for _, tc := range []struct {
+		rate, want string
+		exact      bool
+	}{
+		{"rate(1 minute)", "cron(* * ? * * *)", true},
+		{"rate(15 minutes)", "cron(0/15 * ? * * *)", true},
+		{"rate(45 minutes)", "cron(0 * ? * * *)", false},
+		{"rate(60 minutes)", "cron(0 * ? * * *)", true},
+		{"rate(90 minutes)", "cron(0 0/2 ? * * *)", false},
+		{"rate(1 hour)", "cron(0 * ? * * *)", true},
+		{"rate(12 hours)", "cron(0 0/12 ? * * *)", true},
+		{"rate(5 hours)", "cron(0 0/6 ? * * *)", false},
+		{"rate(24 hours)", "cron(0 0 ? * * *)", true},
+		{"rate(1 day)", "cron(0 0 ? * * *)", true},
+		{"rate(7 days)", "cron(0 0 ? * SUN *)", true},
+		{"rate(3 days)", "cron(0 0 1/3 * ? *)", false},
+		{"rate(90 days)", "cron(0 0 1 1/3 ? *)", false},
+		{"rate(1000 days)", "cron(0 0 1 1 ? *)", false},
+	} {
+		s, err := Parse(tc.rate)
+		if err != nil {
+			t.Fatal(err)
+		}
+		got, exact, ok := s.AsCron()
+		if !ok || got != tc.want || exact != tc.exact {
+			t.Errorf("%s.AsCron() = %q, %v, %v; want %q, %v", tc.rate, got, exact, ok, tc.want, tc.exact)
+			continue
+		}
+		c, err := Parse(got)
+		if err != nil {
+			t.Errorf("%s: suggestion %q does not parse: %v", tc.rate, got, err)
+			continue
+		}
+		if s.MinInterval() >= time.Hour && c.MinInterval() < time.Hour {
+			t.Errorf("%s: %q runs %v apart", tc.rate, got, c.MinInterval())
+		}
+		if tc.exact && c.MinInterval() != s.MinInterval() {
+			t.Errorf("%s: exact %q runs %v apart", tc.rate, got, c.MinInterval())
+		}
+	}
+	c, _ := Parse("cron(0 5 ? * * *)")
+	if _, _, ok := c.AsCron(); ok {
+		t.Error("AsCron of a cron schedule is ok")
+	}
+}

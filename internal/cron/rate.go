@@ -118,3 +118,54 @@ func unknownUnit(vt, ut token, v int) *parseError {
 	}
 	return e
 }
+
+// AsCron returns a cron expression for a rate expression, for services such
+// as AWS Backup that take cron expressions only. The expression runs at
+// exactly the rate when the rate divides an hour or a day evenly (or is a
+// whole week), and exact is true; otherwise it is a calendar schedule close
+// to it, at least as far apart as the rate within an hour, a day or a
+// month, but restarting at the next one (every 3 days runs on the 31st and
+// again on the 1st). Runs start at minute 0 and 00:00 UTC. ok is false for
+// a cron schedule.
+func (s *Schedule) AsCron() (expr string, exact, ok bool) {
+	if s.cron != nil {
+		return "", false, false
+	}
+	minutes := int64(s.rate.d / time.Minute)
+	switch {
+	case minutes < 60 && 60%minutes == 0:
+		if minutes == 1 {
+			return "cron(* * ? * * *)", true, true
+		}
+		return fmt.Sprintf("cron(0/%d * ? * * *)", minutes), true, true
+	case minutes < 60:
+		// No whole number of runs fits an hour: hourly is the nearest
+		// schedule that runs no more often.
+		return "cron(0 * ? * * *)", false, true
+	}
+	hours := (minutes + 59) / 60
+	exact = minutes%60 == 0
+	switch {
+	case hours == 1:
+		return "cron(0 * ? * * *)", exact, true
+	case hours < 24:
+		for _, d := range []int64{2, 3, 4, 6, 8, 12} {
+			if d >= hours {
+				return fmt.Sprintf("cron(0 0/%d ? * * *)", d), exact && d == hours, true
+			}
+		}
+	}
+	days := (hours + 23) / 24
+	exact = exact && hours%24 == 0
+	switch {
+	case days == 1:
+		return "cron(0 0 ? * * *)", exact, true
+	case days == 7:
+		return "cron(0 0 ? * SUN *)", exact, true
+	case days <= 31:
+		return fmt.Sprintf("cron(0 0 1/%d * ? *)", days), false, true
+	case days < 365:
+		return fmt.Sprintf("cron(0 0 1 1/%d ? *)", min((days+29)/30, 12)), false, true
+	}
+	return "cron(0 0 1 1 ? *)", false, true
+}

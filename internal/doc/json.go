@@ -6,6 +6,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"os"
 	"slices"
 	"strconv"
 	"strings"
@@ -16,6 +17,10 @@ import (
 type SyntaxError struct {
 	Pos Pos
 	Msg string
+	// Hint says how to fix it, when the mistake is a known one (a
+	// byte-order mark, brackets nested too deep); callers that know more
+	// about what the file should hold may say more.
+	Hint string
 }
 
 func (e *SyntaxError) Error() string { return e.Pos.String() + ": " + e.Msg }
@@ -24,8 +29,17 @@ func (e *SyntaxError) Error() string { return e.Pos.String() + ": " + e.Msg }
 // node. file names the source in positions. Duplicate object keys are an
 // error, as they are for Organizations ("Duplicate JSON keys are rejected").
 //
-// It never panics on any input; errors are *SyntaxError.
+// It never panics on any input, and refuses documents nested more than
+// MaxDepth deep, so hostile input cannot exhaust the stack; errors are
+// *SyntaxError.
 func Parse(file string, data []byte) (*Node, error) {
+	if bytes.HasPrefix(data, bom) {
+		// encoding/json would call it an invalid character 'ï', which
+		// sends people looking for a typo they cannot see.
+		return nil, &SyntaxError{Pos: Pos{File: file, Line: 1, Col: 1},
+			Msg:  "the file starts with a UTF-8 byte-order mark (U+FEFF), which JSON does not allow",
+			Hint: `save the file as UTF-8 without a byte-order mark (in most editors the encoding "UTF-8", not "UTF-8 with BOM")`}
+	}
 	p := &parser{file: file, data: data, dec: json.NewDecoder(bytes.NewReader(data))}
 	p.dec.UseNumber()
 	p.lines = lineStarts(data)
@@ -39,7 +53,19 @@ func Parse(file string, data []byte) (*Node, error) {
 	return n, nil
 }
 
+// MaxDepth bounds how deeply Parse lets arrays and objects nest. A backup
+// policy nests about ten levels and an org snapshot about fifteen; a
+// document of a million nested brackets, a few MiB, would otherwise take
+// the parser's recursion (and every tree walk after it) a million frames
+// deep.
+const MaxDepth = 1000
+
+// bom is the UTF-8 encoding of U+FEFF, the byte-order mark some editors
+// put at the start of a file.
+var bom = []byte{0xEF, 0xBB, 0xBF}
+
 type parser struct {
+	depth int
 	file  string
 	data  []byte
 	dec   *json.Decoder
@@ -143,6 +169,13 @@ func (p *parser) value() (*Node, error) {
 	pos := p.pos(start)
 	switch t := tok.(type) {
 	case json.Delim:
+		if t == '{' || t == '[' {
+			if p.depth++; p.depth > MaxDepth {
+				return nil, &SyntaxError{Pos: pos, Msg: fmt.Sprintf("the JSON document nests more than %d levels deep", MaxDepth),
+					Hint: "look for brackets that are opened and never closed; no policy document or snapshot nests this deep"}
+			}
+			defer func() { p.depth-- }()
+		}
 		switch t {
 		case '{':
 			n := &Node{Kind: Object, Pos: pos}
@@ -414,4 +447,45 @@ func MustFromStruct(v any) *Node {
 		panic("doc.MustFromStruct: " + err.Error())
 	}
 	return n
+}
+
+// ReadFile reads the file at name, refusing more than limit bytes: a
+// document named on the command line may be /dev/zero or a pipe that never
+// ends, and reading it whole would exhaust memory before parsing could
+// object.
+func ReadFile(name string, limit int64) ([]byte, error) {
+	f, err := os.Open(name)
+	if err != nil {
+		return nil, err
+	}
+	defer f.Close()
+	data, err := io.ReadAll(io.LimitReader(f, limit+1))
+	if err != nil {
+		return nil, err
+	}
+	if int64(len(data)) > limit {
+		return nil, &TooLargeError{Name: name, Limit: limit}
+	}
+	return data, nil
+}
+
+// TooLargeError is returned by ReadFile for a file over its limit.
+type TooLargeError struct {
+	Name  string
+	Limit int64
+}
+
+func (e *TooLargeError) Error() string {
+	return fmt.Sprintf("%s is larger than %s", e.Name, byteSize(e.Limit))
+}
+
+// byteSize writes a limit the way people read it: "4 MiB".
+func byteSize(n int64) string {
+	switch {
+	case n >= 1<<20 && n%(1<<20) == 0:
+		return fmt.Sprintf("%d MiB", n>>20)
+	case n >= 1<<10 && n%(1<<10) == 0:
+		return fmt.Sprintf("%d KiB", n>>10)
+	}
+	return fmt.Sprintf("%d bytes", n)
 }

@@ -1,6 +1,9 @@
 package doc
 
 import (
+	"errors"
+	"os"
+	"path/filepath"
 	"strings"
 	"testing"
 )
@@ -104,4 +107,50 @@ func TestParseColumnsOnOneLine(t *testing.T) {
 		}
 		return true
 	})
+}
+
+// TestParseHostile covers input that must fail with a message, not exhaust
+// the stack or point at a typo that is not there.
+func TestParseHostile(t *testing.T) {
+	deep := strings.Repeat("[", 300000) + strings.Repeat("]", 300000)
+	for _, tc := range []struct {
+		name, src, msg, hint string
+	}{
+		{"deep arrays", deep, "x.json:1:1001: the JSON document nests more than 1000 levels deep", "opened and never closed"},
+		{"deep objects", strings.Repeat(`{"a":`, 300000), "x.json:1:5001: the JSON document nests more than 1000 levels deep", "opened and never closed"},
+		{"byte-order mark", "\ufeff{\"plans\": {}}", "x.json:1:1: the file starts with a UTF-8 byte-order mark", "without a byte-order mark"},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			_, err := Parse("x.json", []byte(tc.src))
+			var se *SyntaxError
+			if !errors.As(err, &se) {
+				t.Fatalf("Parse = %v, want a *SyntaxError", err)
+			}
+			if !strings.HasPrefix(err.Error(), tc.msg) || !strings.Contains(se.Hint, tc.hint) {
+				t.Errorf("Parse = %q (hint %q), want %q (hint containing %q)", err, se.Hint, tc.msg, tc.hint)
+			}
+		})
+	}
+	// 1000 levels are fine.
+	if _, err := Parse("x.json", []byte(strings.Repeat("[", 1000)+strings.Repeat("]", 1000))); err != nil {
+		t.Errorf("1000 levels: %v", err)
+	}
+}
+
+func TestReadFileLimit(t *testing.T) {
+	if _, err := os.Stat("/dev/zero"); err != nil {
+		t.Skip("no /dev/zero")
+	}
+	_, err := ReadFile("/dev/zero", 1<<20)
+	var tl *TooLargeError
+	if !errors.As(err, &tl) || err.Error() != "/dev/zero is larger than 1 MiB" {
+		t.Fatalf("ReadFile(/dev/zero) = %v, want a TooLargeError", err)
+	}
+	name := filepath.Join(t.TempDir(), "a.json")
+	if err := os.WriteFile(name, []byte("{}"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	if data, err := ReadFile(name, 2); err != nil || string(data) != "{}" {
+		t.Errorf("ReadFile at the limit = %q, %v", data, err)
+	}
 }

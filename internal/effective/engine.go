@@ -85,7 +85,7 @@ func (e *Engine) Effective(s *inherit.State) *doc.Node {
 	if n, ok := e.nodes[s]; ok {
 		return n
 	}
-	n := s.Effective()
+	n := s.EffectiveWith(inherit.KeyCaseOf(e.typ))
 	e.nodes[s] = n
 	return n
 }

@@ -1,6 +1,8 @@
 package effective
 
 import (
+	"errors"
+
 	"github.com/orgbackup/orgbackup/internal/org"
 	"github.com/orgbackup/orgbackup/internal/policy"
 )
@@ -63,4 +65,23 @@ func (r *Resolver) Attached(t policy.Target) int {
 		}
 	}
 	return n
+}
+
+// Lookup reports whether t names an entity of the organization, and if not,
+// why and what was probably meant.
+func (r *Resolver) Lookup(t policy.Target) (problem, hint string) {
+	_, err := r.org.Resolve(t.Raw)
+	if err == nil {
+		return "", ""
+	}
+	var re *org.ResolveError
+	if errors.As(err, &re) {
+		return re.Msg, re.Hint
+	}
+	return err.Error(), ""
+}
+
+// Enabled reports whether backup policies are enabled in the organization.
+func (r *Resolver) Enabled() (enabled, known bool) {
+	return r.org.PolicyTypeEnabled(policy.Type)
 }

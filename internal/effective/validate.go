@@ -100,6 +100,11 @@ func Validate(s *inherit.State, eff *doc.Node, provided []*policy.Baseline, ours
 	}
 	var out []Problem
 	for _, v := range backup.Check(eff, backup.Complete) {
+		if v.Warning {
+			// AWS accepts it: the policy is valid, if not what its author
+			// may expect; validate reports it on the policy itself.
+			continue
+		}
 		p := Problem{Code: v.Code, Path: v.Path, Message: v.Message, Hint: v.Hint}
 		if v.Node != nil {
 			p.Pos = v.Node.Pos

@@ -16,6 +16,7 @@ import (
 
 	"github.com/orgbackup/orgbackup/internal/backup"
 	"github.com/orgbackup/orgbackup/internal/doc"
+	"github.com/orgbackup/orgbackup/internal/inherit"
 	"github.com/orgbackup/orgbackup/internal/policy"
 )
 
@@ -654,5 +655,63 @@ func TestOwned(t *testing.T) {
 		if got := Owned(p); got != want {
 			t.Errorf("Owned(%q) = %v, want %v", p, got, want)
 		}
+	}
+}
+
+// children_may_change expands to AWS's child control operator on every
+// node of the plan: what it names gets the operators it lists (none for
+// ["@@all"]), everything else ["@@none"], as AWS's backup Example 3 locks
+// a whole plan node by node.
+func TestChildChanges(t *testing.T) {
+	const plans = `{"daily": {
+		"regions": ["us-east-1"],
+		"rules": {"hourly": {"schedule_expression": "cron(0 5 ? * * *)", "target_backup_vault_name": "v", "lifecycle": {"delete_after_days": 35}}},
+		"selections": {"tags": {"t": {"iam_role_arn": "arn:aws:iam::$account:role/r", "tag_key": "k", "tag_value": ["v"]}}},
+		"children_may_change": {"regions": ["@@append"], "rules": {"hourly": {"lifecycle": ["@@all"]}}}},
+	  "other": {"regions": ["eu-west-1"]}}`
+	got := Document(&policy.Policy{Name: "p", Plans: parsePlans(t, "p.cue", plans)})
+	const none = `"@@operators_allowed_for_child_policies":["@@none"]`
+	want := `{"plans":{` +
+		`"daily":{` + none + `,` +
+		`"regions":{"@@assign":["us-east-1"],"@@operators_allowed_for_child_policies":["@@append"]},` +
+		`"rules":{` + none + `,"hourly":{` + none + `,` +
+		`"lifecycle":{"delete_after_days":{"@@assign":"35"}},` +
+		`"schedule_expression":{"@@assign":"cron(0 5 ? * * *)",` + none + `},` +
+		`"target_backup_vault_name":{"@@assign":"v",` + none + `}}},` +
+		`"selections":{` + none + `,"tags":{` + none + `,"t":{` + none + `,` +
+		`"iam_role_arn":{"@@assign":"arn:aws:iam::$account:role/r",` + none + `},` +
+		`"tag_key":{"@@assign":"k",` + none + `},` +
+		`"tag_value":{"@@assign":["v"],` + none + `}}}}},` +
+		`"other":{"regions":{"@@assign":["eu-west-1"]}}}}`
+	if string(got.Compact()) != want {
+		t.Errorf("Document:\n got %s\nwant %s", got.Compact(), want)
+	}
+	// Merged the way Organizations would, a child's change to a locked
+	// setting is ignored and one it may make applies.
+	child := doc.FromAny(map[string]any{"plans": map[string]any{"daily": map[string]any{
+		"regions": map[string]any{"@@append": []any{"eu-west-1"}},
+		"rules": map[string]any{"hourly": map[string]any{
+			"target_backup_vault_name": map[string]any{"@@assign": "other"},
+			"lifecycle":                map[string]any{"delete_after_days": map[string]any{"@@assign": "7"}},
+		}},
+		"new-key": map[string]any{"@@assign": "x"},
+	}}})
+	s := inherit.Merge(inherit.Level{Policies: []inherit.Policy{{ID: "parent", Doc: got}}}, inherit.Level{Policies: []inherit.Policy{{ID: "child", Doc: child}}})
+	eff := s.Effective().Get("plans").Get("daily")
+	if r, _ := eff.Get("regions").Strings(); len(r) != 2 {
+		t.Errorf("regions = %v, want the child's append", r)
+	}
+	hourly := eff.Get("rules").Get("hourly")
+	if v := hourly.Get("target_backup_vault_name").Text; v != "v" {
+		t.Errorf("vault = %q, want the parent's", v)
+	}
+	if d := hourly.Get("lifecycle").Get("delete_after_days").Text; d != "7" {
+		t.Errorf("delete_after_days = %q, want the child's", d)
+	}
+	if eff.Get("new-key") != nil {
+		t.Errorf("the child added a key to the locked plan")
+	}
+	if n := len(s.Notes()); n != 2 {
+		t.Errorf("%d notes, want 2 (the vault and the new key):\n%v", n, s.Notes())
 	}
 }

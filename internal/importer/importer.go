@@ -8,6 +8,8 @@ package importer
 import (
 	"fmt"
 	"regexp"
+	"strconv"
+	"strings"
 
 	"cuelang.org/go/cue/ast"
 	"cuelang.org/go/cue/format"
@@ -79,6 +81,27 @@ func plain(v *doc.Node, t backup.Type) (*doc.Node, bool) {
 	return v.Clone(), true
 }
 
+// Partial reports whether a policy document (AWS operator form) can only
+// be a refinement of policies attached above it: it leaves out something
+// AWS requires of an effective policy, which only a parent policy could
+// supply (a plan's regions, rules or selections, a rule's vault, a
+// selection's role). reasons says what, for the imported file's comment.
+//
+// Only what a parent could supply counts. A value AWS rejects, an unknown
+// key or a rule without a schedule is a problem of the document itself:
+// marking it partial would switch off the completeness checks for good
+// and call a complete policy a refinement, so it stays complete and
+// validate reports the problem.
+func Partial(d *doc.Node) (partial bool, reasons []string) {
+	for _, v := range backup.Check(backup.Unwrap(d), backup.Complete) {
+		switch v.Code {
+		case backup.KeyRequired, backup.ElementsTooFew:
+			reasons = append(reasons, v.Message)
+		}
+	}
+	return len(reasons) > 0, reasons
+}
+
 // Definition is one imported policy.
 type Definition struct {
 	Name        string
@@ -86,6 +109,8 @@ type Definition struct {
 	Description string
 	Targets     []string
 	Partial     bool
+	// Why says what makes a partial policy partial, for its comment.
+	Why []string
 	// Adopt marks a live policy orgbackup does not own yet, so the next
 	// apply takes it over (see the definition's adopt field).
 	Adopt bool
@@ -109,7 +134,16 @@ func Source(pkg string, d Definition) ([]byte, error) {
 	body.Elts = append(body.Elts, tf)
 	if d.Partial {
 		pf := field("partial", ast.NewBool(true))
-		ast.AddComment(pf, &ast.CommentGroup{Doc: true, List: []*ast.Comment{{Text: "// The document is not a complete policy on its own: it refines plans inherited from parent policies."}}})
+		cg := &ast.CommentGroup{Doc: true, List: []*ast.Comment{{Text: "// The document leaves out what a policy attached above it must supply:"}}}
+		const shown = 5
+		for i, why := range d.Why {
+			if i == shown {
+				cg.List = append(cg.List, &ast.Comment{Text: fmt.Sprintf("// and %d more.", len(d.Why)-shown)})
+				break
+			}
+			cg.List = append(cg.List, &ast.Comment{Text: "// - " + strings.ReplaceAll(strings.ReplaceAll(why, "\n", " "), "\r", " ")})
+		}
+		ast.AddComment(pf, cg)
 		body.Elts = append(body.Elts, pf)
 	}
 	if d.Adopt {
@@ -123,7 +157,13 @@ func Source(pkg string, d Definition) ([]byte, error) {
 	}
 	body.Elts = append(body.Elts, field("plans", expr(plans)))
 	top := field("policies", &ast.StructLit{Elts: []ast.Decl{&ast.Field{Label: ast.NewString(d.Name), Value: body}}})
-	ast.AddComment(top, &ast.CommentGroup{Doc: true, List: []*ast.Comment{{Text: fmt.Sprintf("// Imported from %s by orgbackup import.", d.Source)}}})
+	// The file name is quoted when it needs to be: a line break in it would
+	// end the comment and put whatever follows into the definitions.
+	src := d.Source
+	if strconv.Quote(src) != `"`+src+`"` {
+		src = strconv.Quote(src)
+	}
+	ast.AddComment(top, &ast.CommentGroup{Doc: true, List: []*ast.Comment{{Text: fmt.Sprintf("// Imported from %s by orgbackup import.", src)}}})
 	f := &ast.File{Decls: []ast.Decl{&ast.Package{Name: ast.NewIdent(pkg)}, top}}
 	return format.Node(f, format.Simplify())
 }

@@ -182,9 +182,13 @@ func TestSource(t *testing.T) {
 		"enable_continuous_backup": {"@@assign": "true"},
 		"lifecycle": {},
 		"copy_actions": {"arn:aws:backup:us-east-1:$account:backup-vault:v": {"target_backup_vault_arn": {"@@assign": "x", "@@operators_allowed_for_child_policies": ["@@none"]}}}}}}}`))
+	partial, why := Partial(parse(t, `{"plans": {"daily": {"regions": {"@@assign": ["us-east-1"]}, "rules": {"hourly": {}}}}}`))
+	if !partial {
+		t.Fatal("a plan without selections is not partial")
+	}
 	src, err := Source("orgbackup", Definition{
 		Name: "legacy-daily", Source: "legacy-daily.json", Description: `Daily "legacy" backups`,
-		Targets: []string{"Root", "Root/Prod"}, Partial: true, Plans: plans,
+		Targets: []string{"Root", "Root/Prod"}, Partial: partial, Why: why, Plans: plans,
 	})
 	if err != nil {
 		t.Fatal(err)
@@ -195,7 +199,9 @@ func TestSource(t *testing.T) {
 policies: "legacy-daily": {
 	description: "Daily \"legacy\" backups"
 	targets: ["Root", "Root/Prod"]
-	// The document is not a complete policy on its own: it refines plans inherited from parent policies.
+	// The document leaves out what a policy attached above it must supply:
+	// - plan "daily" is missing required key "selections"
+	// - rule "hourly" is missing required key "target_backup_vault_name"
 	partial: true
 	plans: daily: {
 		regions: ["us-east-1"]
@@ -281,4 +287,32 @@ func formatLabel(t *testing.T, l ast.Label) string {
 	}
 	t.Fatalf("label %T", l)
 	return ""
+}
+
+// TestPartial: only what a parent policy could supply makes a document
+// partial; a problem of the document itself does not.
+func TestPartial(t *testing.T) {
+	const complete = `{"plans": {"daily": {"regions": {"@@assign": ["us-east-1"]},
+		"rules": {"r": {"schedule_expression": {"@@assign": "cron(0 5 ? * * *)"}, "target_backup_vault_name": {"@@assign": "v"}}},
+		"selections": {"tags": {"s": {"iam_role_arn": {"@@assign": "arn:aws:iam::$account:role/r"}, "tag_key": {"@@assign": "k"}, "tag_value": {"@@assign": ["v"]}}}}}}}`
+	for _, tc := range []struct {
+		name, old, new string
+		partial        bool
+	}{
+		{"complete", "", "", false},
+		{"a bad value", `"cron(0 5 ? * * *)"`, `"cron(0 24 ? * * *)"`, false},
+		{"an unknown key", `"target_backup_vault_name"`, `"bogus": {"@@assign": "x"}, "target_backup_vault_name"`, false},
+		{"no schedule: AWS's default", `"schedule_expression": {"@@assign": "cron(0 5 ? * * *)"}, `, ``, false},
+		{"too many index types", `"target_backup_vault_name"`, `"index_actions": {"resource_types": {"@@assign": ["EBS", "S3"]}}, "target_backup_vault_name"`, false},
+		{"no regions", `"regions": {"@@assign": ["us-east-1"]},`, ``, true},
+		{"regions only appended", `"@@assign": ["us-east-1"]`, `"@@append": ["us-east-1"]`, false},
+		{"regions only removed", `"@@assign": ["us-east-1"]`, `"@@remove": ["us-east-1"]`, true},
+		{"no vault", `, "target_backup_vault_name": {"@@assign": "v"}`, ``, true},
+		{"no selections", `"iam_role_arn": {"@@assign": "arn:aws:iam::$account:role/r"}, "tag_key": {"@@assign": "k"}, "tag_value": {"@@assign": ["v"]}`, ``, true},
+	} {
+		src := strings.Replace(complete, tc.old, tc.new, 1)
+		if got, why := Partial(parse(t, src)); got != tc.partial {
+			t.Errorf("%s: Partial = %v (%q), want %v", tc.name, got, why, tc.partial)
+		}
+	}
 }

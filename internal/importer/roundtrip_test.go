@@ -17,6 +17,7 @@ import (
 	"github.com/orgbackup/orgbackup/internal/backup"
 	"github.com/orgbackup/orgbackup/internal/doc"
 	"github.com/orgbackup/orgbackup/internal/generate"
+	"github.com/orgbackup/orgbackup/internal/inherit"
 	"github.com/orgbackup/orgbackup/internal/policy"
 )
 
@@ -278,7 +279,7 @@ func (g *gen) node(s *backup.Spec, depth int) *doc.Node {
 			}
 		}
 		if g.chance(0.15) {
-			add(generate.ChildControl, doc.FromAny([]any{g.pick("@@all", "@@none", "@@assign", "@@append")}))
+			add(inherit.ChildControl, doc.FromAny([]any{g.pick("@@all", "@@none", "@@assign", "@@append")}))
 		}
 		if s.Kind == backup.Object {
 			for _, k := range s.Keys() {
@@ -320,7 +321,7 @@ func (g *gen) pick1(xs []any) any { return xs[g.r.IntN(len(xs))] }
 
 func (g *gen) withOperators(o *doc.Node) *doc.Node {
 	if g.chance(0.15) {
-		o.Fields = append(o.Fields, doc.Field{Key: generate.ChildControl, Value: doc.FromAny([]any{"@@none"})})
+		o.Fields = append(o.Fields, doc.Field{Key: inherit.ChildControl, Value: doc.FromAny([]any{"@@none"})})
 	}
 	if g.chance(0.1) {
 		g.r.Shuffle(len(o.Fields), func(i, j int) { o.Fields[i], o.Fields[j] = o.Fields[j], o.Fields[i] })

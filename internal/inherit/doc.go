@@ -20,8 +20,9 @@
 //     object holding other keys is a map whose keys merge with the inherited
 //     ones; an object holding only @@operators_allowed_for_child_policies
 //     restricts whatever its node is.
-//  2. Keys match case-insensitively and come out lower-cased, as
-//     DescribeEffectivePolicy prints them ("pii_backup_plan", "hourly").
+//  2. Keys match case-insensitively. They come out lower-cased, as
+//     DescribeEffectivePolicy prints backup policies ("pii_backup_plan",
+//     "hourly"), or as first written for tag policies (see KeyCase).
 //  3. @@assign replaces or adds a value; @@append adds list values not yet
 //     present, or adds the setting; @@remove takes values out of an inherited
 //     list. In one object they apply in that order. @@append and @@remove on
@@ -36,9 +37,11 @@
 //  6. At one level the first-attached policy wins: a later policy cannot
 //     @@assign a setting an earlier one at that level set, though its
 //     @@append and @@remove still apply.
-//  7. Nothing deletes an inherited key: lists emptied by @@remove stay as [],
-//     and a setting and a map never replace each other. Nodes left with no
-//     value and no children are omitted from the output.
+//  7. Nothing deletes an inherited key, and a setting and a map never
+//     replace each other; but a list emptied by @@remove has no value left
+//     and drops out of the output, as in AWS's tag-policy example (INHERIT
+//     Example 3). Nodes left with no value and no children are omitted;
+//     an explicit {"@@assign": []} stays [].
 //  8. Values are kept exactly as written: strings stay strings, booleans stay
 //     booleans, $account and $region stay literal.
 //

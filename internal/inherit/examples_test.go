@@ -23,7 +23,9 @@ import (
 //   - aws.json, if present, is the effective policy AWS printed, verbatim.
 //
 // A line "compare: fold-keys" in the comment compares aws.json with object
-// keys lower-cased, for examples about key case.
+// keys lower-cased, for examples about key case. A line "policy-type: T"
+// spells the effective policy's keys as AWS does for type T (KeyCaseOf);
+// without it, keys are lower-cased as for backup policies.
 func TestExamples(t *testing.T) {
 	files, err := filepath.Glob("testdata/examples/*.txtar")
 	if err != nil || len(files) == 0 {
@@ -33,7 +35,7 @@ func TestExamples(t *testing.T) {
 		t.Run(strings.TrimSuffix(filepath.Base(file), ".txtar"), func(t *testing.T) {
 			ex := loadExample(t, file)
 			s := Merge(ex.levels...)
-			got := s.Effective()
+			got := s.EffectiveWith(KeyCaseOf(ex.policyType))
 			if want := canon(t, ex.want); string(got.Indent()) != want {
 				t.Errorf("effective policy:\n%s\nwant:\n%s", got.Indent(), want)
 			}
@@ -63,11 +65,12 @@ func TestExamples(t *testing.T) {
 }
 
 type example struct {
-	comment string
-	levels  []Level
-	want    string
-	notes   []string
-	aws     string
+	comment    string
+	policyType string
+	levels     []Level
+	want       string
+	notes      []string
+	aws        string
 }
 
 func loadExample(t testing.TB, file string) *example {
@@ -78,6 +81,11 @@ func loadExample(t testing.TB, file string) *example {
 	}
 	comment, files := parseTxtar(string(data))
 	ex := &example{comment: comment}
+	for _, line := range strings.Split(comment, "\n") {
+		if t, ok := strings.CutPrefix(line, "policy-type: "); ok {
+			ex.policyType = strings.TrimSpace(t)
+		}
+	}
 	for _, f := range files {
 		switch {
 		case f.name == "want.json":

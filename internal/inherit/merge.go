@@ -236,7 +236,7 @@ func (a *applier) mergeKey(n *node, f *doc.Field, path []string, depth int) {
 			a.blame(a.note(NotAllowed, cpath, f.KeyPos, msgKeyNotAllowed(f.Key, path, allowed, by)), by)
 			return
 		}
-		c = &node{gen: a.gen, pos: v.Pos, keyPos: f.KeyPos, origin: a.policy}
+		c = &node{gen: a.gen, pos: v.Pos, keyPos: f.KeyPos, origin: a.policy, name: f.Key}
 		n.kids = slices.Insert(n.kids, i, child{key: key, n: c})
 	} else {
 		c = a.own(c)
@@ -316,6 +316,15 @@ func (a *applier) applyOp(n *node, bit opSet, f *doc.Field, path []string) bool 
 				return true
 			}
 			n.val = removeAll(n.val, v)
+			if len(n.val.Items) == 0 {
+				// A list emptied by @@remove drops out of the effective
+				// policy: in the tag-policy inheritance example (INHERIT
+				// Example 3) policy D removes both values of enforced_for,
+				// and the effective policy has no enforced_for key ("Compliance
+				// is not enforced for the CostCenter tag key"). The node
+				// stays, so a lower level may still @@append to it.
+				n.val = nil
+			}
 		}
 	}
 	n.set = setter{ok: true, level: a.level, index: a.index, policy: a.policy, pos: f.KeyPos}
@@ -360,7 +369,6 @@ func appendNew(list, add *doc.Node) *doc.Node {
 }
 
 // removeAll returns a new list without any item equal to an item of drop.
-// A list emptied this way stays, as []: no operator deletes a setting.
 func removeAll(list, drop *doc.Node) *doc.Node {
 	gone := make(map[string]bool, len(drop.Items))
 	for _, it := range drop.Items {

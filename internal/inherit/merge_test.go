@@ -79,12 +79,26 @@ func TestValueOperators(t *testing.T) {
 		},
 		want: `{"a":["y","z"]}`,
 	}, {
-		name: "remove down to an empty list keeps the setting",
+		// INHERIT Example 3 (tag policies): D removes both values of
+		// enforced_for, and the effective policy has no enforced_for.
+		name: "remove down to an empty list drops the setting",
+		levels: [][]pol{
+			{{"root", `{"a":{"@@assign":["x"]},"b":{"@@assign":"y"}}`}},
+			{{"ou", `{"a":{"@@remove":["x"]}}`}},
+		},
+		want: `{"b":"y"}`,
+	}, {
+		name: "an emptied setting can be appended to again",
 		levels: [][]pol{
 			{{"root", `{"a":{"@@assign":["x"]}}`}},
 			{{"ou", `{"a":{"@@remove":["x"]}}`}},
+			{{"acct", `{"a":{"@@append":["z"]}}`}},
 		},
-		want: `{"a":[]}`,
+		want: `{"a":["z"]}`,
+	}, {
+		name:   "an empty list assigned stays",
+		levels: [][]pol{{{"p", `{"a":{"@@assign":[]}}`}}},
+		want:   `{"a":[]}`,
 	}, {
 		name:   "remove on an absent setting adds nothing",
 		levels: [][]pol{{{"p", `{"a":{"@@remove":["x"]},"b":{"@@assign":"y"}}`}}},

@@ -76,11 +76,38 @@ func (s *State) Apply(l Level) *State {
 // lower-cased, settings with their values exactly as the policies gave them,
 // and nodes that ended up with no value and no children left out. The result
 // is a fresh tree the caller may modify. It is never nil.
-func (s *State) Effective() *doc.Node {
+func (s *State) Effective() *doc.Node { return s.EffectiveWith(LowerKeys) }
+
+// KeyCase says how an effective policy spells object keys. Keys always
+// match without regard to case; only the output differs by policy type.
+type KeyCase uint8
+
+const (
+	// LowerKeys lower-cases every key, as DescribeEffectivePolicy prints
+	// backup policies: "pii_backup_plan", "hourly", "datatype" (BKEFF,
+	// the only real output AWS shows for the type).
+	LowerKeys KeyCase = iota
+	// FirstSpelling keeps each key as the first policy to write it spelled
+	// it, as AWS shows tag policies: in "Define organization-wide tag key
+	// case" (TAGEX) the effective policy keeps "Project" and "CostCenter".
+	FirstSpelling
+)
+
+// KeyCaseOf returns how AWS spells the keys of an effective policy of
+// policyType: as first written for tag policies, lower-cased otherwise.
+func KeyCaseOf(policyType string) KeyCase {
+	if policyType == "TAG_POLICY" {
+		return FirstSpelling
+	}
+	return LowerKeys
+}
+
+// EffectiveWith is Effective with keys spelled as kc says.
+func (s *State) EffectiveWith(kc KeyCase) *doc.Node {
 	if s == nil || s.root == nil {
 		return doc.NewObject(doc.Pos{})
 	}
-	if n, ok := s.root.effective(); ok && n.Kind == doc.Object {
+	if n, ok := s.root.effective(kc); ok && n.Kind == doc.Object {
 		return n
 	}
 	return doc.NewObject(s.root.pos)
@@ -149,6 +176,7 @@ type node struct {
 	limits  []limit   // child controls placed on this node, in merge order
 	contrib []string  // sorted IDs of policies whose operators applied here
 	origin  string    // the policy that created the node
+	name    string    // its key as that policy spelled it
 	pos     doc.Pos   // the object that created the node
 	keyPos  doc.Pos   // its key
 }
@@ -231,7 +259,7 @@ func (n *node) walk(fn func(*node)) {
 // effective renders n without operators. ok is false when n holds nothing:
 // an empty node is left out rather than shown as {} (rule 7 of the package's
 // design: a node that only carried a child control has no value).
-func (n *node) effective() (out *doc.Node, ok bool) {
+func (n *node) effective(kc KeyCase) (out *doc.Node, ok bool) {
 	if n.val != nil {
 		return cloneValue(n.val), true
 	}
@@ -240,8 +268,12 @@ func (n *node) effective() (out *doc.Node, ok bool) {
 	}
 	obj := doc.NewObject(n.pos)
 	for _, c := range n.kids {
-		if v, ok := c.n.effective(); ok {
-			obj.Fields = append(obj.Fields, doc.Field{Key: c.key, KeyPos: c.n.keyPos, Value: v})
+		if v, ok := c.n.effective(kc); ok {
+			key := c.key
+			if kc == FirstSpelling && c.n.name != "" {
+				key = c.n.name
+			}
+			obj.Fields = append(obj.Fields, doc.Field{Key: key, KeyPos: c.n.keyPos, Value: v})
 		}
 	}
 	if len(obj.Fields) == 0 {

@@ -37,6 +37,7 @@ func decode(v, u cue.Value) (*policy.Repo, diag.List) {
 		b.RegionsPos = posOf(bu.LookupPath(cue.ParsePath("regions")).Pos())
 		for _, t := range targets(rv) {
 			b.Regions = append(b.Regions, t.Raw)
+			b.RegionPos = append(b.RegionPos, t.Pos)
 		}
 		str := func(key string, dst *string, pos *doc.Pos) {
 			if x := bv.LookupPath(cue.ParsePath(key)); x.Exists() {
@@ -47,9 +48,9 @@ func decode(v, u cue.Value) (*policy.Repo, diag.List) {
 			}
 		}
 		str("role_name", &b.RoleName, &b.RoleNamePos)
-		str("role_path", &b.RolePath, nil)
+		str("role_path", &b.RolePath, &b.RolePathPos)
 		str("vault_name", &b.VaultName, &b.VaultNamePos)
-		str("vault_kms_key_arn", &b.VaultKMSKeyARN, nil)
+		str("vault_kms_key_arn", &b.VaultKMSKeyARN, &b.VaultKMSKeyARNPos)
 		for _, t := range targets(bv.LookupPath(cue.ParsePath("role_managed_policy_arns"))) {
 			b.RoleManagedPolicyARNs = append(b.RoleManagedPolicyARNs, t.Raw)
 		}
@@ -59,6 +60,7 @@ func decode(v, u cue.Value) (*policy.Repo, diag.List) {
 		b.AllowCopyFromOrganization, _ = bv.LookupPath(cue.ParsePath("allow_copy_from_organization")).Bool()
 		repo.Baselines = append(repo.Baselines, b)
 	}
+	repo.NewRegions = targets(v.LookupPath(cue.ParsePath("new_regions")))
 	if ov := v.LookupPath(cue.ParsePath("organization")); ov.Exists() {
 		repo.Organization = organization(ov, u.LookupPath(cue.ParsePath("organization")))
 	}

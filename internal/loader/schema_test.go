@@ -302,6 +302,12 @@ var schemaCases = []schemaCase{
 		code:       "invalid-value", msg: `^invalid targets\[0\] in policy "p"$`, hint: `a target is "Root", an OU path`,
 	},
 	{
+		constraint: "#Config.new_regions",
+		pass:       add(`new_regions: ["xx-new-1"]`),
+		fail:       add(`new_regions: ["xx-new-1", ` + mark + `"xx-new"]`),
+		code:       "invalid-value", msg: `^invalid new_regions\[1\]`, hint: `AWS Region code looks like "us-east-1"`,
+	},
+	{
 		constraint: "#Region",
 		pass:       swap(`regions: ["us-east-1"]`, `regions: ["us-east-1", "us-gov-west-1", "ap-northeast-1"]`),
 		fail:       swap(`regions: ["us-east-1"]`, `regions: ["us-east-1", `+mark+`"us-east"]`),
@@ -357,9 +363,15 @@ var schemaCases = []schemaCase{
 	},
 	{
 		constraint: "#Schedule",
-		pass:       swap(`"cron(0 5 ? * * *)"`, `"rate(12 hours)"`),
+		pass:       swap(`"cron(0 5 ? * * *)"`, `"cron(0 8 1 */12 ? *)"`),
 		fail:       swap(`"cron(0 5 ? * * *)"`, mark+`"cron(0 5 * * *)"`),
 		code:       "invalid-value", msg: `^invalid schedule_expression in rule "r"`, hint: `six fields`,
+	},
+	{
+		// AWS Backup takes cron only (terraform-provider-aws #8269).
+		constraint: "#Schedule (rate)",
+		fail:       swap(`"cron(0 5 ? * * *)"`, mark+`"rate(12 hours)"`),
+		code:       "invalid-value", msg: `^invalid schedule_expression in rule "r"`, hint: `takes no rate expressions, write "cron\(0 0/12 \? \* \* \*\)" for rate\(12 hours\)`,
 	},
 	{
 		constraint: "#KMSKeyArn",
@@ -383,6 +395,12 @@ var schemaCases = []schemaCase{
 		pass:       edits(add(resSel), add(inResSel+`not_resource_types: ["arn:aws:ec2:*:*:volume/*"]`)),
 		fail:       edits(add(resSel), add(inResSel+`not_resource_types: `+mark+`"arn:aws:ec2:*:*:volume/*"`)),
 		code:       "type", msg: `^not_resource_types must be a list, not a string`, hint: `not_resource_types lists ARN patterns`,
+	},
+	{
+		constraint: "#ChildChanges",
+		pass:       add(inPlan + `children_may_change: {regions: ["@@append"], rules: r: lifecycle: ["@@all"]}`),
+		fail:       add(inPlan + `children_may_change: regions: ` + mark + `"@@append"`),
+		code:       "type", msg: `^regions must be a list, not a string in plan "plan"`, hint: `write a list, e.g. regions: \["@@append"\]`,
 	},
 	{
 		constraint: "#ChildOperators",
@@ -416,10 +434,11 @@ var schemaCases = []schemaCase{
 		code:       "invalid-value", msg: `^invalid start_backup_window_minutes`, hint: `at most 52,560,000`,
 	},
 	{
+		// No documented minimum (SYNTAX: optional).
 		constraint: "#Rule.complete_backup_window_minutes",
-		pass:       add(inRule + `complete_backup_window_minutes: 60`),
-		fail:       add(inRule + `complete_backup_window_minutes: ` + mark + `30`),
-		code:       "invalid-value", msg: `^invalid complete_backup_window_minutes`, hint: `at least 60`,
+		pass:       add(inRule + `complete_backup_window_minutes: 30`),
+		fail:       add(inRule + `complete_backup_window_minutes: ` + mark + `0`),
+		code:       "invalid-value", msg: `^invalid complete_backup_window_minutes`, hint: `positive number of minutes`,
 	},
 	{
 		constraint: "#Lifecycle.move_to_cold_storage_after_days",
@@ -428,8 +447,9 @@ var schemaCases = []schemaCase{
 		code:       "invalid-value", msg: `^invalid move_to_cold_storage_after_days in rule "r"`, hint: `1 to 36,500 days`,
 	},
 	{
+		// -1 keeps recovery points indefinitely (AWS Backup API, Lifecycle).
 		constraint: "#Lifecycle.delete_after_days",
-		pass:       add(inLifecycle + `delete_after_days: 36500`),
+		pass:       add(inLifecycle + `{move_to_cold_storage_after_days: 30, delete_after_days: -1}`),
 		fail:       add(inLifecycle + `delete_after_days: ` + mark + `36501`),
 		code:       "invalid-value", msg: `^invalid delete_after_days in rule "r"`, hint: `1 to 36,500 days`,
 	},
@@ -445,7 +465,7 @@ var schemaCases = []schemaCase{
 		constraint: "#Rule.index_actions.resource_types",
 		pass:       add(inRule + `index_actions: resource_types: ["S3"]`),
 		fail:       add(inRule + `index_actions: resource_types: [` + mark + `"EFS"]`),
-		code:       "invalid-value", msg: `^invalid resource_types\[0\] in rule "r"`, hint: `one of "EBS" or "S3"`,
+		code:       "invalid-value", msg: `^invalid resource_types\[0\] in rule "r"`, hint: `"EBS", "S3" or both`,
 	},
 	{
 		constraint: "#Rule.scan_actions.GUARDDUTY.scan_mode",
@@ -598,12 +618,6 @@ var schemaCases = []schemaCase{
 		fail:       swap(rulesBlock, ""),
 		at:         "plan: {",
 		code:       "missing-key", msg: `^missing required key "rules" in plan "plan"`, hint: `at least one rule`,
-	},
-	{
-		constraint: "#CompletePlan.rules.[#RuleName].schedule_expression",
-		fail:       swap("\t\t\tschedule_expression:      \"cron(0 5 ? * * *)\"\n", ""),
-		at:         "r: {",
-		code:       "missing-key", msg: `^missing required key "schedule_expression" in rule "r" of plan "plan"`, hint: `cron\(0 5 \? \* \* \*\)`,
 	},
 	{
 		constraint: "#CompletePlan.rules.[#RuleName].target_backup_vault_name",
@@ -815,20 +829,14 @@ var schemaCases = []schemaCase{
 	{
 		constraint: "#Rule._continuous_at_most_35_days",
 		pass:       add(inRule + `{enable_continuous_backup: true, lifecycle: delete_after_days: 35}`),
-		fail:       add(inRule + `{enable_continuous_backup: true, lifecycle: ` + mark + `delete_after_days: 36}`),
-		code:       "constraint", msg: `^with enable_continuous_backup, lifecycle.delete_after_days is at most 35 in rule "r"`, hint: `at most 35 days, or turn enable_continuous_backup off`,
+		fail:       add(inRule + `{enable_continuous_backup: true, lifecycle: ` + mark + `delete_after_days: -1}`),
+		code:       "constraint", msg: `^with enable_continuous_backup, lifecycle.delete_after_days is 1 to 35 days \(continuous backups are kept neither longer nor indefinitely\) in rule "r"`, hint: `at most 35 days, or turn enable_continuous_backup off`,
 	},
 	{
 		constraint: "#Rule._continuous_no_cold_storage",
 		pass:       add(inRule + `{enable_continuous_backup: false, lifecycle: {move_to_cold_storage_after_days: 1, delete_after_days: 91}}`),
 		fail:       add(inRule + `{enable_continuous_backup: true, lifecycle: ` + mark + `move_to_cold_storage_after_days: 30}`),
 		code:       "constraint", msg: `^with enable_continuous_backup, lifecycle.move_to_cold_storage_after_days is not allowed in rule "r"`, hint: `remove move_to_cold_storage_after_days`,
-	},
-	{
-		constraint: "#Rule._index_one_type",
-		pass:       add(inRule + `index_actions: resource_types: ["EBS"]`),
-		fail:       add(inRule + `index_actions: ` + mark + `resource_types: ["EBS", "S3"]`),
-		code:       "constraint", msg: `^index_actions.resource_types lists one resource type \("EBS" or "S3"\); rule "r" of plan "plan" of policy "p" has 2$`, hint: `second rule`,
 	},
 	{
 		constraint: "#Lifecycle._delete_at_least_cold_plus_90",
@@ -1061,7 +1069,7 @@ func TestSchemaConstraintsCovered(t *testing.T) {
 
 // schemaConstraints lists the constraints of the schema that must have a
 // case, named by their definition and labels: "#Rule.start_backup_window_minutes",
-// "#CompletePlan.rules.[#RuleName].schedule_expression", "#Plan._at_most_10_rules".
+// "#CompletePlan.rules.[#RuleName].target_backup_vault_name", "#Plan._at_most_10_rules".
 func schemaConstraints(t *testing.T) []string {
 	var out []string
 	entries, err := fs.ReadDir(schema.FS, ".")

@@ -11,10 +11,12 @@ import (
 	"github.com/orgbackup/orgbackup/internal/backup"
 	"github.com/orgbackup/orgbackup/internal/cuesyntax"
 	"github.com/orgbackup/orgbackup/internal/doc"
+	"github.com/orgbackup/orgbackup/internal/inherit"
+	"github.com/orgbackup/orgbackup/internal/policy"
 )
 
 // childOperators is the key every node of a backup policy may carry.
-const childOperators = "@@operators_allowed_for_child_policies"
+const childOperators = inherit.ChildControl
 
 // validateOptions are how the user's definitions are checked: every value
 // concrete, the schema's hidden checks included.
@@ -107,7 +109,13 @@ func (l *load) shape(path []string) shape {
 		}
 		switch s.Kind {
 		case backup.Object:
-			return shape{kind: objectShape, keys: s.Keys(), node: true, spec: s}
+			keys := s.Keys()
+			if s == backup.Plans.Elem {
+				// The one author-form key of a plan that AWS's shape
+				// lacks; the schema checks what is below it.
+				keys = append(keys, policy.ChildChangesKey)
+			}
+			return shape{kind: objectShape, keys: keys, node: true, spec: s}
 		case backup.Map:
 			return shape{kind: mapShape, node: true, spec: s}
 		case backup.Leaf:

@@ -254,6 +254,11 @@ func (b *builder) entities(f *Snapshot) {
 		}
 		b.arn(l, r.ARN)
 		seen := map[string]bool{}
+		if r.PolicyTypes != nil {
+			// An empty list says no type is enabled; no list, that the
+			// snapshot does not say.
+			e.PolicyTypes = []PolicyTypeStatus{}
+		}
 		for _, pt := range r.PolicyTypes {
 			pl := pt.loc
 			if pt.Type == "" && !pl.isBad("type") {

@@ -12,6 +12,7 @@ import (
 	"time"
 
 	"github.com/orgbackup/orgbackup/internal/doc"
+	"github.com/orgbackup/orgbackup/internal/policy"
 )
 
 // lineDiff shows the first lines where a and b differ, enough to find a
@@ -234,9 +235,9 @@ func TestDeterminism(t *testing.T) {
 		t.Errorf("reordered snapshot encodes differently:\n%s", lineDiff(string(a), string(b)))
 	}
 	prod := o2.Entity("ou-ab12-22222222")
-	rev := slices.Clone(o2.Attached(prod, BackupPolicy))
+	rev := slices.Clone(o2.Attached(prod, policy.Type))
 	slices.Reverse(rev)
-	o2.SetAttachments(prod, BackupPolicy, rev)
+	o2.SetAttachments(prod, policy.Type, rev)
 	if bytes.Equal(o.Encode(), o2.Encode()) {
 		t.Error("attachment order is lost in the encoding")
 	}
@@ -258,7 +259,7 @@ func TestSynthetic(t *testing.T) {
 		maxDepth = max(maxDepth, u.Depth)
 	}
 	for _, a := range o.Accounts() {
-		if len(o.Attached(a, BackupPolicy)) > 0 {
+		if len(o.Attached(a, policy.Type)) > 0 {
 			direct++
 		}
 	}

@@ -3,7 +3,6 @@ package org
 import (
 	"bytes"
 	"errors"
-	"strings"
 	"testing"
 )
 
@@ -84,13 +83,4 @@ func FuzzResolve(f *testing.F) {
 			t.Fatalf("Resolve(Path(Resolve(%q))) = %v, %v", target, got, err)
 		}
 	})
-}
-
-func slashInOUNames(o *Org) bool {
-	for _, u := range o.OUs() {
-		if strings.Contains(u.Name, "/") {
-			return true
-		}
-	}
-	return false
 }

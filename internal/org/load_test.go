@@ -3,8 +3,11 @@ package org
 import (
 	"errors"
 	"fmt"
+	"os"
 	"strings"
 	"testing"
+
+	"github.com/orgbackup/orgbackup/internal/policy"
 )
 
 // lines joins its arguments as the lines of a file, so that a test's
@@ -328,6 +331,39 @@ var loadErrorCases = []struct {
 		}},
 }
 
+// hostileCases are snapshots built to exhaust the parser: each must fail
+// with a positioned problem and a hint, like any other mistake.
+var hostileCases = []struct{ name, src, want string }{
+	{"deeply nested", `{"format_version": "1", "roots": ` + strings.Repeat("[", 200000) + strings.Repeat("]", 200000) + `}`,
+		"1:1033: the JSON document nests more than 1000 levels deep | opened and never closed"},
+	{"deeply nested content string", `{"format_version": "1", "roots": [{"id": "r-ab12", "policies": {"BACKUP_POLICY": ["p"]}}], "policies": [{"id": "p-abcd1234", "name": "p", "type": "BACKUP_POLICY", "content": "` +
+		strings.Repeat(`{\"a\":`, 5000) + `"}]}`, "content string is not valid JSON: the JSON document nests more than 1000 levels deep"},
+	{"byte-order mark", "\ufeff{\"format_version\": \"1\"}", "1:1: the file starts with a UTF-8 byte-order mark | without a byte-order mark"},
+}
+
+func TestLoadHostile(t *testing.T) {
+	for _, tc := range hostileCases {
+		t.Run(tc.name, func(t *testing.T) {
+			_, err := Parse("s.json", []byte(tc.src))
+			var le *LoadError
+			if !errors.As(err, &le) || len(le.Problems) == 0 {
+				t.Fatalf("Parse = %v, want a *LoadError", err)
+			}
+			p := le.Problems[0]
+			msg, hint, _ := strings.Cut(tc.want, " | ")
+			line := fmt.Sprintf("%d:%d: %s", p.Pos.Line, p.Pos.Col, p.Msg)
+			if !strings.Contains(line, msg) || !strings.Contains(p.Hint, hint) {
+				t.Errorf("got %s (hint: %s)\nwant %s (hint containing %q)", line, p.Hint, msg, hint)
+			}
+		})
+	}
+	if _, err := os.Stat("/dev/zero"); err == nil {
+		if _, err := Load("/dev/zero"); err == nil || !strings.Contains(err.Error(), "larger than 64 MiB") {
+			t.Errorf("Load(/dev/zero) = %v, want a size error", err)
+		}
+	}
+}
+
 func TestLoadErrors(t *testing.T) {
 	for _, tc := range loadErrorCases {
 		t.Run(tc.name, func(t *testing.T) {
@@ -444,5 +480,43 @@ func TestLoadErrorString(t *testing.T) {
 	first := `many.json:1:74: bad account id "0" (an account id is exactly 12 digits, written as a string)`
 	if !strings.HasPrefix(s, first+"\n") || !strings.HasSuffix(s, "\n... and 10 more problems") || strings.Count(s, "\n") != 50 {
 		t.Errorf("Error() =\n%s", s)
+	}
+}
+
+// An empty policy_types list says no policy type is enabled; no list says
+// nothing. Both paths and the encoder keep the difference.
+func TestPolicyTypeEnabled(t *testing.T) {
+	for _, tc := range []struct {
+		name, types    string
+		enabled, known bool
+	}{
+		{"no list", ``, false, false},
+		{"null", `, "policy_types": null`, false, false},
+		{"empty list", `, "policy_types": []`, false, true},
+		{"another type", `, "policy_types": [{"type": "TAG_POLICY", "status": "ENABLED"}]`, false, true},
+		{"being disabled", `, "policy_types": [{"type": "BACKUP_POLICY", "status": "PENDING_DISABLE"}]`, false, true},
+		{"being enabled", `, "policy_types": [{"type": "BACKUP_POLICY", "status": "PENDING_ENABLE"}]`, true, true},
+		{"enabled", `, "policy_types": [{"type": "BACKUP_POLICY", "status": "ENABLED"}]`, true, true},
+	} {
+		src := `{"format_version": "1", "roots": [{"id": "r-ab12"` + tc.types + `}]}`
+		for path, parse := range map[string]func(string, []byte) (*Org, error){
+			"fast": func(f string, b []byte) (*Org, error) { return parseFast(f, b), nil },
+			"slow": parseSlow,
+		} {
+			o, err := parse("s.json", []byte(src))
+			if err != nil || o == nil {
+				t.Fatalf("%s, %s path: %v", tc.name, path, err)
+			}
+			if e, k := o.PolicyTypeEnabled(policy.Type); e != tc.enabled || k != tc.known {
+				t.Errorf("%s, %s path: PolicyTypeEnabled = %v, %v; want %v, %v", tc.name, path, e, k, tc.enabled, tc.known)
+			}
+			again, err := Parse("again.json", o.Encode())
+			if err != nil {
+				t.Fatalf("%s: re-parse: %v", tc.name, err)
+			}
+			if e, k := again.PolicyTypeEnabled(policy.Type); e != tc.enabled || k != tc.known {
+				t.Errorf("%s, %s path, encoded: PolicyTypeEnabled = %v, %v", tc.name, path, e, k)
+			}
+		}
 	}
 }

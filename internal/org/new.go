@@ -159,6 +159,9 @@ func (o *Org) Snapshot() *Snapshot {
 	}
 	if r := o.root; r != nil {
 		rr := SnapshotRoot{ID: r.ID, Name: r.Name, ARN: r.ARN, Policies: o.refs(r)}
+		if r.PolicyTypes != nil {
+			rr.PolicyTypes = []SnapshotPolicyType{}
+		}
 		for _, pt := range r.PolicyTypes {
 			rr.PolicyTypes = append(rr.PolicyTypes, SnapshotPolicyType{Type: pt.Type, Status: pt.Status})
 		}

@@ -10,6 +10,7 @@ import (
 	"testing"
 
 	"github.com/orgbackup/orgbackup/internal/doc"
+	"github.com/orgbackup/orgbackup/internal/policy"
 )
 
 // TestNewRoundTrip checks New(o.Snapshot()) == o for every fixture, and that
@@ -117,8 +118,8 @@ func TestNewProblems(t *testing.T) {
 func TestNewContent(t *testing.T) {
 	s := &Snapshot{FormatVersion: FormatVersion, Roots: []SnapshotRoot{{ID: "r-ab12"}},
 		Policies: []SnapshotPolicy{
-			{ID: "p-abcd1234", Name: "a", Type: BackupPolicy, Content: ContentString("{\"plans\": {\"x\": {}}}\n")},
-			{ID: "p-abcd5678", Name: "b", Type: BackupPolicy, Content: json.RawMessage("\n {\"plans\": {\"y\": {}}}")},
+			{ID: "p-abcd1234", Name: "a", Type: policy.Type, Content: ContentString("{\"plans\": {\"x\": {}}}\n")},
+			{ID: "p-abcd5678", Name: "b", Type: policy.Type, Content: json.RawMessage("\n {\"plans\": {\"y\": {}}}")},
 		}}
 	o, err := New(s)
 	if err != nil {

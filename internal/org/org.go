@@ -52,9 +52,6 @@ const MaxOUDepth = 5
 // snapshot of a real organization never exceeds it anyway.
 const MaxAttachedPerType = 10
 
-// BackupPolicy is the Organizations policy type orgbackup manages.
-const BackupPolicy = "BACKUP_POLICY"
-
 // PolicyTypes lists every Organizations policy type name this build accepts,
 // sorted. A snapshot of an organization that uses a newer type fails to load
 // with a hint to upgrade, rather than silently dropping its attachments.
@@ -525,3 +522,19 @@ func policyCmp(a, b *Policy) int {
 }
 
 func byEntityID(a, b *Entity) int { return strings.Compare(a.ID, b.ID) }
+
+// PolicyTypeEnabled reports whether policies of type t can be attached in
+// the organization: the root lists the type as ENABLED, or PENDING_ENABLE
+// (AWS is enabling it; apply waits for it). known is false when the
+// snapshot does not say which types are enabled.
+func (o *Org) PolicyTypeEnabled(t string) (enabled, known bool) {
+	if o.root == nil || o.root.PolicyTypes == nil {
+		return false, false
+	}
+	for _, pt := range o.root.PolicyTypes {
+		if pt.Type == t && (pt.Status == "ENABLED" || pt.Status == "PENDING_ENABLE") {
+			return true, true
+		}
+	}
+	return false, true
+}

@@ -5,6 +5,8 @@ import (
 	"slices"
 	"strings"
 	"testing"
+
+	"github.com/orgbackup/orgbackup/internal/policy"
 )
 
 // treeSrc is a small organization with the awkward cases: accounts sharing
@@ -140,13 +142,13 @@ func TestTree(t *testing.T) {
 	}
 
 	// Attachment order is kept as written, not sorted.
-	if got := policyIDs(o.Attached(e("ou-ab12-22222222"), BackupPolicy)); !slices.Equal(got, []string{"p-prodbackup2", "p-prodbackup1"}) {
+	if got := policyIDs(o.Attached(e("ou-ab12-22222222"), policy.Type)); !slices.Equal(got, []string{"p-prodbackup2", "p-prodbackup1"}) {
 		t.Errorf("Attached(Prod) = %v", got)
 	}
-	if got := policyIDs(o.Attached(root, BackupPolicy)); !slices.Equal(got, []string{"p-rootbackup1"}) {
+	if got := policyIDs(o.Attached(root, policy.Type)); !slices.Equal(got, []string{"p-rootbackup1"}) {
 		t.Errorf("Attached(root) = %v (attached by name)", got)
 	}
-	if got := o.Attached(e("333333333333"), BackupPolicy); len(got) != 0 {
+	if got := o.Attached(e("333333333333"), policy.Type); len(got) != 0 {
 		t.Errorf("Attached(prod-b) = %v", got)
 	}
 	if got := o.AttachedTypes(root); !slices.Equal(got, []string{"BACKUP_POLICY", "TAG_POLICY"}) {
@@ -276,21 +278,21 @@ func TestCloneAndEdit(t *testing.T) {
 	if p1 == o.Policy("p-prodbackup1") {
 		t.Fatal("Clone did not copy policies")
 	}
-	c.SetAttachments(prod, BackupPolicy, []*Policy{p1, p2})
-	c.SetAttachments(c.Root(), BackupPolicy, nil)
+	c.SetAttachments(prod, policy.Type, []*Policy{p1, p2})
+	c.SetAttachments(c.Root(), policy.Type, nil)
 	p1.Content.Set("plans", str("changed"))
 	p1.Tags = map[string]string{"k": "v"}
 	c.Policy("p-sandbox0001").Content.Get("plans").Set("x", str("y"))
-	newP := &Policy{Name: "test-bk-policy", Type: BackupPolicy, Content: obj("plans", obj())}
-	c.SetAttachments(c.Root(), BackupPolicy, []*Policy{newP})
+	newP := &Policy{Name: "test-bk-policy", Type: policy.Type, Content: obj("plans", obj())}
+	c.SetAttachments(c.Root(), policy.Type, []*Policy{newP})
 
 	if got := o.Encode(); string(got) != string(before) {
 		t.Errorf("editing the clone changed the original:\n%s", lineDiff(string(before), string(got)))
 	}
-	if got := policyIDs(c.Attached(prod, BackupPolicy)); !slices.Equal(got, []string{"p-prodbackup1", "p-prodbackup2"}) {
+	if got := policyIDs(c.Attached(prod, policy.Type)); !slices.Equal(got, []string{"p-prodbackup1", "p-prodbackup2"}) {
 		t.Errorf("clone Attached(Prod) = %v", got)
 	}
-	if got := policyIDs(c.Attached(c.Root(), BackupPolicy)); !slices.Equal(got, []string{"test-bk-policy"}) {
+	if got := policyIDs(c.Attached(c.Root(), policy.Type)); !slices.Equal(got, []string{"test-bk-policy"}) {
 		t.Errorf("clone Attached(root) = %v", got)
 	}
 	if got := c.Policy("test-bk-policy"); got != newP {
@@ -299,7 +301,7 @@ func TestCloneAndEdit(t *testing.T) {
 	if ps := c.Policies(); ps[len(ps)-1] != newP {
 		t.Errorf("a policy without an id should sort last, got %v", policyIDs(ps))
 	}
-	if got := policyIDs(o.Attached(o.Root(), BackupPolicy)); !slices.Equal(got, []string{"p-rootbackup1"}) {
+	if got := policyIDs(o.Attached(o.Root(), policy.Type)); !slices.Equal(got, []string{"p-rootbackup1"}) {
 		t.Errorf("original Attached(root) = %v", got)
 	}
 
@@ -308,7 +310,7 @@ func TestCloneAndEdit(t *testing.T) {
 	upd := c.Policy("p-prodbackup2").Clone()
 	upd.Description = "updated"
 	c.AddPolicy(upd)
-	if got := c.Attached(prod, BackupPolicy)[1]; got != upd {
+	if got := c.Attached(prod, policy.Type)[1]; got != upd {
 		t.Errorf("AddPolicy did not re-point attachments: %v", got.Description)
 	}
 	if n := len(c.Policies()); n != 8 {
@@ -316,9 +318,9 @@ func TestCloneAndEdit(t *testing.T) {
 	}
 	// AddPolicy of a policy without an id replaces the id-less one of the
 	// same type and name.
-	newP2 := &Policy{Name: "test-bk-policy", Type: BackupPolicy, Content: obj("plans", obj("p", obj()))}
+	newP2 := &Policy{Name: "test-bk-policy", Type: policy.Type, Content: obj("plans", obj("p", obj()))}
 	c.AddPolicy(newP2)
-	if got := c.Attached(c.Root(), BackupPolicy); len(got) != 1 || got[0] != newP2 || len(c.Policies()) != 8 {
+	if got := c.Attached(c.Root(), policy.Type); len(got) != 1 || got[0] != newP2 || len(c.Policies()) != 8 {
 		t.Errorf("AddPolicy(id-less) = %v, %d policies", policyIDs(got), len(c.Policies()))
 	}
 	// The edited clone encodes; the new policy is attached by name.
@@ -327,9 +329,9 @@ func TestCloneAndEdit(t *testing.T) {
 		t.Errorf("clone encoding:\n%s", enc)
 	}
 	// Attached results cannot be appended to in place.
-	a := c.Attached(prod, BackupPolicy)
+	a := c.Attached(prod, policy.Type)
 	_ = append(a, newP)
-	if got := len(c.Attached(prod, BackupPolicy)); got != 2 {
+	if got := len(c.Attached(prod, policy.Type)); got != 2 {
 		t.Errorf("append to Attached's result changed the attachments: %d", got)
 	}
 }
@@ -350,16 +352,16 @@ func TestExampleSnapshot(t *testing.T) {
 			t.Errorf("Resolve(%s) = %v, %v", p, e, err)
 		}
 	}
-	if p := o.PolicyOfType(BackupPolicy, "test-bk-policy"); p != nil {
+	if p := o.PolicyOfType(policy.Type, "test-bk-policy"); p != nil {
 		t.Errorf("test-bk-policy is in the example snapshot; it should only be created by a plan")
 	}
 	sandbox, _ := o.Resolve("Root/Sandbox")
-	att := o.Attached(sandbox, BackupPolicy)
+	att := o.Attached(sandbox, policy.Type)
 	if len(att) != 1 || att[0].Tags["managed-by"] == "orgbackup" {
 		t.Errorf("Root/Sandbox should carry one foreign backup policy, got %v", policyIDs(att))
 	}
 	for _, e := range append([]*Entity{o.Root()}, o.OUs()...) {
-		if e != sandbox && len(o.Attached(e, BackupPolicy)) > 0 {
+		if e != sandbox && len(o.Attached(e, policy.Type)) > 0 {
 			t.Errorf("%s has backup policies attached", o.Path(e))
 		}
 	}

@@ -4,7 +4,6 @@ import (
 	"bytes"
 	"encoding/json"
 	"fmt"
-	"os"
 	"slices"
 	"strings"
 	"unicode/utf8"
@@ -12,10 +11,15 @@ import (
 	"github.com/orgbackup/orgbackup/internal/doc"
 )
 
+// MaxSnapshotSize bounds what Load reads. A snapshot of 10,000 accounts is
+// a few MiB; the bound keeps --org /dev/zero (or a pipe that never ends)
+// from exhausting memory.
+const MaxSnapshotSize = 64 << 20
+
 // Load reads and validates the snapshot file at path. Problems in the file
 // are reported as a *LoadError.
 func Load(path string) (*Org, error) {
-	data, err := os.ReadFile(path)
+	data, err := doc.ReadFile(path, MaxSnapshotSize)
 	if err != nil {
 		return nil, fmt.Errorf("read snapshot: %w", err)
 	}
@@ -83,11 +87,14 @@ func parseSlow(file string, data []byte) (*Org, error) {
 	n, err := doc.Parse(file, data)
 	if err != nil {
 		pos := doc.Pos{File: file, Line: 1, Col: 1}
-		msg := err.Error()
+		msg, hint := err.Error(), "fix the JSON syntax; a snapshot is a single JSON object"
 		if se, ok := err.(*doc.SyntaxError); ok {
 			pos, msg = se.Pos, se.Msg
+			if se.Hint != "" {
+				hint = se.Hint
+			}
 		}
-		ps.add(pos, "fix the JSON syntax; a snapshot is a single JSON object", "%s", msg)
+		ps.add(pos, hint, "%s", msg)
 		return nil, ps.err(file)
 	}
 	d := &decoder{ps: &ps, file: file}
@@ -713,6 +720,10 @@ func (d *decoder) root(n *doc.Node) SnapshotRoot {
 		case "arn":
 			r.ARN = d.str(l, f)
 		case "policy_types":
+			if f.Value.Kind != doc.Null {
+				// [] says no type is enabled; see SnapshotRoot.
+				r.PolicyTypes = []SnapshotPolicyType{}
+			}
 			d.list(l, f, func(n *doc.Node) {
 				var pt SnapshotPolicyType
 				pt.loc = d.fields(n, "policy type status", policyTypeKeys, func(l *loc, f *doc.Field) {

@@ -91,15 +91,38 @@ func (s SnapshotSettings) MarshalJSON() ([]byte, error) {
 
 // SnapshotRoot is ListRoots' Root, plus its attachments.
 type SnapshotRoot struct {
-	ID          string               `json:"id"`
-	Name        string               `json:"name,omitempty"`
-	ARN         string               `json:"arn,omitempty"`
+	ID   string `json:"id"`
+	Name string `json:"name,omitempty"`
+	ARN  string `json:"arn,omitempty"`
+	// PolicyTypes are the types enabled in the organization. An empty
+	// list says none is (BACKUP_POLICY attachments then fail); nil, that
+	// the snapshot does not say. Encoding keeps the difference (see
+	// MarshalJSON).
 	PolicyTypes []SnapshotPolicyType `json:"policy_types,omitempty"`
 	// Policies maps a policy type to the ids (or names) of the policies
 	// attached directly, first-attached first.
 	Policies map[string][]string `json:"policies,omitempty"`
 
 	loc *loc
+}
+
+// MarshalJSON writes policy_types when it was read, empty included.
+func (r SnapshotRoot) MarshalJSON() ([]byte, error) {
+	w := struct {
+		ID          string                `json:"id"`
+		Name        string                `json:"name,omitempty"`
+		ARN         string                `json:"arn,omitempty"`
+		PolicyTypes *[]SnapshotPolicyType `json:"policy_types,omitempty"`
+		Policies    map[string][]string   `json:"policies,omitempty"`
+	}{ID: r.ID, Name: r.Name, ARN: r.ARN, Policies: r.Policies}
+	if r.PolicyTypes != nil {
+		w.PolicyTypes = &r.PolicyTypes
+	}
+	var b bytes.Buffer
+	enc := json.NewEncoder(&b)
+	enc.SetEscapeHTML(false)
+	err := enc.Encode(&w)
+	return bytes.TrimSuffix(b.Bytes(), []byte("\n")), err
 }
 
 // SnapshotPolicyType is one of a root's PolicyTypes.

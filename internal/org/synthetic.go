@@ -7,6 +7,7 @@ import (
 	"time"
 
 	"github.com/orgbackup/orgbackup/internal/doc"
+	"github.com/orgbackup/orgbackup/internal/policy"
 )
 
 // Synthetic builds a deterministic, realistic organization for tests and
@@ -72,7 +73,7 @@ func (g *synth) build(nAccounts, nOUs, nPolicies int) *Org {
 	}
 	rootID := "r-" + rootSuffix
 	root := rawRoot{ID: rootID, Name: "Root", ARN: fmt.Sprintf("arn:aws:organizations::%s:root/%s/%s", mgmt, orgID, rootID),
-		PolicyTypes: []rawPolicyType{{Type: BackupPolicy, Status: "ENABLED"}, {Type: "TAG_POLICY", Status: "ENABLED"}}}
+		PolicyTypes: []rawPolicyType{{Type: policy.Type, Status: "ENABLED"}, {Type: "TAG_POLICY", Status: "ENABLED"}}}
 
 	// OUs: the first few are the usual top-level ones; each further OU
 	// goes under a random existing OU that is less than MaxOUDepth deep,
@@ -119,7 +120,7 @@ func (g *synth) build(nAccounts, nOUs, nPolicies int) *Org {
 			tag = append(tag, id)
 		} else {
 			tier := synthTiers[g.rng.IntN(len(synthTiers))]
-			p.Type, p.Name = BackupPolicy, fmt.Sprintf("backup-%s-%03d", tier, i)
+			p.Type, p.Name = policy.Type, fmt.Sprintf("backup-%s-%03d", tier, i)
 			p.Description = fmt.Sprintf("%s backups of resources tagged backup=%s", tier, tier)
 			p.ARN = fmt.Sprintf("arn:aws:organizations::%s:policy/%s/backup_policy/%s", mgmt, orgID, id)
 			p.content = g.backupPolicy(i, tier)
@@ -140,7 +141,7 @@ func (g *synth) build(nAccounts, nOUs, nPolicies int) *Org {
 		for _, k := range g.rng.Perm(len(ids))[:min(n, len(ids), MaxAttachedPerType)] {
 			out = append(out, ids[k])
 		}
-		return map[string][]string{BackupPolicy: out}
+		return map[string][]string{policy.Type: out}
 	}
 	root.Policies = pick(backup, 2)
 	if len(tag) > 0 {

@@ -14,6 +14,15 @@ import (
 // Type is the Organizations policy type orgbackup manages.
 const Type = "BACKUP_POLICY"
 
+// ChildChangesKey is the author-form key of a plan that says which of its
+// settings policies attached below may change (schema: #ChildChanges);
+// build expands it into AWS's child control operators.
+const ChildChangesKey = "children_may_change"
+
+// MaxNameLength is the longest policy name Organizations accepts, in
+// characters (CreatePolicy Name: 1 to 128; the schema's #PolicyName).
+const MaxNameLength = 128
+
 // Tags orgbackup puts on what it creates, so that a later plan can tell its
 // own resources from everyone else's and never touch the latter. They live
 // here rather than in package plan, which decides ownership, because the
@@ -48,6 +57,9 @@ type Repo struct {
 	Snapshots []string
 	// Files are the definition files read, relative to the working directory.
 	Files []string
+	// NewRegions are Regions the definitions declare (new_regions) because
+	// AWS opened them after this release of orgbackup.
+	NewRegions []Target
 	// Organization holds the organization-wide prerequisites the
 	// repository declares; nil when it has no organization block.
 	Organization *Organization
@@ -128,13 +140,16 @@ type Baseline struct {
 	Targets                   []Target
 	Regions                   []string
 	RegionsPos                doc.Pos
+	RegionPos                 []doc.Pos // each of Regions, where known
 	RoleName                  string
 	RoleNamePos               doc.Pos
 	RolePath                  string
+	RolePathPos               doc.Pos // invalid when role_path is the default
 	RoleManagedPolicyARNs     []string
 	VaultName                 string
 	VaultNamePos              doc.Pos
 	VaultKMSKeyARN            string
+	VaultKMSKeyARNPos         doc.Pos
 	VaultAccessPolicy         *doc.Node
 	AllowCopyFromOrganization bool
 }

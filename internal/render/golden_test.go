@@ -11,9 +11,9 @@ import (
 	"github.com/orgbackup/orgbackup/internal/doc"
 )
 
-func fixtureValidation() *Validation {
+func fixtureValidation() *check.Report {
 	p := func(line, col int) doc.Pos { return doc.Pos{File: "policies/backup.cue", Line: line, Col: col} }
-	return &Validation{
+	return &check.Report{
 		Dir:       "policies",
 		Policies:  2,
 		Baselines: 1,
@@ -62,7 +62,7 @@ func TestValidationGolden(t *testing.T) {
 }
 
 func TestGitHubCapsAnnotations(t *testing.T) {
-	v := &Validation{Dir: "policies"}
+	v := &check.Report{Dir: "policies"}
 	for i := 0; i < 25; i++ {
 		v.Diags = append(v.Diags, diag.Errorf("x", doc.Pos{File: "f.cue", Line: i + 1, Col: 1}, "problem %d", i))
 	}

@@ -218,7 +218,7 @@ func planText(r *PlanReport, st Style) string {
 	if p.Organization != "" {
 		against += " (organization " + p.Organization + ")"
 	}
-	fmt.Fprintf(&b, "%s\n", st.Dim(oneLine(fmt.Sprintf("Definitions in %s against %s", r.Dir, against))))
+	fmt.Fprintf(&b, "%s\n", st.Dim(Inert(fmt.Sprintf("Definitions in %s against %s", r.Dir, against))))
 
 	s := split(p)
 	if len(s.destructive) > 0 {
@@ -270,7 +270,7 @@ func planText(r *PlanReport, st Style) string {
 
 func writeTextChanges(b *strings.Builder, cs []plan.Change, st Style) {
 	for _, c := range cs {
-		fmt.Fprintf(b, "  %s %s\n", changeMark(c, st), oneLine(changeText(c)))
+		fmt.Fprintf(b, "  %s %s\n", changeMark(c, st), Inert(changeText(c)))
 		var details []string
 		if c.Source != "" {
 			details = append(details, "source: "+c.Source)
@@ -289,7 +289,7 @@ func writeTextChanges(b *strings.Builder, cs []plan.Change, st Style) {
 			details = append(details, c.Reason)
 		}
 		for _, d := range details {
-			fmt.Fprintf(b, "      %s\n", st.Dim(oneLine(d)))
+			fmt.Fprintf(b, "      %s\n", st.Dim(Inert(d)))
 		}
 		if c.Action == plan.UpdatePolicy && c.Before != c.After {
 			writeTextDiff(b, []byte(documentDiff(c.Before, c.After)), "      ", st)
@@ -308,11 +308,11 @@ func writeTextDiff(b *strings.Builder, d []byte, indent string, st Style) {
 		line = strings.TrimSuffix(line, "\n")
 		switch {
 		case strings.HasPrefix(line, "+") && !strings.HasPrefix(line, "+++"):
-			line = st.Green(oneLine(line))
+			line = st.Green(Inert(line))
 		case strings.HasPrefix(line, "-") && !strings.HasPrefix(line, "---"):
-			line = st.Red(oneLine(line))
+			line = st.Red(Inert(line))
 		default:
-			line = oneLine(line)
+			line = Inert(line)
 		}
 		b.WriteString(indent + line + "\n")
 	}
@@ -369,13 +369,13 @@ func writeTextGroup(b *strings.Builder, g plan.EffectiveGroup, st Style, cmd str
 			fmt.Fprintf(b, "    … and %d more (orgbackup %s --output json lists all)\n", len(g.Accounts)-maxListed, cmd)
 			break
 		}
-		fmt.Fprintf(b, "    %s\n", oneLine(planAccountLabel(a)))
+		fmt.Fprintf(b, "    %s\n", Inert(planAccountLabel(a)))
 	}
 	for _, p := range g.Problems {
 		writeEffectiveProblem(b, p, st, "    ")
 	}
 	for _, n := range g.Notes {
-		fmt.Fprintf(b, "    %s %s\n", st.Cyan("note:"), oneLine(n))
+		fmt.Fprintf(b, "    %s %s\n", st.Cyan("note:"), Inert(n))
 	}
 	if g.Diff != "" {
 		writeTextDiff(b, []byte(g.Diff), "    ", st)
@@ -383,15 +383,15 @@ func writeTextGroup(b *strings.Builder, g plan.EffectiveGroup, st Style, cmd str
 }
 
 func writeEffectiveProblem(b *strings.Builder, p plan.EffectiveProblem, st Style, indent string) {
-	fmt.Fprintf(b, "%s%s %s at %s: %s\n", indent, st.Red("✗"), oneLine(p.Code), oneLine(p.Path), oneLine(p.Message))
+	fmt.Fprintf(b, "%s%s %s at %s: %s\n", indent, st.Red("✗"), Inert(p.Code), Inert(p.Path), Inert(p.Message))
 	if len(p.Policies) > 0 {
-		fmt.Fprintf(b, "%s    contributing policies: %s\n", indent, oneLine(strings.Join(p.Policies, ", ")))
+		fmt.Fprintf(b, "%s    contributing policies: %s\n", indent, Inert(strings.Join(p.Policies, ", ")))
 	}
 	if p.Source != "" {
-		fmt.Fprintf(b, "%s    source: %s\n", indent, oneLine(p.Source))
+		fmt.Fprintf(b, "%s    source: %s\n", indent, Inert(p.Source))
 	}
 	if p.Hint != "" {
-		fmt.Fprintf(b, "%s    hint: %s\n", indent, oneLine(p.Hint))
+		fmt.Fprintf(b, "%s    hint: %s\n", indent, Inert(p.Hint))
 	}
 }
 
@@ -584,7 +584,7 @@ func markdownGroup(g plan.EffectiveGroup) Section {
 		names = append(names, Code(planAccountLabel(a)))
 	}
 	b.WriteString(strings.Join(names, ", "))
-	if len(g.Problems) > 0 {
+	if len(g.Problems)+len(g.Notes) > 0 {
 		b.WriteString("\n")
 	}
 	for _, p := range g.Problems {
@@ -599,6 +599,11 @@ func markdownGroup(g plan.EffectiveGroup) Section {
 		if p.Hint != "" {
 			fmt.Fprintf(&b, " — %s", EscapeMarkdown(p.Hint))
 		}
+	}
+	// What Organizations would ignore: a change a parent's child controls
+	// forbid does nothing, silently.
+	for _, n := range g.Notes {
+		fmt.Fprintf(&b, "\n- ℹ️ ignored: %s", EscapeMarkdown(n))
 	}
 	sec := Section{Body: b.String(), Items: len(g.Accounts)}
 	if g.Diff != "" {

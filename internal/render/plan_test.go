@@ -20,7 +20,7 @@ const fixtureOrg = `{
   "source": "aws",
   "captured_at": "2026-01-02T03:04:05Z",
   "organization": {"id": "o-exampleorg1", "management_account_id": "111111111111"},
-  "roots": [{"id": "r-ab12", "name": "Root", "policy_types": [], "policies": {"BACKUP_POLICY": ["p-daily00001", "p-gone000001"]}}],
+  "roots": [{"id": "r-ab12", "name": "Root", "policies": {"BACKUP_POLICY": ["p-daily00001", "p-gone000001"]}}],
   "organizational_units": [
     {"id": "ou-ab12-11111111", "name": "Workloads", "policies": {"BACKUP_POLICY": ["p-legacy0001"]}},
     {"id": "ou-ab12-22222222", "name": "[click](https://evil.example) @org/team", "parent_id": "ou-ab12-11111111"}

@@ -99,7 +99,7 @@ func previewText(w io.Writer, r *PreviewReport, st Style) error {
 	if pre := r.prerequisites(); len(pre) > 0 {
 		fmt.Fprintf(&b, "%s\n", st.Bold("Organization settings the preview assumes (orgbackup plan shows them as changes):"))
 		for _, c := range pre {
-			fmt.Fprintf(&b, "  %s %s\n", st.Green("+"), oneLine(changeText(c)))
+			fmt.Fprintf(&b, "  %s %s\n", st.Green("+"), Inert(changeText(c)))
 		}
 		b.WriteByte('\n')
 	}
@@ -114,7 +114,7 @@ func previewText(w io.Writer, r *PreviewReport, st Style) error {
 	default:
 		fmt.Fprintf(&b, "%s %s\n", st.Green("✓"), summary)
 	}
-	_, err := io.WriteString(w, b.String())
+	_, err := io.WriteString(w, guardLines(b.String()))
 	return err
 }
 

@@ -4,23 +4,12 @@ import (
 	"fmt"
 	"io"
 	"strings"
+	"unicode/utf8"
 
 	"github.com/orgbackup/orgbackup/internal/check"
 	"github.com/orgbackup/orgbackup/internal/diag"
 	"github.com/orgbackup/orgbackup/internal/doc"
 )
-
-// Validation is the outcome of `orgbackup validate`.
-type Validation struct {
-	Dir       string
-	Policies  int
-	Baselines int
-	Diags     diag.List
-	Sizes     []check.Size
-}
-
-// Valid reports whether no error was found.
-func (v *Validation) Valid() bool { return !v.Diags.HasErrors() }
 
 // MaxAnnotations is how many annotations of one type GitHub shows for a
 // step; it silently drops the rest, so orgbackup prints at most this many
@@ -28,7 +17,7 @@ func (v *Validation) Valid() bool { return !v.Diags.HasErrors() }
 const MaxAnnotations = 10
 
 // WriteValidation renders v in format f.
-func WriteValidation(w io.Writer, f Format, v *Validation, st Style) error {
+func WriteValidation(w io.Writer, f Format, v *check.Report, st Style) error {
 	switch f {
 	case JSON:
 		_, err := w.Write(validationJSON(v).Indent())
@@ -41,14 +30,14 @@ func WriteValidation(w io.Writer, f Format, v *Validation, st Style) error {
 	return validationText(w, v, st)
 }
 
-func validationText(w io.Writer, v *Validation, st Style) error {
+func validationText(w io.Writer, v *check.Report, st Style) error {
 	var b strings.Builder
 	for _, d := range v.Diags {
 		WriteDiagnostic(&b, d, st)
 		b.WriteByte('\n')
 	}
 	errs, warns := v.Diags.Count(diag.Error), v.Diags.Count(diag.Warning)
-	what := fmt.Sprintf("%s, %s in %s", plural(v.Policies, "policy", "policies"), plural(v.Baselines, "baseline", "baselines"), v.Dir)
+	what := fmt.Sprintf("%s, %s in %s", plural(v.Policies, "policy", "policies"), plural(v.Baselines, "baseline", "baselines"), Inert(v.Dir))
 	switch {
 	case errs > 0:
 		fmt.Fprintf(&b, "%s %s, %s (%s)\n", st.Red("✗ invalid:"), plural(errs, "error", "errors"), plural(warns, "warning", "warnings"), what)
@@ -60,13 +49,15 @@ func validationText(w io.Writer, v *Validation, st Style) error {
 	if errs == 0 {
 		width := 0
 		for _, s := range v.Sizes {
-			width = max(width, len(s.Policy))
+			width = max(width, utf8.RuneCountInString(Inert(s.Policy)))
 		}
 		for _, s := range v.Sizes {
-			fmt.Fprintf(&b, "  %-*s  %s of %s characters (%s left)\n", width, s.Policy, thousands(s.Characters), thousands(s.Limit), thousands(s.Margin))
+			name := Inert(s.Policy)
+			pad := strings.Repeat(" ", width-utf8.RuneCountInString(name))
+			fmt.Fprintf(&b, "  %s%s  %s of %s characters (%s left)\n", name, pad, thousands(s.Characters), thousands(s.Limit), thousands(s.Margin))
 		}
 	}
-	_, err := io.WriteString(w, b.String())
+	_, err := io.WriteString(w, guardLines(b.String()))
 	return err
 }
 
@@ -83,57 +74,38 @@ func WriteDiagnostic(b *strings.Builder, d diag.Diagnostic, st Style) {
 	default:
 		sev = st.Cyan(sev)
 	}
-	pos := d.Pos.String()
-	fmt.Fprintf(b, "%s: %s: %s %s\n", st.Bold(pos), sev, oneLine(d.Message), st.Dim("["+d.Code+"]"))
+	// The position starts the line, so a file name someone chose could
+	// start a workflow command; it is guarded before it is coloured, as
+	// a runner would not see a command behind the colour's escape but a
+	// reader of the uncoloured log would.
+	pos := guardLines(Inert(d.Pos.String()))
+	fmt.Fprintf(b, "%s: %s: %s %s\n", st.Bold(pos), sev, Inert(d.Message), st.Dim("["+Inert(d.Code)+"]"))
 	if d.Value != "" {
-		fmt.Fprintf(b, "    value: %s\n", oneLine(d.Value))
+		fmt.Fprintf(b, "    value: %s\n", Inert(d.Value))
 	}
 	if d.Path != "" {
-		fmt.Fprintf(b, "    path:  %s\n", oneLine(d.Path))
+		fmt.Fprintf(b, "    path:  %s\n", Inert(d.Path))
 	}
 	if d.Hint != "" {
-		fmt.Fprintf(b, "    hint:  %s\n", oneLine(d.Hint))
+		fmt.Fprintf(b, "    hint:  %s\n", Inert(d.Hint))
 	}
 	for _, r := range d.Related {
 		if r.Label == "schema constraint" {
 			continue
 		}
-		fmt.Fprintf(b, "    see:   %s (%s)\n", r.Pos, oneLine(r.Label))
+		fmt.Fprintf(b, "    see:   %s (%s)\n", Inert(r.Pos.String()), Inert(r.Label))
 	}
 }
 
-// oneLine keeps untrusted text from breaking the line structure of text
-// output (and from forging extra diagnostics or workflow commands), and
-// makes terminal control sequences visible instead of obeying them: an
-// account or policy name holding an ANSI escape must not recolour, move
-// the cursor or hide text. Bidirectional overrides, which can make text
-// read in another order than it is, are shown too.
-func oneLine(s string) string {
-	return visibleControls(strings.NewReplacer("\r\n", "⏎", "\n", "⏎", "\r", "⏎").Replace(s))
-}
-
-// visibleControls writes control characters (and bidirectional
-// overrides) as \uXXXX, and tabs as spaces.
-func visibleControls(s string) string {
-	if !strings.ContainsFunc(s, isControl) {
-		return s
-	}
+// TextDiagnostics renders diagnostics as text, one after another, each
+// followed by a blank line, for commands that report problems on stderr.
+func TextDiagnostics(ds diag.List, st Style) string {
 	var b strings.Builder
-	for _, r := range s {
-		switch {
-		case r == '\t':
-			b.WriteByte(' ')
-		case isControl(r):
-			fmt.Fprintf(&b, "\\u%04x", r)
-		default:
-			b.WriteRune(r)
-		}
+	for _, d := range ds {
+		WriteDiagnostic(&b, d, st)
+		b.WriteByte('\n')
 	}
-	return b.String()
-}
-
-func isControl(r rune) bool {
-	return r < 0x20 || r == 0x7f || r >= 0x80 && r < 0xa0 || r >= 0x202a && r <= 0x202e || r >= 0x2066 && r <= 0x2069
+	return guardLines(b.String())
 }
 
 type jsonPos struct {
@@ -172,7 +144,7 @@ func toJSONDiags(ds diag.List) []jsonDiag {
 
 func jsonPosOf(p doc.Pos) jsonPos { return jsonPos{File: p.File, Line: p.Line, Column: p.Col} }
 
-func validationJSON(v *Validation) *doc.Node {
+func validationJSON(v *check.Report) *doc.Node {
 	sizes := v.Sizes
 	if sizes == nil {
 		sizes = []check.Size{}
@@ -202,7 +174,7 @@ func validationJSON(v *Validation) *doc.Node {
 
 // validationGitHub prints workflow commands. GitHub shows annotations
 // inline on the pull request's diff for files the PR touches.
-func validationGitHub(w io.Writer, v *Validation) error {
+func validationGitHub(w io.Writer, v *check.Report) error {
 	var b strings.Builder
 	shown := map[diag.Severity]int{}
 	for _, d := range v.Diags {
@@ -221,7 +193,7 @@ func validationGitHub(w io.Writer, v *Validation) error {
 	}
 	if errs == 0 {
 		fmt.Fprintf(&b, "::notice title=orgbackup::%s\n", escapeData(fmt.Sprintf("%s valid: %s, %s, %d warnings",
-			v.Dir, plural(v.Policies, "policy", "policies"), plural(v.Baselines, "baseline", "baselines"), warns)))
+			Inert(v.Dir), plural(v.Policies, "policy", "policies"), plural(v.Baselines, "baseline", "baselines"), warns)))
 	}
 	_, err := io.WriteString(w, b.String())
 	return err
@@ -238,7 +210,7 @@ func Annotation(d diag.Diagnostic) string {
 	}
 	var props []string
 	if d.Pos.File != "" {
-		props = append(props, "file="+escapeProperty(d.Pos.File))
+		props = append(props, "file="+escapeProperty(Inert(d.Pos.File)))
 	}
 	if d.Pos.Line > 0 {
 		props = append(props, fmt.Sprintf("line=%d", d.Pos.Line))
@@ -246,13 +218,15 @@ func Annotation(d diag.Diagnostic) string {
 			props = append(props, fmt.Sprintf("col=%d", d.Pos.Col))
 		}
 	}
-	props = append(props, "title="+escapeProperty("orgbackup "+d.Code))
-	msg := d.Message
+	props = append(props, "title="+escapeProperty("orgbackup "+Inert(d.Code)))
+	// Each part is one inert line; the line breaks between them are the
+	// annotation's own, escaped as %0A like every other.
+	msg := Inert(d.Message)
 	if d.Value != "" {
-		msg += "\nvalue: " + d.Value
+		msg += "\nvalue: " + Inert(d.Value)
 	}
 	if d.Hint != "" {
-		msg += "\nhint: " + d.Hint
+		msg += "\nhint: " + Inert(d.Hint)
 	}
 	return "::" + cmd + " " + strings.Join(props, ",") + "::" + escapeData(msg)
 }
@@ -268,7 +242,7 @@ func escapeProperty(s string) string {
 	return strings.NewReplacer("%", "%25", "\r", "%0D", "\n", "%0A", ":", "%3A", ",", "%2C").Replace(s)
 }
 
-func validationMarkdown(w io.Writer, v *Validation) error {
+func validationMarkdown(w io.Writer, v *check.Report) error {
 	var b strings.Builder
 	errs, warns := v.Diags.Count(diag.Error), v.Diags.Count(diag.Warning)
 	if errs > 0 {
@@ -300,6 +274,6 @@ func validationMarkdown(w io.Writer, v *Validation) error {
 			fmt.Fprintf(&b, "| %s | %s / %s | %s |\n", CellCode(s.Policy), thousands(s.Characters), thousands(s.Limit), thousands(s.Margin))
 		}
 	}
-	_, err := io.WriteString(w, b.String())
+	_, err := io.WriteString(w, guardLines(b.String()))
 	return err
 }

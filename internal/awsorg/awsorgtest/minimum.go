@@ -3,6 +3,7 @@ package awsorgtest
 import (
 	"github.com/orgbackup/orgbackup/internal/awsorg"
 	"github.com/orgbackup/orgbackup/internal/org"
+	"github.com/orgbackup/orgbackup/internal/policy"
 )
 
 // MinimumCalls returns, per operation, the fewest calls that reading o's
@@ -45,7 +46,7 @@ func MinimumCalls(o *org.Org, withPaths bool) map[string]int {
 	}
 	var backup []*org.Policy
 	for _, p := range o.Policies() {
-		if p.Type == org.BackupPolicy {
+		if p.Type == policy.Type {
 			backup = append(backup, p)
 		}
 	}
@@ -57,7 +58,7 @@ func MinimumCalls(o *org.Org, withPaths bool) map[string]int {
 		perPolicy += pages(len(o.Targets(p)))
 	}
 	for _, e := range append(entities, o.Accounts()...) {
-		perTarget += pages(len(o.Attached(e, org.BackupPolicy)))
+		perTarget += pages(len(o.Attached(e, policy.Type)))
 	}
 	if perPolicy <= perTarget {
 		m["ListTargetsForPolicy"] = perPolicy
