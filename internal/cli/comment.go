@@ -25,10 +25,6 @@ const (
 	outcomeFailed  = "failed"
 )
 
-// applyLogName is the name orgbackup apply gives its log by default, next
-// to the plan file.
-const applyLogName = "orgbackup-apply.log.jsonl"
-
 type commentOptions struct {
 	IO         *IO
 	Dir        string
@@ -72,7 +68,7 @@ is empty.
 --applied applied|failed reports the outcome of orgbackup apply on the pull
 request that was merged (from --pr, or the one whose merge commit is
 GITHUB_SHA), with the calls of the apply log (--log, default
-` + applyLogName + ` next to the plan file) and apply's output
+` + DefaultApplyLog + ` next to the plan file) and apply's output
 (--apply-output).
 
 Every mode also writes the whole report to the job summary
@@ -125,7 +121,7 @@ on), 1 the plan cannot be read or GitHub refused, 64 usage error.`,
 	f.IntVar(&opts.PR, "pr", 0, "the pull request to comment on (default: from the event, or the merged one on a push)")
 	f.BoolVar(&opts.DriftIssue, "drift-issue", false, "open, update or close the drift issue instead of commenting")
 	f.StringVar(&opts.Applied, "applied", "", "report apply's outcome on the merged pull request: applied or failed")
-	f.StringVar(&opts.Log, "log", "", "with --applied: the apply log (default: "+applyLogName+" next to the plan file)")
+	f.StringVar(&opts.Log, "log", "", "with --applied: the apply log (default: "+DefaultApplyLog+" next to the plan file)")
 	f.StringVar(&opts.Output, "apply-output", "", "with --applied: a file with apply's output, whose end the comment shows")
 	f.StringVar(&opts.Status, "status", "", "with --drift-issue: the Markdown orgbackup status --output markdown wrote")
 	f.BoolVar(&opts.StatusFailed, "status-failed", false, "with --drift-issue: orgbackup status found something that needs attention")
@@ -276,7 +272,7 @@ func reportOutcome(ctx context.Context, o *IO, env *gh.Env, opts *commentOptions
 	out := &render.Outcome{Applied: opts.Applied == outcomeApplied, Report: r, Commit: env.SHA}
 	logFile := opts.Log
 	if logFile == "" {
-		logFile = filepath.Join(filepath.Dir(opts.Plan), applyLogName)
+		logFile = filepath.Join(filepath.Dir(opts.Plan), DefaultApplyLog)
 	}
 	var err error
 	if out.Log, err = readApplyLog(logFile, opts.Log != ""); err != nil {

@@ -561,7 +561,7 @@ func TestCommentApplied(t *testing.T) {
 	f.summary()
 
 	f.event(0, sha)
-	log := filepath.Join(f.dir, applyLogName)
+	log := filepath.Join(f.dir, DefaultApplyLog)
 	os.WriteFile(log, []byte(`{"time":"2026-01-02T03:04:05Z","phase":"policies","action":"create","operation":"CreatePolicy","policy":"test-bk-policy","policy_id":"p-1","request_id":"req-1","result":"done","note":"created @org/team"}
 {"time":"2026-01-02T03:04:06Z","phase":"attach","action":"attach","operation":"AttachPolicy","policy":"test-bk-policy","target":"r-ab12","request_id":"req-2","result":"done","setting":"x"}
 `), 0o644)
