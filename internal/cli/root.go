@@ -124,8 +124,12 @@ func systemIO() *IO {
 }
 
 // Main runs orgbackup with the process's arguments and returns the exit
-// code. It is the only place an exit code is decided.
-func Main() int { return Run(os.Args[1:], systemIO()) }
+// code. It is the only place an exit code is decided, and the only place
+// that tunes the process (tuneGC): tests call Run.
+func Main() int {
+	tuneGC(os.Getenv)
+	return Run(os.Args[1:], systemIO())
+}
 
 // Run runs orgbackup with args.
 func Run(args []string, o *IO) (code int) {
