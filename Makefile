@@ -6,7 +6,22 @@ BIN      := bin/orgbackup
 VERSION  ?= $(shell git describe --tags --always --dirty 2>/dev/null || echo dev)
 COMMIT   ?= $(shell git rev-parse HEAD 2>/dev/null)
 LDFLAGS  := -X github.com/orgbackup/orgbackup/internal/cli.Version=$(VERSION) -X github.com/orgbackup/orgbackup/internal/cli.Commit=$(COMMIT)
-FUZZTIME ?= 15s
+# make test fuzzes each target briefly, so that fuzzing keeps its budget
+# without dominating the run: a number of executions, about 3 s of each
+# target on an idle 2-core machine. A duration (-fuzztime=3s) races Go's
+# fuzzing coordinator at its deadline on a loaded machine, which then fails
+# with "context deadline exceeded" and no failing input (golang/go#75804,
+# fixed in Go 1.27); a count has no deadline to race. FUZZTIME, if set,
+# applies to every target (a duration or a count). CI's scheduled job runs
+# fuzz-long.
+FUZZTIME ?=
+FUZZ_LOAD  ?= 100x
+FUZZ_DOC   ?= 20000x
+FUZZ_MERGE ?= 1000x
+FUZZ_CRON  ?= 10000x
+FUZZ_ORG   ?= 10000x
+FUZZ_INERT ?= 2000x
+FUZZTIME_LONG ?= 5m
 PKGS     := ./...
 
 .DEFAULT_GOAL := help
@@ -45,20 +60,24 @@ schema-check: ## plain `cue vet` of the schema and the example policies, with th
 	$(GO) tool cue vet -c schema/*.cue policies/*.cue
 
 .PHONY: fuzz
-fuzz: ## run each fuzz target for FUZZTIME (default 15s)
-	$(GO) test -run='^$$' -fuzz='^FuzzLoad$$' -fuzztime=$(FUZZTIME) ./internal/loader
-	$(GO) test -run='^$$' -fuzz='^FuzzParse$$' -fuzztime=$(FUZZTIME) ./internal/doc
-	$(GO) test -run='^$$' -fuzz='^FuzzMerge$$' -fuzztime=$(FUZZTIME) ./internal/inherit
-	$(GO) test -run='^$$' -fuzz='^FuzzParse$$' -fuzztime=$(FUZZTIME) ./internal/cron
-	$(GO) test -run='^$$' -fuzz='^FuzzParse$$' -fuzztime=$(FUZZTIME) ./internal/org
-	$(GO) test -run='^$$' -fuzz='^FuzzInert$$' -fuzztime=$(FUZZTIME) ./internal/render
+fuzz: ## run each fuzz target briefly, as make test does (FUZZTIME=1m for longer)
+	$(GO) test -run='^$$' -fuzz='^FuzzLoad$$' -fuzztime=$(or $(FUZZTIME),$(FUZZ_LOAD)) ./internal/loader
+	$(GO) test -run='^$$' -fuzz='^FuzzParse$$' -fuzztime=$(or $(FUZZTIME),$(FUZZ_DOC)) ./internal/doc
+	$(GO) test -run='^$$' -fuzz='^FuzzMerge$$' -fuzztime=$(or $(FUZZTIME),$(FUZZ_MERGE)) ./internal/inherit
+	$(GO) test -run='^$$' -fuzz='^FuzzParse$$' -fuzztime=$(or $(FUZZTIME),$(FUZZ_CRON)) ./internal/cron
+	$(GO) test -run='^$$' -fuzz='^FuzzParse$$' -fuzztime=$(or $(FUZZTIME),$(FUZZ_ORG)) ./internal/org
+	$(GO) test -run='^$$' -fuzz='^FuzzInert$$' -fuzztime=$(or $(FUZZTIME),$(FUZZ_INERT)) ./internal/render
+
+.PHONY: fuzz-long
+fuzz-long: ## run each fuzz target for FUZZTIME_LONG (default 5m), as CI does on a schedule
+	$(MAKE) fuzz FUZZTIME=$(FUZZTIME_LONG)
 
 .PHONY: golden
 golden: ## rewrite golden files and testscript expectations; review with git diff
 	UPDATE_GOLDEN=1 $(GO) test -count=1 $(PKGS)
 
 .PHONY: bench
-bench: ## benchmarks: validate+build vs plain cue export, 10,000-account preview, org snapshot at AWS's rates
+bench: ## benchmarks: validate, build vs plain cue export; 1,000 policies; 100,000-account preview; org snapshot at AWS's rates
 	$(GO) test -run='^$$' -bench=. -benchtime=5x -count=1 ./internal/bench/ ./internal/plan/
 	$(GO) test -run='^$$' -bench=AtRates -benchtime=1x -count=1 ./internal/cli/
 

@@ -7,7 +7,6 @@ import (
 	"fmt"
 	"slices"
 	"sort"
-	"strings"
 	"testing"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
@@ -390,5 +389,3 @@ func countOps(calls []string, op string) int {
 	}
 	return n
 }
-
-func joinOps(calls []string) string { return strings.Join(calls, " ") }

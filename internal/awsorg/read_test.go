@@ -21,6 +21,7 @@ import (
 	"github.com/orgbackup/orgbackup/internal/awsorg/awsorgtest"
 	"github.com/orgbackup/orgbackup/internal/awstest"
 	"github.com/orgbackup/orgbackup/internal/org"
+	"github.com/orgbackup/orgbackup/internal/orgtest"
 	"github.com/orgbackup/orgbackup/internal/policy"
 )
 
@@ -31,7 +32,7 @@ var captured = time.Date(2025, 6, 1, 12, 0, 0, 0, time.UTC)
 // backup policies attached in twos and threes.
 func testOrg(t testing.TB) *org.Org {
 	t.Helper()
-	o := org.Synthetic(7, 300, 40, 30)
+	o := orgtest.Synthetic(7, 300, 40, 30)
 	accts := o.Accounts()
 	o.Settings = &org.Settings{
 		TrustedServices:         []string{"backup.amazonaws.com", "member.org.stacksets.cloudformation.amazonaws.com"},
@@ -232,7 +233,7 @@ func TestReadRetries(t *testing.T) {
 // enforces the rates. The organization is small to keep the test short;
 // the benchmark reads a large one.
 func TestReadPacesItself(t *testing.T) {
-	o := org.Synthetic(11, 60, 12, 7)
+	o := orgtest.Synthetic(11, 60, 12, 7)
 	o.Settings = &org.Settings{TrustedServices: []string{}, DelegatedAdministrators: map[string][]string{awsorg.BackupService: {}},
 		BackupGlobalSettings: map[string]string{}} // read, and none
 	srv := awsorgtest.NewServer(o, awsorgtest.Options{Rates: awstest.OrganizationsRates})

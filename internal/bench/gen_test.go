@@ -5,6 +5,7 @@ import (
 	"os"
 	"path/filepath"
 	"testing"
+	"time"
 
 	"github.com/orgbackup/orgbackup/internal/check"
 	"github.com/orgbackup/orgbackup/internal/diag"
@@ -67,5 +68,37 @@ func TestGeneratedRepoValidates(t *testing.T) {
 			t.Logf("seed %d: %d warnings:%s", opt.Seed, n, describe(ds))
 		}
 		t.Logf("seed %d: %s", opt.Seed, st)
+	}
+}
+
+// TestGenerateUpToQuota checks that the generator writes a repository of
+// AWS's quota of backup policies (it used to loop forever from policy 776
+// on, when Root had no room left), and that it refuses more.
+func TestGenerateUpToQuota(t *testing.T) {
+	dir := t.TempDir()
+	done := make(chan error, 1)
+	var st Stats
+	go func() {
+		var err error
+		st, err = Generate(dir, Options{Policies: MaxPolicies})
+		done <- err
+	}()
+	select {
+	case err := <-done:
+		if err != nil {
+			t.Fatal(err)
+		}
+	case <-time.After(2 * time.Minute):
+		t.Fatal("Generate did not finish: it loops looking for a target with room")
+	}
+	if st.Policies != MaxPolicies {
+		t.Errorf("%d policies, want %d", st.Policies, MaxPolicies)
+	}
+	files, _ := filepath.Glob(filepath.Join(dir, "policy-*.cue"))
+	if len(files) != MaxPolicies {
+		t.Errorf("%d policy files, want %d", len(files), MaxPolicies)
+	}
+	if _, err := Generate(t.TempDir(), Options{Policies: MaxPolicies + 1}); err == nil {
+		t.Error("Generate wrote more policies than AWS allows")
 	}
 }

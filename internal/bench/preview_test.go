@@ -1,6 +1,8 @@
 package bench
 
 import (
+	"bytes"
+	"errors"
 	"fmt"
 	"os"
 	"os/exec"
@@ -9,105 +11,70 @@ import (
 	"testing"
 	"time"
 
-	"github.com/orgbackup/orgbackup/internal/org"
+	"github.com/orgbackup/orgbackup/internal/orgtest"
 )
 
-// previewPolicy adds a plan at the root of the synthetic organization, so
-// every one of its 10,000 accounts changes; the baseline provides what it
-// names.
-const previewPolicy = `package orgbackup
+// The acceptance organization: 100,000 accounts under 2,000 OUs, with 555
+// policies, 500 of them backup policies (every tenth is a tag policy).
+const (
+	previewAccounts = 100000
+	previewOUs      = 2000
+	previewPolicies = 555
+)
 
-policies: "org-weekly": {
-	targets: ["Root"]
-	plans: "org-weekly": {
-		regions: ["us-east-1", "eu-west-1"]
-		rules: weekly: {
-			schedule_expression:      "cron(0 3 ? * SUN *)"
-			target_backup_vault_name: "org-vault"
-			lifecycle: delete_after_days: 35
-		}
-		selections: tags: all: {
-			iam_role_arn: "arn:aws:iam::$account:role/org-backup"
-			tag_key:      "Backup"
-			tag_value: ["Weekly"]
-		}
-	}
-}
-
-baselines: org: {
-	targets: ["Root"]
-	regions: ["us-east-1", "eu-west-1"]
-	role_name:  "org-backup"
-	vault_name: "org-vault"
-}
-`
-
-// BenchmarkPreview10kProcess runs `orgbackup preview` end to end, as a
-// process, on a snapshot of 10,000 accounts under 500 OUs with 200
-// policies: load the snapshot and the definitions, merge every account's
-// chain before and after, validate, group and render. Target: well under
-// 2 s and 300 MB. It reports the wall time (ns/op) and the process's peak
-// resident memory (peak-rss-MB, from getrusage). The in-process
-// BenchmarkPreview10k in internal/effective splits out the computation.
-func BenchmarkPreview10kProcess(b *testing.B) {
-	dir := b.TempDir()
-	bin := filepath.Join(dir, "orgbackup")
-	mod, err := exec.Command("go", "env", "GOMOD").Output()
-	if err != nil {
+// BenchmarkPreview100kProcess runs `orgbackup preview` of the bundled
+// example against the acceptance organization, end to end, as a process,
+// as a CI job would: load and check the snapshot, load and validate the
+// definitions, merge every account's chain before and after, validate,
+// group and write the JSON report. The example attaches a policy at the
+// root, so every account's effective policy changes. Targets: under 1 s
+// and 500 MB. It reports the median wall time (s) and the process's peak
+// resident memory (peak-MB). The in-process BenchmarkPreview10k in
+// internal/effective splits out the computation.
+func BenchmarkPreview100kProcess(b *testing.B) {
+	f := binaries(b)
+	snap := filepath.Join(f.root, "org.snapshot.json")
+	data := orgtest.Snapshot(1, previewAccounts, previewOUs, previewPolicies)
+	if err := os.WriteFile(snap, data, 0o644); err != nil {
 		b.Fatal(err)
 	}
-	build := exec.Command("go", "build", "-o", bin, "./cmd/orgbackup")
-	build.Dir = filepath.Dir(strings.TrimSpace(string(mod)))
-	if out, err := build.CombinedOutput(); err != nil {
-		b.Fatalf("go build: %v\n%s", err, out)
-	}
-	policies := filepath.Join(dir, "policies")
-	if err := os.MkdirAll(policies, 0o755); err != nil {
-		b.Fatal(err)
-	}
-	if err := os.WriteFile(filepath.Join(policies, "org.cue"), []byte(previewPolicy), 0o644); err != nil {
-		b.Fatal(err)
-	}
-	snap := filepath.Join(dir, "org.snapshot.json")
-	if err := os.WriteFile(snap, org.Synthetic(1, 10000, 500, 200).Encode(), 0o644); err != nil {
-		b.Fatal(err)
-	}
-	var peak int64
-	var wall time.Duration
+	policies := filepath.Join(f.modRoot, "policies")
+	var rs []result
+	var out []byte
 	for b.Loop() {
-		cmd := exec.Command(bin, "preview", policies, "--org", snap, "--output", "json")
-		cmd.Env = append(os.Environ(), "NO_COLOR=1")
-		out, err := os.Create(filepath.Join(dir, "preview.json"))
+		r, stdout, err := f.preview(policies, snap)
 		if err != nil {
 			b.Fatal(err)
 		}
-		cmd.Stdout = out
-		var stderr strings.Builder
-		cmd.Stderr = &stderr
-		start := time.Now()
-		if err := cmd.Start(); err != nil {
-			b.Fatal(err)
-		}
-		hwm := watchPeakRSS(cmd.Process.Pid)
-		err = cmd.Wait()
-		wall += time.Since(start)
-		peak = max(peak, <-hwm)
-		out.Close()
-		// Exit 1 means some synthetic accounts' effective policies are
-		// invalid, which the preview reports; anything else is a failure.
-		if err != nil && cmd.ProcessState.ExitCode() != 1 {
-			b.Fatalf("preview: %v\n%s", err, stderr.String())
-		}
+		rs, out = append(rs, r), stdout
 	}
-	data, err := os.ReadFile(filepath.Join(dir, "preview.json"))
-	if err != nil || !strings.Contains(string(data), `"accounts":10000`) && !strings.Contains(string(data), `"accounts": 10000`) {
-		b.Fatalf("preview did not cover 10,000 accounts (%v)", err)
+	if !bytes.Contains(out, []byte(fmt.Sprintf("\"accounts\": %d,", previewAccounts))) {
+		b.Fatalf("preview did not cover %d accounts", previewAccounts)
 	}
-	if peak == 0 {
-		b.Log("peak RSS not measured (no /proc)")
+	b.ReportMetric(medianWall(rs), "s")
+	b.ReportMetric(peakMB(rs), "peak-MB")
+}
+
+// preview runs `orgbackup preview --output json` and returns its report.
+// Exit status 1 means some accounts' effective policies would be invalid,
+// which the preview reports; any other failure is an error.
+func (f *fixture) preview(dir, snap string) (result, []byte, error) {
+	out, err := os.Create(filepath.Join(f.root, "preview.json"))
+	if err != nil {
+		return result{}, nil, err
 	}
-	b.ReportMetric(float64(peak)/1024, "peak-rss-MB")
-	b.ReportMetric(wall.Seconds()/float64(b.N), "s/preview")
+	defer out.Close()
+	cmd := exec.Command(f.orgbackup, "preview", dir, "--org", snap, "--output", "json")
+	r, err := f.run(cmd, out)
+	var ee *exec.ExitError
+	if errors.As(err, &ee) && ee.ExitCode() == 1 {
+		err = nil
+	}
+	if err != nil {
+		return result{}, nil, err
+	}
+	data, err := os.ReadFile(out.Name())
+	return r, data, err
 }
 
 // watchPeakRSS samples the process's VmHWM (its resident-memory high-water

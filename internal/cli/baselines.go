@@ -24,9 +24,9 @@ import (
 )
 
 // BaselineReader reads what is deployed of the baselines: orgbackup's
-// StackSets, the management account's stacks and orgbackup's keys in the
-// Regions given.
-type BaselineReader func(ctx context.Context, lo LiveOptions, regions []string, progress io.Writer) (*baseline.Live, error)
+// StackSets, the management account's stacks in regions (and wherever the
+// StackSets deploy), and orgbackup's keys in keyRegions.
+type BaselineReader func(ctx context.Context, lo LiveOptions, regions, keyRegions []string, progress io.Writer) (*baseline.Live, error)
 
 // baselineRegions are the Regions where the baselines of repo may have
 // management stacks or keys: every Region of every baseline.
@@ -45,7 +45,20 @@ func readBaselines(o *IO, lo LiveOptions, repo *policy.Repo) (*baseline.Live, er
 	if o.ReadBaselines == nil {
 		return nil, nil
 	}
-	return o.ReadBaselines(context.Background(), lo, baselineRegions(repo), o.Err)
+	return o.ReadBaselines(context.Background(), lo, baselineRegions(repo), keyRegions(repo), o.Err)
+}
+
+// keyRegions are the Regions of the baselines whose vaults use orgbackup's
+// key: where the key is read, and only there.
+func keyRegions(repo *policy.Repo) []string {
+	var out []string
+	for _, b := range repo.Baselines {
+		if b.ManagedKMSKey {
+			out = append(out, b.Regions...)
+		}
+	}
+	slices.Sort(out)
+	return slices.Compact(out)
 }
 
 // baselinePart is plan.Input.Baselines for repo: the baselines planned
@@ -67,19 +80,19 @@ func regional(cfg aws.Config, region string) aws.Config {
 // StackSets (managed from the configured Region), the management stacks
 // and orgbackup's keys in every Region of the baselines.
 func readLiveBaselines(o *IO) BaselineReader {
-	return func(ctx context.Context, lo LiveOptions, regions []string, _ io.Writer) (*baseline.Live, error) {
+	return func(ctx context.Context, lo LiveOptions, regions, keyRegions []string, _ io.Writer) (*baseline.Live, error) {
 		cfg, err := o.awsConfig(ctx, lo)
 		if err != nil {
 			return nil, err
 		}
-		live, regions, err := observe.Live(ctx, observe.Deployed{
+		live, _, err := observe.Live(ctx, observe.Deployed{
 			StackSets: cloudformation.NewFromConfig(cfg),
 			Stacks:    func(r string) awscfn.StackReadAPI { return cloudformation.NewFromConfig(regional(cfg, r)) },
 		}, regions)
 		if err != nil {
 			return nil, fmt.Errorf("read the deployed baselines: %w", err)
 		}
-		for _, r := range regions {
+		for _, r := range keyRegions {
 			k, err := awskms.ReadKey(ctx, kms.NewFromConfig(regional(cfg, r)), baseline.KeyAlias, r)
 			if err != nil {
 				return nil, fmt.Errorf("read orgbackup's key: %w", err)

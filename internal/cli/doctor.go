@@ -114,7 +114,7 @@ func doctorRun(opts *doctorOptions) error {
 	}
 	// orgbackup's own keys, read in the management account.
 	keys := map[string]string{}
-	for _, r := range baselineRegions(repo) {
+	for _, r := range keyRegions(repo) {
 		k, err := awskms.ReadKey(ctx, kms.NewFromConfig(regional(cfg, r)), baseline.KeyAlias, r)
 		if err != nil {
 			return err

@@ -42,13 +42,14 @@ import (
 	"github.com/orgbackup/orgbackup/internal/awsorg/awsorgtest"
 	"github.com/orgbackup/orgbackup/internal/awstest"
 	"github.com/orgbackup/orgbackup/internal/org"
+	"github.com/orgbackup/orgbackup/internal/orgtest"
 )
 
 // benchOrg is the organization of the acceptance target: 2,000 accounts,
 // 200 OUs, 50 backup policies (Synthetic makes every tenth policy a tag
 // policy, so 55 policies hold 50 backup ones), with settings.
 func benchOrg() *org.Org {
-	o := org.Synthetic(6, 2000, 200, 55)
+	o := orgtest.Synthetic(6, 2000, 200, 55)
 	accts := o.Accounts()
 	o.Settings = &org.Settings{
 		TrustedServices:         []string{awsorg.BackupService},

@@ -129,8 +129,12 @@ func systemIO() *IO {
 }
 
 // Main runs orgbackup with the process's arguments and returns the exit
-// code. It is the only place an exit code is decided.
-func Main() int { return Run(os.Args[1:], systemIO()) }
+// code. It is the only place an exit code is decided, and the only place
+// that tunes the process (tuneGC): tests call Run.
+func Main() int {
+	tuneGC(os.Getenv)
+	return Run(os.Args[1:], systemIO())
+}
 
 // Run runs orgbackup with args.
 func Run(args []string, o *IO) (code int) {
@@ -236,6 +240,8 @@ every account's effective policy would be before anything is applied.`,
 		newPlanCmd(o, nil),
 		newOrgCmd(o),
 		newInitCmd(o, nil),
+		newCommentCmd(o, nil),
+		newIAMPolicyCmd(o, nil),
 		newApplyCmd(o, nil),
 		newVerifyCmd(o, nil),
 		newStatusCmd(o, nil),

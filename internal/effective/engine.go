@@ -24,7 +24,9 @@ type Engine struct {
 	states map[*org.Entity]*inherit.State
 	docs   map[*org.Policy]inherit.Policy
 	bytes  map[*inherit.State][]byte
-	nodes  map[*inherit.State]*doc.Node
+	// shared renders the states' trees, each subtree once however many
+	// states share it.
+	shared *inherit.Shared
 }
 
 // NewEngine returns an engine for policies of policyType in o. The Engine
@@ -36,7 +38,7 @@ func NewEngine(o *org.Org, policyType string) *Engine {
 		states: map[*org.Entity]*inherit.State{},
 		docs:   map[*org.Policy]inherit.Policy{},
 		bytes:  map[*inherit.State][]byte{},
-		nodes:  map[*inherit.State]*doc.Node{},
+		shared: inherit.NewShared(inherit.KeyCaseOf(policyType)),
 	}
 }
 
@@ -79,24 +81,19 @@ func (e *Engine) policy(p *org.Policy) inherit.Policy {
 	return ip
 }
 
-// Effective returns the effective policy of s, computed once per State.
-// The node is shared: callers must not modify it.
-func (e *Engine) Effective(s *inherit.State) *doc.Node {
-	if n, ok := e.nodes[s]; ok {
-		return n
-	}
-	n := s.EffectiveWith(inherit.KeyCaseOf(e.typ))
-	e.nodes[s] = n
-	return n
-}
+// Effective returns the effective policy of s. Its subtrees are shared
+// with those of other states, each computed once: callers must not modify
+// it.
+func (e *Engine) Effective(s *inherit.State) *doc.Node { return e.shared.Effective(s) }
 
 // Canonical returns the effective policy of s as canonical indented JSON,
-// computed once per State.
+// computed once per State, each part that states share rendered once. The
+// bytes are shared: callers must not modify them.
 func (e *Engine) Canonical(s *inherit.State) []byte {
 	if b, ok := e.bytes[s]; ok {
 		return b
 	}
-	b := e.Effective(s).Indent()
+	b := e.shared.Canonical(s)
 	e.bytes[s] = b
 	return b
 }

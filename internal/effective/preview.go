@@ -2,8 +2,11 @@ package effective
 
 import (
 	"bytes"
+	"runtime"
 	"slices"
 	"strings"
+	"sync"
+	"sync/atomic"
 
 	"github.com/rogpeppe/go-internal/diff"
 
@@ -18,13 +21,11 @@ type Account struct {
 	Account *org.Entity
 	Path    string
 	// Before and After are the canonical effective policies (indented
-	// JSON) under the current and the desired attachments, BeforeDoc and
-	// AfterDoc the same as trees. Accounts that share a chain share these
-	// values; they must not be modified.
-	Before, After       []byte
-	BeforeDoc, AfterDoc *doc.Node
-	Changed             bool
-	Problems            []Problem
+	// JSON) under the current and the desired attachments. Accounts that
+	// share a chain share these values; they must not be modified.
+	Before, After []byte
+	Changed       bool
+	Problems      []Problem
 	// Notes are what the inheritance engine ignored in the desired state:
 	// operators a parent forbids, same-level overrides.
 	Notes []inherit.Note
@@ -33,14 +34,13 @@ type Account struct {
 // Group is a set of accounts that see the same change and the same
 // problems, so a preview of thousands of accounts stays readable.
 type Group struct {
-	Accounts  []*Account
-	Before    []byte
-	After     []byte
-	BeforeDoc *doc.Node
-	AfterDoc  *doc.Node
-	Diff      []byte // unified diff of Before and After; nil if unchanged
-	Problems  []Problem
-	Notes     []inherit.Note
+	Accounts []*Account
+	Before   []byte
+	After    []byte
+	Changed  bool
+	Diff     []byte // unified diff of Before and After; nil if unchanged or not asked for
+	Problems []Problem
+	Notes    []inherit.Note
 }
 
 // Preview is the effect of a change to an organization on every account's
@@ -77,44 +77,79 @@ func Compute(actual, desired *org.Org, baselines []*policy.Baseline, ours func(*
 		s         *inherit.State
 		baselines string
 	}
-	problems := map[key][]Problem{}
+	// Everything below is computed once per distinct state, pair of states
+	// or state and baselines, not once per account: 100,000 accounts have
+	// a few thousand distinct chains.
+	type check struct {
+		s        *inherit.State
+		eff      *doc.Node
+		provided []*policy.Baseline
+		problems []Problem
+	}
+	checks := map[key]*check{}
+	var order []*check
+	checkOf := make([]*check, 0, len(desired.Accounts()))
 	notes := map[*inherit.State][]inherit.Note{}
+	changed := map[[2]*inherit.State]bool{}
 	for _, a := range desired.Accounts() {
 		sb, sa := before.State(a), after.State(a)
-		provided := bl.For(a)
-		k := key{s: sa, baselines: baselineKey(provided)}
-		ps, ok := problems[k]
+		provided := bl.reached(a)
+		k := key{s: sa, baselines: provided.key}
+		c, ok := checks[k]
 		if !ok {
-			ps = Validate(sa, after.Effective(sa), provided, oursID, label)
-			problems[k] = ps
+			c = &check{s: sa, eff: after.Effective(sa), provided: provided.list}
+			checks[k] = c
+			order = append(order, c)
 		}
+		checkOf = append(checkOf, c)
 		ns, ok := notes[sa]
 		if !ok {
 			ns = sa.Notes()
 			notes[sa] = ns
 		}
 		acc := &Account{
-			Account:   a,
-			Path:      desired.Path(a),
-			Before:    before.Canonical(sb),
-			After:     after.Canonical(sa),
-			BeforeDoc: before.Effective(sb),
-			AfterDoc:  after.Effective(sa),
-			Problems:  ps,
-			Notes:     ns,
+			Account: a,
+			Path:    desired.Path(a),
+			Before:  before.Canonical(sb),
+			After:   after.Canonical(sa),
+			Notes:   ns,
 		}
-		acc.Changed = !bytes.Equal(acc.Before, acc.After)
+		pair := [2]*inherit.State{sb, sa}
+		ch, ok := changed[pair]
+		if !ok {
+			ch = !bytes.Equal(acc.Before, acc.After)
+			changed[pair] = ch
+		}
+		acc.Changed = ch
 		pv.Accounts = append(pv.Accounts, acc)
+	}
+	// Validation reads shared, immutable values only (states, trees,
+	// baselines), so the distinct checks run on every core.
+	parallel(len(order), func(i int) {
+		c := order[i]
+		c.problems = Validate(c.s, c.eff, c.provided, oursID, label)
+	})
+	for i, acc := range pv.Accounts {
+		acc.Problems = checkOf[i].problems
 	}
 	return pv
 }
 
-func baselineKey(bs []*policy.Baseline) string {
-	var names []string
-	for _, b := range bs {
-		names = append(names, b.Name)
+// parallel calls fn(i) for i in [0, n) on up to GOMAXPROCS goroutines.
+func parallel(n int, fn func(i int)) {
+	workers := min(runtime.GOMAXPROCS(0), n)
+	var next atomic.Int64
+	var wg sync.WaitGroup
+	for range workers {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			for i := int(next.Add(1)) - 1; i < n; i = int(next.Add(1)) - 1 {
+				fn(i)
+			}
+		}()
 	}
-	return strings.Join(names, "\x00")
+	wg.Wait()
 }
 
 // Changed returns the accounts whose effective policy changes.
@@ -142,28 +177,56 @@ func (p *Preview) Invalid() []*Account {
 
 // Groups returns the accounts that change or have problems, grouped by
 // identical before, after and problems, largest group first, then by the
-// first account id. The groups are computed once and shared; callers must
-// not modify them.
+// first account id, with the diff of each group that changes. The groups
+// are computed once and shared; callers must not modify them.
 func (p *Preview) Groups() []*Group {
 	if !p.grouped {
-		p.groups, p.grouped = p.group(), true
+		p.groups, p.grouped = p.Grouped(true), true
 	}
 	return p.groups
 }
 
-func (p *Preview) group() []*Group {
+// Grouped is Groups, with diffs only if asked for: the JSON report has no
+// diffs, and thousands of groups took a good part of its time to diff.
+func (p *Preview) Grouped(diffs bool) []*Group {
 	type gkey struct {
 		before, after, problems int
 	}
-	// Interning by content: indexing a map with string(b) does not copy b,
-	// so each account costs a hash of its documents and no allocation.
+	// Accounts that share a chain share their documents' bytes and their
+	// problems, so each distinct slice is interned by content once and
+	// then found by where it starts: hashing two documents of several KiB
+	// for each of 100,000 accounts was most of the time grouping took.
 	intern := map[string]int{}
-	id := func(b []byte) int {
-		if n, ok := intern[string(b)]; ok {
+	id := func(b string) int {
+		if n, ok := intern[b]; ok {
 			return n
 		}
-		intern[string(b)] = len(intern)
+		intern[b] = len(intern)
 		return len(intern) - 1
+	}
+	docs := map[*byte]int{}
+	docID := func(b []byte) int {
+		if len(b) == 0 {
+			return id("")
+		}
+		n, ok := docs[&b[0]]
+		if !ok {
+			n = id(string(b))
+			docs[&b[0]] = n
+		}
+		return n
+	}
+	probs := map[*Problem]int{}
+	problemsID := func(ps []Problem) int {
+		if len(ps) == 0 {
+			return id("")
+		}
+		n, ok := probs[&ps[0]]
+		if !ok {
+			n = id(problemKey(ps))
+			probs[&ps[0]] = n
+		}
+		return n
 	}
 	idx := map[gkey]*Group{}
 	var groups []*Group
@@ -171,11 +234,11 @@ func (p *Preview) group() []*Group {
 		if !a.Changed && len(a.Problems) == 0 {
 			continue
 		}
-		k := gkey{before: id(a.Before), after: id(a.After), problems: id([]byte(problemKey(a.Problems)))}
+		k := gkey{before: docID(a.Before), after: docID(a.After), problems: problemsID(a.Problems)}
 		g := idx[k]
 		if g == nil {
-			g = &Group{Before: a.Before, After: a.After, BeforeDoc: a.BeforeDoc, AfterDoc: a.AfterDoc, Problems: a.Problems, Notes: a.Notes}
-			if a.Changed {
+			g = &Group{Before: a.Before, After: a.After, Changed: a.Changed, Problems: a.Problems, Notes: a.Notes}
+			if a.Changed && diffs {
 				g.Diff = diff.Diff("before", a.Before, "after", a.After)
 				// The first line is a "diff before after" header, which says
 				// nothing the ---/+++ lines do not.

@@ -19,55 +19,80 @@ func decode(v, u cue.Value) (*policy.Repo, diag.List) {
 	repo := &policy.Repo{}
 	for name, pv := range fields(v.LookupPath(cue.ParsePath("policies"))) {
 		pu := u.LookupPath(cue.MakePath(cue.Str("policies"), cue.Str(name)))
-		p := &policy.Policy{Name: name, Pos: posOf(pu.Pos())}
-		if d := pv.LookupPath(cue.ParsePath("description")); d.Exists() {
-			p.Description, _ = d.String()
-		}
-		p.Targets = targets(pv.LookupPath(cue.ParsePath("targets")))
-		p.Partial, _ = pv.LookupPath(cue.ParsePath("partial")).Bool()
-		p.Adopt, _ = pv.LookupPath(cue.ParsePath("adopt")).Bool()
-		p.Plans = toNode(pv.LookupPath(cue.ParsePath("plans")), pu.LookupPath(cue.ParsePath("plans")))
-		repo.Policies = append(repo.Policies, p)
+		repo.Policies = append(repo.Policies, decodePolicy(name, pv, pu))
 	}
 	for name, bv := range fields(v.LookupPath(cue.ParsePath("baselines"))) {
 		bu := u.LookupPath(cue.MakePath(cue.Str("baselines"), cue.Str(name)))
-		b := &policy.Baseline{Name: name, Pos: posOf(bu.Pos()), RolePath: "/"}
-		b.Targets = targets(bv.LookupPath(cue.ParsePath("targets")))
-		rv := bv.LookupPath(cue.ParsePath("regions"))
-		b.RegionsPos = posOf(bu.LookupPath(cue.ParsePath("regions")).Pos())
-		for _, t := range targets(rv) {
-			b.Regions = append(b.Regions, t.Raw)
-			b.RegionPos = append(b.RegionPos, t.Pos)
-		}
-		str := func(key string, dst *string, pos *doc.Pos) {
-			if x := bv.LookupPath(cue.ParsePath(key)); x.Exists() {
-				*dst, _ = x.String()
-				if pos != nil {
-					*pos = posOf(x.Pos())
-				}
-			}
-		}
-		str("role_name", &b.RoleName, &b.RoleNamePos)
-		str("role_path", &b.RolePath, &b.RolePathPos)
-		str("vault_name", &b.VaultName, &b.VaultNamePos)
-		str("vault_kms_key_arn", &b.VaultKMSKeyARN, &b.VaultKMSKeyARNPos)
-		for _, t := range targets(bv.LookupPath(cue.ParsePath("role_managed_policy_arns"))) {
-			b.RoleManagedPolicyARNs = append(b.RoleManagedPolicyARNs, t.Raw)
-		}
-		if x := bv.LookupPath(cue.ParsePath("vault_access_policy")); x.Exists() {
-			b.VaultAccessPolicy = toNode(x, bu.LookupPath(cue.ParsePath("vault_access_policy")))
-		}
-		b.AllowCopyFromOrganization, _ = bv.LookupPath(cue.ParsePath("allow_copy_from_organization")).Bool()
-		decodeDeployment(b, bv, bu)
-		repo.Baselines = append(repo.Baselines, b)
+		repo.Baselines = append(repo.Baselines, decodeBaseline(name, bv, bu))
 	}
-	repo.NewRegions = targets(v.LookupPath(cue.ParsePath("new_regions")))
+	decodeTop(repo, v, u)
+	sortRepo(repo)
+	return repo, nil
+}
+
+// decodeTop decodes the top-level keys besides policies and baselines: v
+// is the value unified with #Config (or with the part of it that holds
+// those keys), u the user's value.
+func decodeTop(repo *policy.Repo, v, u cue.Value) {
+	if nv := v.LookupPath(cue.ParsePath("new_regions")); nv.Exists() {
+		repo.NewRegions = targets(nv)
+	}
 	if ov := v.LookupPath(cue.ParsePath("organization")); ov.Exists() {
 		repo.Organization = organization(ov, u.LookupPath(cue.ParsePath("organization")))
 	}
+}
+
+func sortRepo(repo *policy.Repo) {
 	slices.SortFunc(repo.Policies, func(a, b *policy.Policy) int { return strings.Compare(a.Name, b.Name) })
 	slices.SortFunc(repo.Baselines, func(a, b *policy.Baseline) int { return strings.Compare(a.Name, b.Name) })
-	return repo, nil
+}
+
+// decodePolicy decodes one validated policy: pv is the policy unified with
+// #Policy, pu the user's value of it.
+func decodePolicy(name string, pv, pu cue.Value) *policy.Policy {
+	p := &policy.Policy{Name: name, Pos: posOf(pu.Pos())}
+	if d := pv.LookupPath(cue.ParsePath("description")); d.Exists() {
+		p.Description, _ = d.String()
+	}
+	p.Targets = targets(pv.LookupPath(cue.ParsePath("targets")))
+	p.Partial, _ = pv.LookupPath(cue.ParsePath("partial")).Bool()
+	p.Adopt, _ = pv.LookupPath(cue.ParsePath("adopt")).Bool()
+	p.Plans = toNode(pv.LookupPath(cue.ParsePath("plans")), pu.LookupPath(cue.ParsePath("plans")))
+	return p
+}
+
+// decodeBaseline decodes one validated baseline: bv is the baseline
+// unified with #Baseline, bu the user's value of it.
+func decodeBaseline(name string, bv, bu cue.Value) *policy.Baseline {
+	b := &policy.Baseline{Name: name, Pos: posOf(bu.Pos()), RolePath: "/"}
+	b.Targets = targets(bv.LookupPath(cue.ParsePath("targets")))
+	rv := bv.LookupPath(cue.ParsePath("regions"))
+	b.RegionsPos = posOf(bu.LookupPath(cue.ParsePath("regions")).Pos())
+	for _, t := range targets(rv) {
+		b.Regions = append(b.Regions, t.Raw)
+		b.RegionPos = append(b.RegionPos, t.Pos)
+	}
+	str := func(key string, dst *string, pos *doc.Pos) {
+		if x := bv.LookupPath(cue.ParsePath(key)); x.Exists() {
+			*dst, _ = x.String()
+			if pos != nil {
+				*pos = posOf(x.Pos())
+			}
+		}
+	}
+	str("role_name", &b.RoleName, &b.RoleNamePos)
+	str("role_path", &b.RolePath, &b.RolePathPos)
+	str("vault_name", &b.VaultName, &b.VaultNamePos)
+	str("vault_kms_key_arn", &b.VaultKMSKeyARN, &b.VaultKMSKeyARNPos)
+	for _, t := range targets(bv.LookupPath(cue.ParsePath("role_managed_policy_arns"))) {
+		b.RoleManagedPolicyARNs = append(b.RoleManagedPolicyARNs, t.Raw)
+	}
+	if x := bv.LookupPath(cue.ParsePath("vault_access_policy")); x.Exists() {
+		b.VaultAccessPolicy = toNode(x, bu.LookupPath(cue.ParsePath("vault_access_policy")))
+	}
+	b.AllowCopyFromOrganization, _ = bv.LookupPath(cue.ParsePath("allow_copy_from_organization")).Bool()
+	decodeDeployment(b, bv, bu)
+	return b
 }
 
 // organization decodes the organization block: v unified, u as written.

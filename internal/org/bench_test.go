@@ -1,21 +1,24 @@
-package org
+package org_test
 
 import (
 	"runtime"
 	"sync"
 	"testing"
+
+	"github.com/orgbackup/orgbackup/internal/org"
+	"github.com/orgbackup/orgbackup/internal/orgtest"
 )
 
 // benchSnapshot is the organization the load-time budget is about: 10,000
 // accounts, 500 OUs, 200 policies.
-var benchSnapshot = sync.OnceValue(func() []byte { return Synthetic(1, 10000, 500, 200).Encode() })
+var benchSnapshot = sync.OnceValue(func() []byte { return orgtest.Snapshot(1, 10000, 500, 200) })
 
 func BenchmarkParse(b *testing.B) {
 	data := benchSnapshot()
 	b.SetBytes(int64(len(data)))
 	b.ReportAllocs()
 	for b.Loop() {
-		if _, err := Parse("bench.json", data); err != nil {
+		if _, err := org.Parse("bench.json", data); err != nil {
 			b.Fatal(err)
 		}
 	}
@@ -29,14 +32,14 @@ func BenchmarkParseSlow(b *testing.B) {
 	b.SetBytes(int64(len(data)))
 	b.ReportAllocs()
 	for b.Loop() {
-		if _, err := parseSlow("bench.json", data); err != nil {
+		if _, err := org.ParseSlow("bench.json", data); err != nil {
 			b.Fatal(err)
 		}
 	}
 }
 
 func BenchmarkEncode(b *testing.B) {
-	o, err := Parse("bench.json", benchSnapshot())
+	o, err := org.Parse("bench.json", benchSnapshot())
 	if err != nil {
 		b.Fatal(err)
 	}
@@ -47,7 +50,7 @@ func BenchmarkEncode(b *testing.B) {
 }
 
 func BenchmarkClone(b *testing.B) {
-	o, err := Parse("bench.json", benchSnapshot())
+	o, err := org.Parse("bench.json", benchSnapshot())
 	if err != nil {
 		b.Fatal(err)
 	}
@@ -60,7 +63,7 @@ func BenchmarkClone(b *testing.B) {
 func BenchmarkSynthetic(b *testing.B) {
 	b.ReportAllocs()
 	for b.Loop() {
-		Synthetic(1, 10000, 500, 200)
+		orgtest.Synthetic(1, 10000, 500, 200)
 	}
 }
 
@@ -69,7 +72,7 @@ func retainedMB(data []byte) float64 {
 	var before, after runtime.MemStats
 	runtime.GC()
 	runtime.ReadMemStats(&before)
-	o, _ := Parse("bench.json", data)
+	o, _ := org.Parse("bench.json", data)
 	runtime.GC()
 	runtime.ReadMemStats(&after)
 	runtime.KeepAlive(o)

@@ -114,9 +114,8 @@ func exampleSrc(t testing.TB) []byte {
 
 func fixtures(t testing.TB) map[string][]byte {
 	return map[string][]byte{
-		"tree":      []byte(treeSrc),
-		"example":   exampleSrc(t),
-		"synthetic": Synthetic(3, 400, 60, 40).Encode(),
+		"tree":    []byte(treeSrc),
+		"example": exampleSrc(t),
 		"aws": []byte(`{"format_version": "1", "source": "aws", "captured_at": "2025-01-31T09:00:00.5+09:00",
 			"settings": {"trusted_services": ["backup.amazonaws.com", "a.amazonaws.com"], "delegated_administrators": {"backup.amazonaws.com": ["123456789012"], "x.amazonaws.com": []},
 			  "backup_global_settings": {"isCrossAccountBackupEnabled": "true", "isMpaEnabled": "false"}},
@@ -209,14 +208,6 @@ func posOfText(t *testing.T, src []byte, s string) doc.Pos {
 }
 
 func TestDeterminism(t *testing.T) {
-	a, b := Synthetic(42, 2000, 120, 60).Encode(), Synthetic(42, 2000, 120, 60).Encode()
-	if !bytes.Equal(a, b) {
-		t.Fatalf("Synthetic is not deterministic:\n%s", lineDiff(string(a), string(b)))
-	}
-	if bytes.Equal(a, Synthetic(43, 2000, 120, 60).Encode()) {
-		t.Error("different seeds gave the same organization")
-	}
-
 	// Reordering everything whose order carries no meaning, and writing
 	// attachments by name instead of id, changes nothing; reordering an
 	// attachment list does.
@@ -240,56 +231,6 @@ func TestDeterminism(t *testing.T) {
 	o2.SetAttachments(prod, policy.Type, rev)
 	if bytes.Equal(o.Encode(), o2.Encode()) {
 		t.Error("attachment order is lost in the encoding")
-	}
-}
-
-func TestSynthetic(t *testing.T) {
-	o := Synthetic(1, 3000, 200, 100)
-	if n := len(o.Accounts()); n != 3000 {
-		t.Errorf("%d accounts", n)
-	}
-	if n := len(o.OUs()); n != 200 {
-		t.Errorf("%d OUs", n)
-	}
-	if n := len(o.Policies()); n != 100 {
-		t.Errorf("%d policies", n)
-	}
-	maxDepth, direct, appendRegions, locked := 0, 0, 0, 0
-	for _, u := range o.OUs() {
-		maxDepth = max(maxDepth, u.Depth)
-	}
-	for _, a := range o.Accounts() {
-		if len(o.Attached(a, policy.Type)) > 0 {
-			direct++
-		}
-	}
-	for _, p := range o.Policies() {
-		c := string(p.Content.Compact())
-		if strings.Contains(c, `"regions":{"@@append"`) {
-			appendRegions++
-		}
-		if strings.Contains(c, "@@operators_allowed_for_child_policies") {
-			locked++
-		}
-	}
-	if maxDepth != MaxOUDepth {
-		t.Errorf("deepest OU is %d levels down, want %d", maxDepth, MaxOUDepth)
-	}
-	if direct == 0 || direct > len(o.Accounts())/10 {
-		t.Errorf("%d of %d accounts have a direct attachment; want a few", direct, len(o.Accounts()))
-	}
-	if appendRegions == 0 || locked == 0 {
-		t.Errorf("%d policies append regions, %d use child controls; want some of each", appendRegions, locked)
-	}
-	if m := o.ManagementAccount(); m == nil || m.Parent != o.Root() {
-		t.Errorf("management account %v", m)
-	}
-	// Tiny and empty sizes work too.
-	for _, sz := range [][3]int{{0, 0, 0}, {1, 1, 1}, {5, 0, 3}} {
-		o := Synthetic(1, sz[0], sz[1], sz[2])
-		if _, err := Parse("s.json", o.Encode()); err != nil {
-			t.Errorf("Synthetic%v: %v", sz, err)
-		}
 	}
 }
 

@@ -13,7 +13,6 @@ import (
 func FuzzParse(f *testing.F) {
 	f.Add([]byte(treeSrc))
 	f.Add(exampleSrc(f))
-	f.Add(Synthetic(5, 4, 3, 2).Encode())
 	f.Add(fixtures(f)["aws"])
 	for _, tc := range loadErrorCases {
 		f.Add([]byte(tc.src))

@@ -6,6 +6,7 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/orgbackup/orgbackup/internal/doc"
 	"github.com/orgbackup/orgbackup/internal/policy"
 )
 
@@ -374,3 +375,14 @@ func TestLoadMissingFile(t *testing.T) {
 		t.Errorf("Load(missing) = %v", err)
 	}
 }
+
+// obj builds an object node from alternating keys and values.
+func obj(kv ...any) *doc.Node {
+	n := doc.NewObject(doc.Pos{})
+	for i := 0; i < len(kv); i += 2 {
+		n.Set(kv[i].(string), kv[i+1].(*doc.Node))
+	}
+	return n
+}
+
+func str(s string) *doc.Node { return doc.NewString(s, doc.Pos{}) }

@@ -186,18 +186,6 @@ func ContentString(s string) json.RawMessage {
 	return b
 }
 
-// The names the synthetic generator was written against; it moves out of
-// this package (issue 6), and these go with it.
-type (
-	rawFile       = Snapshot
-	rawOrg        = SnapshotOrganization
-	rawRoot       = SnapshotRoot
-	rawPolicyType = SnapshotPolicyType
-	rawOU         = SnapshotOU
-	rawAccount    = SnapshotAccount
-	rawPolicy     = SnapshotPolicy
-)
-
 // The keys each object accepts, in the order they are listed in hints. A
 // test checks them against the struct tags above.
 var (

@@ -8,6 +8,7 @@ import (
 	"github.com/orgbackup/orgbackup/internal/doc"
 	"github.com/orgbackup/orgbackup/internal/effective"
 	"github.com/orgbackup/orgbackup/internal/org"
+	"github.com/orgbackup/orgbackup/internal/orgtest"
 	"github.com/orgbackup/orgbackup/internal/policy"
 )
 
@@ -18,7 +19,7 @@ import (
 // policy must be recomputed and a share of them changes.
 func bigPreview(tb testing.TB) (*org.Org, *policy.Repo) {
 	tb.Helper()
-	o := org.Synthetic(1, 10000, 500, 200)
+	o := orgtest.Synthetic(1, 10000, 500, 200)
 	repo := &policy.Repo{}
 	n := 0
 	for _, p := range o.Policies() {

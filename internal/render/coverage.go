@@ -105,7 +105,7 @@ func CoverageMarkdown(b *strings.Builder, c *plan.Coverage) {
 	if c == nil || len(c.Baselines) == 0 && len(c.Groups) == 0 && len(c.Uncovered) == 0 {
 		return
 	}
-	b.WriteString("#### How accounts get their backup role and vaults\n\n")
+	b.WriteString("**How accounts get their backup role and vaults**\n\n")
 	for _, d := range c.Baselines {
 		fmt.Fprintf(b, "- %s\n", EscapeMarkdown(deploymentText(d)))
 	}

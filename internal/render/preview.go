@@ -1,6 +1,8 @@
 package render
 
 import (
+	"bufio"
+	"bytes"
 	"fmt"
 	"io"
 	"strconv"
@@ -58,8 +60,7 @@ const maxListed = 10
 func WritePreview(w io.Writer, f Format, r *PreviewReport, st Style) error {
 	switch f {
 	case JSON:
-		_, err := w.Write(previewJSON(r).Indent())
-		return err
+		return writePreviewJSON(w, r)
 	case Markdown:
 		return previewMarkdown(w, r)
 	}
@@ -174,65 +175,6 @@ func notesJSON(ns []inherit.Note) []jsonNote {
 	return out
 }
 
-func previewJSON(r *PreviewReport) *doc.Node {
-	total, changed, invalid := counts(r)
-	diags := r.previewDiags()
-	out := doc.MustFromStruct(struct {
-		FormatVersion string     `json:"format_version"`
-		Directory     string     `json:"directory"`
-		Snapshot      string     `json:"snapshot"`
-		Summary       any        `json:"summary"`
-		Diagnostics   []jsonDiag `json:"diagnostics"`
-	}{
-		FormatVersion: FormatVersion,
-		Directory:     r.Dir,
-		Snapshot:      r.Snapshot,
-		Summary:       map[string]int{"accounts": total, "changed": changed, "invalid": invalid, "unchanged": total - changed, "errors": diags.Count(diag.Error)},
-		Diagnostics:   toJSONDiags(diags),
-	})
-	// The groups and the per-account list are most of a large preview; they
-	// are built as trees directly (keys in sorted order), not encoded to
-	// JSON and parsed back, and the effective policies are the engine's own
-	// shared trees.
-	groupOf := map[*effective.Account]int{}
-	groups := doc.NewArray(doc.Pos{})
-	for i, g := range r.Plan.Preview.Groups() {
-		ids := doc.NewArray(doc.Pos{})
-		for _, a := range g.Accounts {
-			ids.Items = append(ids.Items, str(a.Account.ID))
-			groupOf[a] = i
-		}
-		groups.Items = append(groups.Items, fields(
-			"accounts", ids,
-			"after", orEmpty(g.AfterDoc),
-			"before", orEmpty(g.BeforeDoc),
-			"notes", doc.MustFromStruct(notesJSON(g.Notes)),
-			"problems", doc.MustFromStruct(ProblemsJSON(g.Problems)),
-		))
-	}
-	accounts := doc.NewArray(doc.Pos{})
-	for _, a := range r.Plan.Preview.Accounts {
-		group := &doc.Node{Kind: doc.Null}
-		if i, ok := groupOf[a]; ok {
-			group = &doc.Node{Kind: doc.Number, Text: strconv.Itoa(i)}
-		}
-		accounts.Items = append(accounts.Items, fields(
-			"changed", doc.NewBool(a.Changed, doc.Pos{}),
-			"group", group,
-			"id", str(a.Account.ID),
-			"name", str(a.Account.Name),
-			"path", str(a.Path),
-			"valid", doc.NewBool(len(a.Problems) == 0, doc.Pos{}),
-		))
-	}
-	out.Set("groups", groups)
-	out.Set("accounts", accounts)
-	if r.Plan.Coverage != nil {
-		out.Set("baselines", CoverageJSON(r.Plan.Coverage))
-	}
-	return out
-}
-
 func str(s string) *doc.Node { return doc.NewString(s, doc.Pos{}) }
 
 // fields builds an object from alternating keys and values, given in
@@ -246,11 +188,142 @@ func fields(kv ...any) *doc.Node {
 	return o
 }
 
-func orEmpty(n *doc.Node) *doc.Node {
-	if n == nil {
-		return doc.NewObject(doc.Pos{})
+// writePreviewJSON writes the JSON report: the canonical indented encoding
+// (keys sorted) of one document, streamed as it is produced rather than
+// built as a tree and encoded at the end. At 100,000 accounts the report is
+// about 100 MB; the tree and the buffer it was encoded into took several
+// times that. The groups' effective policies are the engine's canonical
+// bytes, each rendered once however many groups and accounts share it,
+// and nested here by indenting their lines.
+func writePreviewJSON(w io.Writer, r *PreviewReport) error {
+	out := bufio.NewWriterSize(w, 256<<10)
+	total, changed, invalid := counts(r)
+	diags := r.previewDiags()
+	groups := r.Plan.Preview.Grouped(false)
+	groupOf := make(map[*effective.Account]int, len(r.Plan.Preview.Accounts))
+	for i, g := range groups {
+		for _, a := range g.Accounts {
+			groupOf[a] = i
+		}
 	}
-	return n
+
+	out.WriteString("{\n  \"accounts\": ")
+	if len(r.Plan.Preview.Accounts) == 0 {
+		out.WriteString("[]")
+	} else {
+		out.WriteByte('[')
+		for i, a := range r.Plan.Preview.Accounts {
+			if i > 0 {
+				out.WriteByte(',')
+			}
+			out.WriteString("\n    {\n      \"changed\": ")
+			out.WriteString(strconv.FormatBool(a.Changed))
+			out.WriteString(",\n      \"group\": ")
+			if g, ok := groupOf[a]; ok {
+				out.WriteString(strconv.Itoa(g))
+			} else {
+				out.WriteString("null")
+			}
+			out.WriteString(",\n      \"id\": ")
+			writeJSONString(out, a.Account.ID)
+			out.WriteString(",\n      \"name\": ")
+			writeJSONString(out, a.Account.Name)
+			out.WriteString(",\n      \"path\": ")
+			writeJSONString(out, a.Path)
+			out.WriteString(",\n      \"valid\": ")
+			out.WriteString(strconv.FormatBool(len(a.Problems) == 0))
+			out.WriteString("\n    }")
+		}
+		out.WriteString("\n  ]")
+	}
+	if r.Plan.Coverage != nil {
+		// How each account gets its role and vaults (keys stay sorted:
+		// "baselines" comes after "accounts").
+		out.WriteString(",\n  \"baselines\": ")
+		writeNested(out, CoverageJSON(r.Plan.Coverage).Indent(), "  ")
+	}
+	out.WriteString(",\n  \"diagnostics\": ")
+	writeNested(out, doc.MustFromStruct(toJSONDiags(diags)).Indent(), "  ")
+	out.WriteString(",\n  \"directory\": ")
+	writeJSONString(out, r.Dir)
+	out.WriteString(",\n  \"format_version\": ")
+	writeJSONString(out, FormatVersion)
+	out.WriteString(",\n  \"groups\": ")
+	if len(groups) == 0 {
+		out.WriteString("[]")
+	} else {
+		out.WriteByte('[')
+		for i, g := range groups {
+			if i > 0 {
+				out.WriteByte(',')
+			}
+			out.WriteString("\n    {\n      \"accounts\": [")
+			for j, a := range g.Accounts {
+				if j > 0 {
+					out.WriteByte(',')
+				}
+				out.WriteString("\n        ")
+				writeJSONString(out, a.Account.ID)
+			}
+			out.WriteString("\n      ],\n      \"after\": ")
+			writeNested(out, orEmpty(g.After), "      ")
+			out.WriteString(",\n      \"before\": ")
+			writeNested(out, orEmpty(g.Before), "      ")
+			out.WriteString(",\n      \"notes\": ")
+			writeNested(out, doc.MustFromStruct(notesJSON(g.Notes)).Indent(), "      ")
+			out.WriteString(",\n      \"problems\": ")
+			writeNested(out, doc.MustFromStruct(ProblemsJSON(g.Problems)).Indent(), "      ")
+			out.WriteString("\n    }")
+		}
+		out.WriteString("\n  ]")
+	}
+	out.WriteString(",\n  \"snapshot\": ")
+	writeJSONString(out, r.Snapshot)
+	out.WriteString(",\n  \"summary\": ")
+	summary := map[string]int{"accounts": total, "changed": changed, "invalid": invalid, "unchanged": total - changed, "errors": diags.Count(diag.Error)}
+	writeNested(out, doc.MustFromStruct(summary).Indent(), "  ")
+	out.WriteString("\n}\n")
+	return out.Flush()
+}
+
+// writeNested writes b, a value's canonical indented encoding as Indent
+// returns it, as a value nested in a document at a line indented by
+// prefix: every line after the first gets the prefix too.
+func writeNested(out *bufio.Writer, b []byte, prefix string) {
+	b = bytes.TrimSuffix(b, []byte("\n"))
+	for {
+		i := bytes.IndexByte(b, '\n')
+		if i < 0 {
+			out.Write(b)
+			return
+		}
+		out.Write(b[:i+1])
+		out.WriteString(prefix)
+		b = b[i+1:]
+	}
+}
+
+// writeJSONString writes s as a JSON string, escaped exactly as package doc
+// does. Names and ids of plain ASCII need no escaping, which is every one
+// of them in most organizations, so they skip building a node.
+func writeJSONString(out *bufio.Writer, s string) {
+	for i := 0; i < len(s); i++ {
+		if c := s[i]; c < 0x20 || c >= 0x80 || c == '"' || c == '\\' {
+			out.Write(doc.NewString(s, doc.Pos{}).Compact())
+			return
+		}
+	}
+	out.WriteByte('"')
+	out.WriteString(s)
+	out.WriteByte('"')
+}
+
+// orEmpty is an effective policy's bytes, or an empty object's.
+func orEmpty(b []byte) []byte {
+	if len(b) == 0 {
+		return []byte("{}")
+	}
+	return b
 }
 
 func previewMarkdown(w io.Writer, r *PreviewReport) error {
@@ -281,7 +354,7 @@ func previewMarkdown(w io.Writer, r *PreviewReport) error {
 		b.WriteByte('\n')
 	}
 	for _, g := range r.Plan.Effective {
-		writeMarkdownGroup(&b, g)
+		b.WriteString(markdownGroup(g).markdown())
 	}
 	CoverageMarkdown(&b, r.Plan.Coverage)
 	_, err := io.WriteString(w, b.String())

@@ -1,12 +1,17 @@
-package org
+// Package orgtest builds synthetic organizations for tests and benchmarks.
+// Only tests and benchmarks import it; orgbackup itself never makes up an
+// organization.
+package orgtest
 
 import (
+	"encoding/json"
 	"fmt"
 	"math/rand/v2"
 	"strings"
 	"time"
 
 	"github.com/orgbackup/orgbackup/internal/doc"
+	"github.com/orgbackup/orgbackup/internal/org"
 	"github.com/orgbackup/orgbackup/internal/policy"
 )
 
@@ -24,12 +29,28 @@ import (
 // operator form ({"@@assign": …}) throughout, with plans, rules, lifecycles,
 // tag selections and sometimes copy actions; a few add Regions with
 // @@append or lock parts of a plan with @@operators_allowed_for_child_policies.
-func Synthetic(seed int64, accounts, ous, policies int) *Org {
+func Synthetic(seed int64, accounts, ous, policies int) *org.Org {
+	data := Snapshot(seed, accounts, ous, policies)
+	o, err := org.Parse("synthetic.snapshot.json", data)
+	if err != nil {
+		panic("internal error: synthetic organization is invalid: " + err.Error())
+	}
+	return o
+}
+
+// Snapshot is Synthetic's organization as an org snapshot file (format
+// version org.FormatVersion), as org.Load reads it.
+func Snapshot(seed int64, accounts, ous, policies int) []byte {
 	g := &synth{
 		rng:  rand.New(rand.NewPCG(uint64(seed), 0x6f7267)),
 		used: map[string]bool{},
 	}
-	return g.build(max(accounts, 1), max(ous, 0), max(policies, 0))
+	f := g.build(max(accounts, 1), max(ous, 0), max(policies, 0))
+	data, err := json.Marshal(f)
+	if err != nil {
+		panic("internal error: encoding a synthetic organization: " + err.Error())
+	}
+	return data
 }
 
 type synth struct {
@@ -61,19 +82,20 @@ var (
 	synthTiers    = []string{"hourly", "daily", "weekly", "monthly"}
 )
 
-func (g *synth) build(nAccounts, nOUs, nPolicies int) *Org {
+func (g *synth) build(nAccounts, nOUs, nPolicies int) object {
 	rootSuffix := g.id("", 4, alnum)
 	orgID := g.id("o-", 10, alnum)
 	mgmt := g.id("", 12, "0123456789")
-	f := &rawFile{
-		FormatVersion: FormatVersion,
-		Source:        "synthetic",
-		Organization: &rawOrg{ID: orgID, ARN: fmt.Sprintf("arn:aws:organizations::%s:organization/%s", mgmt, orgID),
-			ManagementAccountID: mgmt, FeatureSet: "ALL"},
+	f := object{
+		"format_version": org.FormatVersion,
+		"source":         "synthetic",
+		"organization": object{"id": orgID, "arn": fmt.Sprintf("arn:aws:organizations::%s:organization/%s", mgmt, orgID),
+			"management_account_id": mgmt, "feature_set": "ALL"},
 	}
 	rootID := "r-" + rootSuffix
-	root := rawRoot{ID: rootID, Name: "Root", ARN: fmt.Sprintf("arn:aws:organizations::%s:root/%s/%s", mgmt, orgID, rootID),
-		PolicyTypes: []rawPolicyType{{Type: policy.Type, Status: "ENABLED"}, {Type: "TAG_POLICY", Status: "ENABLED"}}}
+	root := object{"id": rootID, "name": "Root", "arn": fmt.Sprintf("arn:aws:organizations::%s:root/%s/%s", mgmt, orgID, rootID),
+		"policy_types": []object{{"type": policy.Type, "status": "ENABLED"}, {"type": "TAG_POLICY", "status": "ENABLED"}}}
+	var ous, accounts, policies []object
 
 	// OUs: the first few are the usual top-level ones; each further OU
 	// goes under a random existing OU that is less than MaxOUDepth deep,
@@ -98,62 +120,68 @@ func (g *synth) build(nAccounts, nOUs, nPolicies int) *Org {
 		if i < len(synthTopOUs) {
 			p, base = parents[0], synthTopOUs[i]
 		} else {
-			for p = parents[g.rng.IntN(len(parents))]; p.depth >= MaxOUDepth; p = parents[g.rng.IntN(len(parents))] {
+			for p = parents[g.rng.IntN(len(parents))]; p.depth >= org.MaxOUDepth; p = parents[g.rng.IntN(len(parents))] {
 			}
 			base = synthChildOUs[g.rng.IntN(len(synthChildOUs))]
 		}
 		u := &ouInfo{id: g.id("ou-"+rootSuffix+"-", 8, alnum), name: uniq(p, base), depth: p.depth + 1, names: map[string]bool{}}
 		parents = append(parents, u)
-		f.OUs = append(f.OUs, rawOU{ID: u.id, Name: u.name, ParentID: p.id,
-			ARN: fmt.Sprintf("arn:aws:organizations::%s:ou/%s/%s", mgmt, orgID, u.id)})
+		ous = append(ous, object{"id": u.id, "name": u.name, "parent_id": p.id,
+			"arn": fmt.Sprintf("arn:aws:organizations::%s:ou/%s/%s", mgmt, orgID, u.id)})
 	}
 
 	// Policies.
 	var backup, tag []string
 	for i := range nPolicies {
 		id := g.id("p-", 8+g.rng.IntN(5), alnum)
-		p := rawPolicy{ID: id, Description: "", Tags: map[string]string{}}
+		tags := map[string]string{}
+		p := object{"id": id, "tags": tags}
 		if i%10 == 9 {
-			p.Type, p.Name = "TAG_POLICY", fmt.Sprintf("tags-%03d", i)
-			p.ARN = fmt.Sprintf("arn:aws:organizations::%s:policy/%s/tag_policy/%s", mgmt, orgID, id)
-			p.content = g.tagPolicy()
+			p["type"], p["name"] = "TAG_POLICY", fmt.Sprintf("tags-%03d", i)
+			p["arn"] = fmt.Sprintf("arn:aws:organizations::%s:policy/%s/tag_policy/%s", mgmt, orgID, id)
+			p["content"] = json.RawMessage(g.tagPolicy().Compact())
 			tag = append(tag, id)
 		} else {
 			tier := synthTiers[g.rng.IntN(len(synthTiers))]
-			p.Type, p.Name = policy.Type, fmt.Sprintf("backup-%s-%03d", tier, i)
-			p.Description = fmt.Sprintf("%s backups of resources tagged backup=%s", tier, tier)
-			p.ARN = fmt.Sprintf("arn:aws:organizations::%s:policy/%s/backup_policy/%s", mgmt, orgID, id)
-			p.content = g.backupPolicy(i, tier)
+			p["type"], p["name"] = policy.Type, fmt.Sprintf("backup-%s-%03d", tier, i)
+			p["description"] = fmt.Sprintf("%s backups of resources tagged backup=%s", tier, tier)
+			p["arn"] = fmt.Sprintf("arn:aws:organizations::%s:policy/%s/backup_policy/%s", mgmt, orgID, id)
+			p["content"] = json.RawMessage(g.backupPolicy(i, tier).Compact())
 			backup = append(backup, id)
 		}
 		if g.rng.IntN(2) == 0 {
-			p.Tags["managed-by"] = "orgbackup"
+			tags["managed-by"] = "orgbackup"
 		} else {
-			p.Tags["owner"] = "platform-team"
+			tags["owner"] = "platform-team"
 		}
-		f.Policies = append(f.Policies, p)
+		policies = append(policies, p)
 	}
 	pick := func(ids []string, n int) map[string][]string {
 		if len(ids) == 0 || n == 0 {
 			return nil
 		}
 		var out []string
-		for _, k := range g.rng.Perm(len(ids))[:min(n, len(ids), MaxAttachedPerType)] {
+		for _, k := range g.rng.Perm(len(ids))[:min(n, len(ids), org.MaxAttachedPerType)] {
 			out = append(out, ids[k])
 		}
 		return map[string][]string{policy.Type: out}
 	}
-	root.Policies = pick(backup, 2)
+	attached := pick(backup, 2)
 	if len(tag) > 0 {
-		if root.Policies == nil {
-			root.Policies = map[string][]string{}
+		if attached == nil {
+			attached = map[string][]string{}
 		}
-		root.Policies["TAG_POLICY"] = []string{tag[0]}
+		attached["TAG_POLICY"] = []string{tag[0]}
 	}
-	f.Roots = []rawRoot{root}
-	for i := range f.OUs {
+	if attached != nil {
+		root["policies"] = attached
+	}
+	f["roots"] = []object{root}
+	for _, u := range ous {
 		if g.rng.IntN(3) == 0 {
-			f.OUs[i].Policies = pick(backup, 1+g.rng.IntN(2))
+			if ps := pick(backup, 1+g.rng.IntN(2)); ps != nil {
+				u["policies"] = ps
+			}
 		}
 	}
 
@@ -171,29 +199,35 @@ func (g *synth) build(nAccounts, nOUs, nPolicies int) *Org {
 			}
 			name = fmt.Sprintf("%s-%05d", strings.ToLower(base), i)
 		}
-		a := rawAccount{ID: id, Name: name, ParentID: parent.id, Email: fmt.Sprintf("aws+%s@example.com", name),
-			ARN:    fmt.Sprintf("arn:aws:organizations::%s:account/%s/%s", mgmt, orgID, id),
-			Status: "ACTIVE", State: "ACTIVE", JoinedMethod: "CREATED",
-			JoinedTimestamp: joined.Add(time.Duration(i) * 7 * time.Hour).Format(time.RFC3339)}
+		a := object{"id": id, "name": name, "parent_id": parent.id, "email": fmt.Sprintf("aws+%s@example.com", name),
+			"arn":    fmt.Sprintf("arn:aws:organizations::%s:account/%s/%s", mgmt, orgID, id),
+			"status": "ACTIVE", "state": "ACTIVE", "joined_method": "CREATED",
+			"joined_timestamp": joined.Add(time.Duration(i) * 7 * time.Hour).Format(time.RFC3339)}
 		switch r := g.rng.IntN(100); {
 		case r < 2:
-			a.Status, a.State = "SUSPENDED", "SUSPENDED"
+			a["status"], a["state"] = "SUSPENDED", "SUSPENDED"
 		case r < 10:
-			a.JoinedMethod = "INVITED"
+			a["joined_method"] = "INVITED"
 		}
 		if i > 0 && g.rng.IntN(20) == 0 {
-			a.Policies = pick(backup, 1)
+			if ps := pick(backup, 1); ps != nil {
+				a["policies"] = ps
+			}
 		}
-		f.Accounts = append(f.Accounts, a)
+		accounts = append(accounts, a)
 	}
-
-	var ps problems
-	o := build(f, &ps)
-	if len(ps.list) > 0 {
-		panic("internal error: synthetic organization is invalid: " + (&LoadError{Problems: ps.list}).Error())
+	// The format leaves out empty lists.
+	for k, l := range map[string][]object{"organizational_units": ous, "accounts": accounts, "policies": policies} {
+		if len(l) > 0 {
+			f[k] = l
+		}
 	}
-	return o
+	return f
 }
+
+// object is a JSON object of the snapshot file (internal/org/FORMAT.md).
+// encoding/json writes its keys sorted, which the format allows.
+type object = map[string]any
 
 // obj builds an object node from alternating keys and values.
 func obj(kv ...any) *doc.Node {

@@ -1,0 +1,38 @@
+package cli
+
+import "testing"
+
+// TestGCChoices checks that orgbackup sets the collector's target and soft
+// memory limit only when the user has not set GOGC or GOMEMLIMIT.
+func TestGCChoices(t *testing.T) {
+	for _, c := range []struct {
+		env            map[string]string
+		percent, limit bool
+	}{
+		{map[string]string{}, true, true},
+		{map[string]string{"GOGC": "100"}, false, true},
+		{map[string]string{"GOMEMLIMIT": "1GiB"}, true, false},
+		{map[string]string{"GOGC": "off", "GOMEMLIMIT": "1GiB"}, false, false},
+	} {
+		percent, limit := gcChoices(func(k string) string { return c.env[k] })
+		if percent != c.percent || limit != c.limit {
+			t.Errorf("env %v: sets GOGC %v, GOMEMLIMIT %v; want %v, %v", c.env, percent, limit, c.percent, c.limit)
+		}
+	}
+}
+
+// TestLimitFor checks that the soft limit stays headroom above a large
+// live heap, so that the collector never runs back to back, and is the
+// fixed limit for a small one.
+func TestLimitFor(t *testing.T) {
+	for _, c := range []struct{ live, want int64 }{
+		{0, memoryLimit},
+		{memoryLimit - headroom, memoryLimit},
+		{memoryLimit, memoryLimit + headroom},
+		{1 << 30, 1<<30 + headroom},
+	} {
+		if got := limitFor(c.live); got != c.want {
+			t.Errorf("limitFor(%d) = %d, want %d", c.live, got, c.want)
+		}
+	}
+}

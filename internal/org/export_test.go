@@ -1,0 +1,5 @@
+package org
+
+// ParseSlow lets the benchmarks in package org_test, which use package
+// orgtest (and so cannot be in package org), time the slow path.
+var ParseSlow = parseSlow
