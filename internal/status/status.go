@@ -171,7 +171,7 @@ func Make(in Input) *Report {
 		} else if in.Invalid[a.ID] {
 			acc.Policy = "invalid"
 		}
-		parts := instances(a, mgmt, bl.For(a), in.Live)
+		parts := instances(a, mgmt, !effective.Empty(eff), bl.For(a), in.Live)
 		for _, p := range parts {
 			regions[p.region] = true
 		}
@@ -245,8 +245,10 @@ type part struct {
 }
 
 // instances lists the baseline parts expected in account a and their
-// deployment status.
-func instances(a, mgmt *org.Entity, bs []*policy.Baseline, live *baseline.Live) []part {
+// deployment status. The management account gets its stacks only when a
+// backup policy reaches it (plan deploys them only then: StackSets never
+// deploy there), so unreached, a stack it lacks is not missing.
+func instances(a, mgmt *org.Entity, reached bool, bs []*policy.Baseline, live *baseline.Live) []part {
 	var out []part
 	for _, b := range bs {
 		type want struct{ part, region, name string }
@@ -270,11 +272,15 @@ func instances(a, mgmt *org.Entity, bs []*policy.Baseline, live *baseline.Live) 
 			case a == mgmt:
 				in.How = plan.ViaManagement
 				in.Status, in.Reason = "MISSING", "no stack "+w.name+" in the management account"
+				found := false
 				for _, st := range live.Stacks {
 					if st.Name == w.name && st.Region == w.region {
-						in.Status, in.Reason = st.Status, st.Reason
+						in.Status, in.Reason, found = st.Status, st.Reason, true
 						in.OK = strings.HasSuffix(st.Status, "_COMPLETE") && !strings.Contains(st.Status, "ROLLBACK") && st.Status != "DELETE_COMPLETE"
 					}
+				}
+				if !found && !reached {
+					continue
 				}
 			default:
 				in.Status, in.Reason = "MISSING", "no stack instance of "+w.name

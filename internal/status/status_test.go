@@ -147,3 +147,37 @@ func applied(t *testing.T, actual *org.Org, repo *policy.Repo) *org.Org {
 	o := plan.Make(plan.Input{Repo: repo, Actual: actual}).Desired
 	return o
 }
+
+// TestStatusManagementStacks: the management account needs its stacks only
+// when a backup policy reaches it, as plan deploys them only then.
+func TestStatusManagementStacks(t *testing.T) {
+	workloads := strings.Replace(defs, `targets: ["Root"]`, `targets: ["Root/Workloads"]`, 1)
+	for _, tc := range []struct {
+		name, src string
+		want      bool // the management account needs attention
+	}{
+		{"reached", defs, true},
+		{"not reached", workloads, false},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			repo, o, live := fixture(t, tc.src)
+			live.Stacks = nil // no stack in the management account
+			r := status.Make(status.Input{Org: o, Repo: repo, Scope: o.Root(), Live: live, Since: 24 * time.Hour})
+			var mgmt *status.Account
+			for i := range r.Accounts {
+				if r.Accounts[i].Management {
+					mgmt = &r.Accounts[i]
+				}
+			}
+			if mgmt == nil {
+				t.Fatal("no management account in the report")
+			}
+			if mgmt.OK == tc.want {
+				t.Errorf("management account OK = %v, attention %q", mgmt.OK, r.Attention)
+			}
+			if got := r.NeedsAttention(); got != tc.want {
+				t.Errorf("NeedsAttention() = %v, attention %q", got, r.Attention)
+			}
+		})
+	}
+}
