@@ -113,7 +113,7 @@ const (
 )
 
 // readers are the commands that read the organization as plan does.
-var readers = []string{CmdPlan, CmdSnapshot, CmdImport, CmdApply}
+var readers = []string{CmdPlan, CmdSnapshot, CmdImport, CmdApply, CmdStatus}
 
 // grant is one IAM action and the commands whose calls need it.
 type grant struct {
@@ -181,13 +181,24 @@ var catalog = []statement{
 			g("organizations:ListAWSServiceAccessForOrganization", readers...),
 			g("organizations:ListDelegatedAdministrators", readers...),
 			g("organizations:DescribeEffectivePolicy", CmdVerify),
-			g("organizations:ListAccountsWithInvalidEffectivePolicy", CmdVerify),
+			g("organizations:ListAccountsWithInvalidEffectivePolicy", CmdVerify, CmdStatus),
 			g("organizations:ListEffectivePolicyValidationErrors", CmdVerify),
 		},
 	},
 	{
 		sid: "ReadBackupSettings", role: Plan, when: always, resources: anyResource,
 		grants: []grant{g("backup:DescribeGlobalSettings", readers...)},
+	},
+	{
+		// status reports the jobs of AWS Backup's cross-account
+		// monitoring (ByAccountId unset: every account), from the
+		// scheduled drift run, which has the plan role.
+		sid: "ReadBackupJobs", role: Plan, when: always, resources: anyResource,
+		grants: []grant{
+			g("backup:ListBackupJobs", CmdStatus),
+			g("backup:ListCopyJobs", CmdStatus),
+			g("backup:ListRestoreJobs", CmdStatus),
+		},
 	},
 	{
 		// Plan reads orgbackup's StackSets even without baselines: a

@@ -163,7 +163,7 @@ func TestAction(t *testing.T) {
 }
 
 func TestCommands(t *testing.T) {
-	if got := Commands("organizations:ListRoots"); !slices.Equal(got, []string{CmdApply, CmdImport, CmdSnapshot, CmdPlan}) {
+	if got := Commands("organizations:ListRoots"); !slices.Equal(got, []string{CmdApply, CmdImport, CmdSnapshot, CmdPlan, CmdStatus}) {
 		t.Errorf("ListRoots is for %v", got)
 	}
 	if got := Commands("organizations:CreatePolicy"); !slices.Equal(got, []string{CmdApply}) {
