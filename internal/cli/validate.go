@@ -6,10 +6,12 @@ import (
 
 	"github.com/spf13/cobra"
 
+	"github.com/orgbackup/orgbackup/internal/baseline"
 	"github.com/orgbackup/orgbackup/internal/check"
 	"github.com/orgbackup/orgbackup/internal/effective"
 	"github.com/orgbackup/orgbackup/internal/loader"
 	"github.com/orgbackup/orgbackup/internal/org"
+	"github.com/orgbackup/orgbackup/internal/plan"
 	"github.com/orgbackup/orgbackup/internal/policy"
 	"github.com/orgbackup/orgbackup/internal/render"
 )
@@ -98,9 +100,10 @@ func validateRun(opts *validateOptions) error {
 func validate(dir, orgFile string) (*check.Report, *policy.Repo, error) {
 	repo, diags := loader.Load(dir)
 	var r check.Resolver
+	var o *org.Org
 	if repo != nil && orgFile != "" {
-		o, err := org.Load(orgFile)
-		if err != nil {
+		var err error
+		if o, err = org.Load(orgFile); err != nil {
 			return nil, nil, err
 		}
 		r = effective.NewResolver(o, repo)
@@ -109,7 +112,10 @@ func validate(dir, orgFile string) (*check.Report, *policy.Repo, error) {
 	if diags.HasErrors() {
 		// What the loader could read of definitions with errors is for
 		// the checks only.
-		repo = nil
+		return rep, nil, nil
+	}
+	if o != nil {
+		rep.Coverage = coverage(o, repo)
 	}
 	return rep, repo, nil
 }
@@ -124,4 +130,11 @@ func appendFile(path string, write func(*os.File) error) error {
 		return err
 	}
 	return f.Close()
+}
+
+// coverage works out how each account of o that the repository's policies
+// reach gets its role and vaults, with the policies attached.
+func coverage(o *org.Org, repo *policy.Repo) *plan.Coverage {
+	desired := plan.Make(plan.Input{Repo: repo, Actual: o}).Desired
+	return baseline.NewCoverage(baseline.Desire(baseline.Input{Repo: repo, Org: desired}), repo)
 }

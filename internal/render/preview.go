@@ -108,6 +108,10 @@ func previewText(w io.Writer, r *PreviewReport, st Style) error {
 		writeTextGroup(&b, g, st, "preview")
 		b.WriteByte('\n')
 	}
+	if r.Plan.Coverage != nil {
+		WriteCoverage(&b, r.Plan.Coverage, st)
+		b.WriteByte('\n')
+	}
 	summary := fmt.Sprintf("%d of %s change, %d would be invalid, %d unchanged", changed, plural(total, "account", "accounts"), invalid, total-changed)
 	switch {
 	case invalid > 0 || diags.HasErrors():
@@ -232,6 +236,12 @@ func writePreviewJSON(w io.Writer, r *PreviewReport) error {
 		}
 		out.WriteString("\n  ]")
 	}
+	if r.Plan.Coverage != nil {
+		// How each account gets its role and vaults (keys stay sorted:
+		// "baselines" comes after "accounts").
+		out.WriteString(",\n  \"baselines\": ")
+		writeNested(out, CoverageJSON(r.Plan.Coverage).Indent(), "  ")
+	}
 	out.WriteString(",\n  \"diagnostics\": ")
 	writeNested(out, doc.MustFromStruct(toJSONDiags(diags)).Indent(), "  ")
 	out.WriteString(",\n  \"directory\": ")
@@ -344,8 +354,9 @@ func previewMarkdown(w io.Writer, r *PreviewReport) error {
 		b.WriteByte('\n')
 	}
 	for _, g := range r.Plan.Effective {
-		writeMarkdownGroup(&b, g)
+		b.WriteString(markdownGroup(g).markdown())
 	}
+	CoverageMarkdown(&b, r.Plan.Coverage)
 	_, err := io.WriteString(w, b.String())
 	return err
 }
