@@ -19,15 +19,26 @@ import (
 // taking the machine down.
 const memLimitKB = 2 << 20
 
+// watchdogLimitKB is the address space of the runs that test the
+// watchdog (guardMemory, limit 128 MiB). Under memLimitKB the Go runtime
+// can hold only about 300 MiB, so a string that doubles from 128 MiB to
+// 256 MiB between two of the watchdog's samples hit the address-space
+// limit first, and Go's fatal error (exit 2): 2 runs in 18 on a loaded
+// machine. Under 8 GiB the runtime can hold some 6 GiB: the doubling
+// passes 256 MiB, 512 MiB, 1 GiB and 2 GiB before it could fail, about a
+// second of copying, dozens of the watchdog's 10 ms samples. A regression
+// (no watchdog) still stops at 8 GiB, a third of this kind of machine.
+const watchdogLimitKB = 8 << 20
+
 // TestHostileInputBounded feeds the commands input built to exhaust memory
 // or the stack: /dev/zero as a document, a snapshot or an org file, JSON
 // nested 300,000 deep, and CUE of a few hundred bytes that computes
 // gigabytes or nests 300,000 labels deep. Each run is under a memory limit
 // set in the test itself, and each must end with exit 1, a clear message
-// and no stack dump. Under that limit the Go runtime can hold about 300
-// MiB, so the runs that need the watchdog (guardMemory) set its limit
-// lower, to 128 MiB; the default of 2 GiB works alike (tried by hand:
-// both CUE files end with exit 1 at 2 GiB).
+// and no stack dump. The runs that need the watchdog (guardMemory) set
+// its limit to 128 MiB, under a larger address space (watchdogLimitKB);
+// the default of 2 GiB works alike (tried by hand: both CUE files end
+// with exit 1 at 2 GiB).
 func TestHostileInputBounded(t *testing.T) {
 	bin, err := exec.LookPath("orgbackup") // testscript.Main puts it on PATH
 	if err != nil {
@@ -72,7 +83,11 @@ func TestHostileInputBounded(t *testing.T) {
 		{[]string{"preview", chained}, "", "the definitions nest more than 1000 levels deep"},
 	} {
 		name := strings.Join(tc.args, " ")
-		cmd := exec.Command("sh", append([]string{"-c", `ulimit -v ` + itoa(memLimitKB) + ` && exec "$@"`, "sh", bin}, tc.args...)...)
+		limit := memLimitKB
+		if tc.env == watchdog {
+			limit = watchdogLimitKB
+		}
+		cmd := exec.Command("sh", append([]string{"-c", `ulimit -v ` + itoa(limit) + ` && exec "$@"`, "sh", bin}, tc.args...)...)
 		if tc.env != "" {
 			cmd.Env = append(os.Environ(), tc.env)
 		}
