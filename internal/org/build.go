@@ -44,6 +44,7 @@ func build(f *Snapshot, ps *problems) *Org {
 			byID:     make(map[string]*Entity, 1+len(f.OUs)+len(f.Accounts)),
 			policyID: make(map[string]*Policy, len(f.Policies)),
 			attached: map[*Entity]map[string][]*Policy{},
+			targets:  map[*Policy]map[*Entity]bool{},
 		},
 	}
 	if !b.header(f) {
@@ -570,6 +571,9 @@ func (b *builder) attachments() {
 					o.attached[e] = map[string][]*Policy{}
 				}
 				o.attached[e][t] = ps
+				for _, p := range ps {
+					o.link(p, e, true)
+				}
 			}
 		}
 	}

@@ -12,6 +12,7 @@ package org
 
 import (
 	"cmp"
+	"maps"
 	"slices"
 	"strings"
 	"time"
@@ -241,6 +242,10 @@ type Org struct {
 	// Keyed by *Entity rather than stored on the Entity so that clones can
 	// share the entity tree and still edit attachments independently.
 	attached map[*Entity]map[string][]*Policy
+	// targets is attached's reverse: the entities each policy is attached
+	// to directly. A plan asks for the targets of every policy it touches;
+	// scanning attached for each of them took seconds at 100,000 accounts.
+	targets map[*Policy]map[*Entity]bool
 }
 
 // Root returns the organization's root.
@@ -352,11 +357,9 @@ func (o *Org) AttachedTypes(e *Entity) []string {
 // ListTargetsForPolicy returns): the root first, then OUs, then accounts,
 // each sorted by id.
 func (o *Org) Targets(p *Policy) []*Entity {
-	var out []*Entity
-	for e, m := range o.attached {
-		if slices.Contains(m[p.Type], p) {
-			out = append(out, e)
-		}
+	out := make([]*Entity, 0, len(o.targets[p]))
+	for e := range o.targets[p] {
+		out = append(out, e)
 	}
 	slices.SortFunc(out, func(a, b *Entity) int {
 		return cmp.Or(cmp.Compare(a.Kind, b.Kind), strings.Compare(a.ID, b.ID))
@@ -436,7 +439,27 @@ func (o *Org) Clone() *Org {
 		}
 		c.attached[e] = cm
 	}
+	c.targets = make(map[*Policy]map[*Entity]bool, len(o.targets))
+	for p, es := range o.targets {
+		c.targets[remap[p]] = maps.Clone(es)
+	}
 	return &c
+}
+
+// link records that p is attached to e, or with on false that it is not.
+func (o *Org) link(p *Policy, e *Entity, on bool) {
+	es := o.targets[p]
+	switch {
+	case on && es == nil:
+		o.targets[p] = map[*Entity]bool{e: true}
+	case on:
+		es[e] = true
+	default:
+		delete(es, e)
+		if len(es) == 0 {
+			delete(o.targets, p)
+		}
+	}
 }
 
 // SetAttachments replaces the policies of policyType attached directly to
@@ -450,6 +473,12 @@ func (o *Org) SetAttachments(e *Entity, policyType string, policies []*Policy) {
 		}
 	}
 	m := o.attached[e]
+	for _, p := range m[policyType] {
+		o.link(p, e, false)
+	}
+	for _, p := range policies {
+		o.link(p, e, true)
+	}
 	if len(policies) == 0 {
 		delete(m, policyType)
 		if len(m) == 0 {
@@ -492,7 +521,8 @@ func (o *Org) AddPolicy(p *Policy) {
 	}
 	if old != nil {
 		o.policies = slices.DeleteFunc(o.policies, func(q *Policy) bool { return q == old })
-		for _, m := range o.attached {
+		for e := range o.targets[old] {
+			m := o.attached[e]
 			for t, ps := range m {
 				for i, q := range ps {
 					if q == old {
@@ -500,7 +530,9 @@ func (o *Org) AddPolicy(p *Policy) {
 					}
 				}
 			}
+			o.link(p, e, true)
 		}
+		delete(o.targets, old)
 	}
 	if p.ID != "" {
 		o.policyID[p.ID] = p

@@ -324,6 +324,15 @@ func TestCloneAndEdit(t *testing.T) {
 	if got := c.Attached(c.Root(), policy.Type); len(got) != 1 || got[0] != newP2 || len(c.Policies()) != 8 {
 		t.Errorf("AddPolicy(id-less) = %v, %d policies", policyIDs(got), len(c.Policies()))
 	}
+	// Targets follows every edit, in the clone and not in the original.
+	checkTargets(t, c)
+	checkTargets(t, o)
+	if got := ids(c.Targets(upd)); !slices.Equal(got, []string{"ou-ab12-22222222"}) {
+		t.Errorf("clone Targets(updated policy) = %v", got)
+	}
+	if got := ids(o.Targets(o.Policy("p-rootbackup1"))); len(got) != 1 {
+		t.Errorf("original Targets(p-rootbackup1) = %v", got)
+	}
 	// The edited clone encodes; the new policy is attached by name.
 	enc := string(c.Encode())
 	if !strings.Contains(enc, `"test-bk-policy"`) || strings.Contains(enc, "p-rootbackup1\"\n") {
@@ -386,3 +395,21 @@ func obj(kv ...any) *doc.Node {
 }
 
 func str(s string) *doc.Node { return doc.NewString(s, doc.Pos{}) }
+
+// checkTargets compares Targets, which an index answers, with a scan of
+// every entity's attachments.
+func checkTargets(t *testing.T, o *Org) {
+	t.Helper()
+	ents := append(append([]*Entity{o.Root()}, o.OUs()...), o.Accounts()...)
+	for _, p := range o.Policies() {
+		var want []string
+		for _, e := range ents {
+			if slices.Contains(o.Attached(e, p.Type), p) {
+				want = append(want, e.ID)
+			}
+		}
+		if got := ids(o.Targets(p)); !slices.Equal(got, want) {
+			t.Errorf("Targets(%s) = %v, attachments say %v", p.ref(), got, want)
+		}
+	}
+}
