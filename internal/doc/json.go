@@ -251,6 +251,23 @@ func (n *Node) Indent() []byte {
 	return b.Bytes()
 }
 
+// AppendIndent appends to b what Indent returns, without the trailing
+// newline, for a value nested depth levels deep in an indented document:
+// every line after the first is indented by depth more levels.
+func (n *Node) AppendIndent(b []byte, depth int) []byte {
+	buf := bytes.NewBuffer(b)
+	encode(buf, n, "\n"+strings.Repeat("  ", depth), "  ")
+	return buf.Bytes()
+}
+
+// AppendString appends s as a JSON string, escaped as every encoder here
+// escapes it.
+func AppendString(b []byte, s string) []byte {
+	buf := bytes.NewBuffer(b)
+	writeString(buf, s)
+	return buf.Bytes()
+}
+
 func encode(b *bytes.Buffer, n *Node, nl, ind string) {
 	if n == nil {
 		b.WriteString("null")

@@ -335,6 +335,9 @@ func TestCloneAndEdit(t *testing.T) {
 	}
 	// The edited clone encodes; the new policy is attached by name.
 	enc := string(c.Encode())
+	if want := string(encodeJSON(c)); enc != want {
+		t.Errorf("Encode differs from encoding/json's encoding of Snapshot():\n%s", lineDiff(want, enc))
+	}
 	if !strings.Contains(enc, `"test-bk-policy"`) || strings.Contains(enc, "p-rootbackup1\"\n") {
 		t.Errorf("clone encoding:\n%s", enc)
 	}

@@ -99,7 +99,9 @@ func LiveDigest(o *org.Org) string {
 	c := *o
 	c.CapturedAt = time.Time{}
 	c.Source = ""
-	return digest(c.Encode())
+	h := sha256.New()
+	c.EncodeTo(h) // a hash never fails
+	return hex.EncodeToString(h.Sum(nil))
 }
 
 func digest(b []byte) string {
