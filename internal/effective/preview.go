@@ -2,6 +2,7 @@ package effective
 
 import (
 	"bytes"
+	"hash/maphash"
 	"runtime"
 	"slices"
 	"strings"
@@ -38,7 +39,6 @@ type Group struct {
 	Before   []byte
 	After    []byte
 	Changed  bool
-	Diff     []byte // unified diff of Before and After; nil if unchanged or not asked for
 	Problems []Problem
 	Notes    []inherit.Note
 }
@@ -49,7 +49,7 @@ type Preview struct {
 	Actual, Desired *org.Org
 	Accounts        []*Account // every account, sorted by id
 
-	groups  []*Group // Groups' result, computed once: its diffs are most of its cost
+	groups  []*Group // Groups' result, computed once
 	grouped bool
 }
 
@@ -177,18 +177,13 @@ func (p *Preview) Invalid() []*Account {
 
 // Groups returns the accounts that change or have problems, grouped by
 // identical before, after and problems, largest group first, then by the
-// first account id, with the diff of each group that changes. The groups
-// are computed once and shared; callers must not modify them.
+// first account id. The groups are computed once and shared; callers must
+// not modify them. Groups have no diffs: a JSON report shows none, and
+// the diffs of thousands of groups took a second to compute (see Diff).
 func (p *Preview) Groups() []*Group {
-	if !p.grouped {
-		p.groups, p.grouped = p.Grouped(true), true
+	if p.grouped {
+		return p.groups
 	}
-	return p.groups
-}
-
-// Grouped is Groups, with diffs only if asked for: the JSON report has no
-// diffs, and thousands of groups took a good part of its time to diff.
-func (p *Preview) Grouped(diffs bool) []*Group {
 	type gkey struct {
 		before, after, problems int
 	}
@@ -196,35 +191,29 @@ func (p *Preview) Grouped(diffs bool) []*Group {
 	// problems, so each distinct slice is interned by content once and
 	// then found by where it starts: hashing two documents of several KiB
 	// for each of 100,000 accounts was most of the time grouping took.
-	intern := map[string]int{}
-	id := func(b string) int {
-		if n, ok := intern[b]; ok {
-			return n
-		}
-		intern[b] = len(intern)
-		return len(intern) - 1
-	}
-	docs := map[*byte]int{}
+	var docs interner
+	docAt := map[*byte]int{}
 	docID := func(b []byte) int {
 		if len(b) == 0 {
-			return id("")
+			return docs.id(nil)
 		}
-		n, ok := docs[&b[0]]
+		n, ok := docAt[&b[0]]
 		if !ok {
-			n = id(string(b))
-			docs[&b[0]] = n
+			n = docs.id(b)
+			docAt[&b[0]] = n
 		}
 		return n
 	}
-	probs := map[*Problem]int{}
+	var probs interner
+	probAt := map[*Problem]int{}
 	problemsID := func(ps []Problem) int {
 		if len(ps) == 0 {
-			return id("")
+			return -1
 		}
-		n, ok := probs[&ps[0]]
+		n, ok := probAt[&ps[0]]
 		if !ok {
-			n = id(problemKey(ps))
-			probs[&ps[0]] = n
+			n = probs.id([]byte(problemKey(ps)))
+			probAt[&ps[0]] = n
 		}
 		return n
 	}
@@ -238,14 +227,6 @@ func (p *Preview) Grouped(diffs bool) []*Group {
 		g := idx[k]
 		if g == nil {
 			g = &Group{Before: a.Before, After: a.After, Changed: a.Changed, Problems: a.Problems, Notes: a.Notes}
-			if a.Changed && diffs {
-				g.Diff = diff.Diff("before", a.Before, "after", a.After)
-				// The first line is a "diff before after" header, which says
-				// nothing the ---/+++ lines do not.
-				if i := bytes.IndexByte(g.Diff, '\n'); i >= 0 && bytes.HasPrefix(g.Diff, []byte("diff ")) {
-					g.Diff = g.Diff[i+1:]
-				}
-			}
 			idx[k] = g
 			groups = append(groups, g)
 		}
@@ -257,7 +238,46 @@ func (p *Preview) Grouped(diffs bool) []*Group {
 		}
 		return strings.Compare(x.Accounts[0].Account.ID, y.Accounts[0].Account.ID)
 	})
+	p.groups, p.grouped = groups, true
 	return groups
+}
+
+// interner numbers distinct byte strings by content without keeping a
+// copy of each as a map key: the effective policies of 100,000 accounts
+// are tens of MB of distinct documents. The strings must not change
+// while the interner is in use.
+type interner struct {
+	seed    maphash.Seed
+	buckets map[uint64][]int // hash → ids of the strings with that hash
+	list    [][]byte
+}
+
+func (in *interner) id(b []byte) int {
+	if in.buckets == nil {
+		in.seed, in.buckets = maphash.MakeSeed(), map[uint64][]int{}
+	}
+	h := maphash.Bytes(in.seed, b)
+	for _, n := range in.buckets[h] {
+		if bytes.Equal(in.list[n], b) {
+			return n
+		}
+	}
+	n := len(in.list)
+	in.list = append(in.list, b)
+	in.buckets[h] = append(in.buckets[h], n)
+	return n
+}
+
+// Diff returns a unified diff of two effective policies (canonical
+// indented JSON), labelled before and after.
+func Diff(before, after []byte) []byte {
+	d := diff.Diff("before", before, "after", after)
+	// The first line is a "diff before after" header, which says nothing
+	// the ---/+++ lines do not.
+	if i := bytes.IndexByte(d, '\n'); i >= 0 && bytes.HasPrefix(d, []byte("diff ")) {
+		d = d[i+1:]
+	}
+	return d
 }
 
 func problemKey(ps []Problem) string {

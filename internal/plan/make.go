@@ -1,6 +1,7 @@
 package plan
 
 import (
+	"bytes"
 	"cmp"
 	"errors"
 	"fmt"
@@ -468,7 +469,7 @@ func (m *maker) effective(p *Plan) {
 	pv := effective.Compute(m.in.Actual, m.desired, m.in.Repo.Baselines, func(q *org.Policy) bool { return m.ours[q] })
 	p.Preview = pv
 	for _, g := range pv.Groups() {
-		eg := EffectiveGroup{Changed: g.Diff != nil, Before: rawJSON(g.Before), After: rawJSON(g.After), Diff: string(g.Diff)}
+		eg := EffectiveGroup{Changed: g.Changed, Before: rawJSON(g.Before), After: rawJSON(g.After)}
 		for _, a := range g.Accounts {
 			eg.Accounts = append(eg.Accounts, Account{ID: a.Account.ID, Name: a.Account.Name, Path: a.Path})
 		}
@@ -575,7 +576,7 @@ func summarize(p *Plan) Summary {
 }
 
 func rawJSON(b []byte) []byte {
-	if len(strings.TrimSpace(string(b))) == 0 {
+	if len(bytes.TrimSpace(b)) == 0 {
 		return []byte("{}")
 	}
 	return b

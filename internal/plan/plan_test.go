@@ -201,7 +201,7 @@ func TestUpdate(t *testing.T) {
 	if got := p.Summary.Line(); got != "Plan: 0 to create, 1 to update, 0 to delete, 0 attachments to add, 0 to remove" {
 		t.Errorf("summary = %q", got)
 	}
-	if p.Summary.AccountsChanged != 3 || len(p.Effective) != 1 || !strings.Contains(p.Effective[0].Diff, `+          "schedule_expression": "cron(0 6 ? * * *)"`) {
+	if p.Summary.AccountsChanged != 3 || len(p.Effective) != 1 || !strings.Contains(p.Effective[0].DiffText(), `+          "schedule_expression": "cron(0 6 ? * * *)"`) {
 		t.Errorf("effective change: %+v", p.Effective)
 	}
 

@@ -369,8 +369,8 @@ func writeTextGroup(b *strings.Builder, g plan.EffectiveGroup, st Style, cmd str
 	for _, n := range g.Notes {
 		fmt.Fprintf(b, "    %s %s\n", st.Cyan("note:"), Inert(n))
 	}
-	if g.Diff != "" {
-		writeTextDiff(b, []byte(g.Diff), "    ", st)
+	if d := g.DiffText(); d != "" {
+		writeTextDiff(b, []byte(d), "    ", st)
 	}
 }
 
@@ -580,9 +580,9 @@ func writeMarkdownGroup(b *strings.Builder, g plan.EffectiveGroup) {
 	for _, n := range g.Notes {
 		fmt.Fprintf(b, "- ℹ️ ignored: %s\n", EscapeMarkdown(n))
 	}
-	if g.Diff != "" {
-		fence := Fence(g.Diff)
-		fmt.Fprintf(b, "\n<details><summary>Effective policy diff</summary>\n\n%sdiff\n%s%s\n\n</details>\n", fence, g.Diff, fence)
+	if d := g.DiffText(); d != "" {
+		fence := Fence(d)
+		fmt.Fprintf(b, "\n<details><summary>Effective policy diff</summary>\n\n%sdiff\n%s%s\n\n</details>\n", fence, d, fence)
 	}
 	b.WriteByte('\n')
 }

@@ -195,7 +195,7 @@ func writePreviewJSON(w io.Writer, r *PreviewReport) error {
 	out := bufio.NewWriterSize(w, 256<<10)
 	total, changed, invalid := counts(r)
 	diags := r.previewDiags()
-	groups := r.Plan.Preview.Grouped(false)
+	groups := r.Plan.Preview.Groups()
 	groupOf := make(map[*effective.Account]int, len(r.Plan.Preview.Accounts))
 	for i, g := range groups {
 		for _, a := range g.Accounts {
