@@ -263,6 +263,17 @@ func (n *Node) AppendIndent(b []byte, depth int) []byte {
 // AppendString appends s as a JSON string, escaped as every encoder here
 // escapes it.
 func AppendString(b []byte, s string) []byte {
+	plain := true
+	for i := 0; i < len(s) && plain; i++ {
+		c := s[i]
+		plain = c >= 0x20 && c < utf8.RuneSelf && c != '"' && c != '\\'
+	}
+	if plain {
+		// Names and ids are printable ASCII in most organizations.
+		b = append(b, '"')
+		b = append(b, s...)
+		return append(b, '"')
+	}
 	buf := bytes.NewBuffer(b)
 	writeString(buf, s)
 	return buf.Bytes()

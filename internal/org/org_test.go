@@ -416,3 +416,19 @@ func checkTargets(t *testing.T, o *Org) {
 		}
 	}
 }
+
+// TestIndex checks that Index numbers the root, the OUs and the accounts
+// densely in that order, the same in a clone.
+func TestIndex(t *testing.T) {
+	o := mustParse(t, treeSrc)
+	c := o.Clone()
+	all := append(append([]*Entity{o.Root()}, o.OUs()...), o.Accounts()...)
+	if o.NumEntities() != len(all) || c.NumEntities() != len(all) {
+		t.Errorf("NumEntities = %d, %d; want %d", o.NumEntities(), c.NumEntities(), len(all))
+	}
+	for i, e := range all {
+		if e.Index() != i || c.Entity(e.ID).Index() != i {
+			t.Errorf("%s: Index = %d, want %d", e.ID, e.Index(), i)
+		}
+	}
+}
