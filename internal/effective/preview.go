@@ -2,7 +2,6 @@ package effective
 
 import (
 	"bytes"
-	"hash/maphash"
 	"runtime"
 	"slices"
 	"strings"
@@ -61,8 +60,11 @@ type Preview struct {
 // baselines (see Validate). ours may be nil.
 func Compute(actual, desired *org.Org, baselines []*policy.Baseline, ours func(*org.Policy) bool) *Preview {
 	pv := &Preview{Actual: actual, Desired: desired}
-	before := NewEngine(actual, policy.Type)
-	after := NewEngine(desired, policy.Type)
+	// One Shared for both: equal documents are then one Doc, so comparing
+	// and grouping them compares pointers, not kilobytes of JSON.
+	shared := inherit.NewShared(inherit.KeyCaseOf(policy.Type))
+	before := newEngine(actual, policy.Type, shared)
+	after := newEngine(desired, policy.Type, shared)
 	bl := NewBaselines(desired, baselines)
 	label := Label(desired)
 	var oursID func(id string) bool
@@ -77,9 +79,9 @@ func Compute(actual, desired *org.Org, baselines []*policy.Baseline, ours func(*
 		s         *inherit.State
 		baselines string
 	}
-	// Everything below is computed once per distinct state, pair of states
-	// or state and baselines, not once per account: 100,000 accounts have
-	// a few thousand distinct chains.
+	// Everything below is computed once per distinct state, or state and
+	// baselines, not once per account: 100,000 accounts have a few
+	// thousand distinct chains.
 	type check struct {
 		s        *inherit.State
 		eff      *doc.Node
@@ -88,10 +90,12 @@ func Compute(actual, desired *org.Org, baselines []*policy.Baseline, ours func(*
 	}
 	checks := map[key]*check{}
 	var order []*check
-	checkOf := make([]*check, 0, len(desired.Accounts()))
+	accounts := desired.Accounts()
+	checkOf := make([]*check, len(accounts))
 	notes := map[*inherit.State][]inherit.Note{}
-	changed := map[[2]*inherit.State]bool{}
-	for _, a := range desired.Accounts() {
+	accs := make([]Account, len(accounts)) // one allocation, not 100,000
+	pv.Accounts = make([]*Account, len(accounts))
+	for i, a := range accounts {
 		sb, sa := before.State(a), after.State(a)
 		provided := bl.reached(a)
 		k := key{s: sa, baselines: provided.key}
@@ -101,27 +105,22 @@ func Compute(actual, desired *org.Org, baselines []*policy.Baseline, ours func(*
 			checks[k] = c
 			order = append(order, c)
 		}
-		checkOf = append(checkOf, c)
+		checkOf[i] = c
 		ns, ok := notes[sa]
 		if !ok {
 			ns = sa.Notes()
 			notes[sa] = ns
 		}
-		acc := &Account{
+		db, da := before.Doc(sb), after.Doc(sa)
+		accs[i] = Account{
 			Account: a,
 			Path:    desired.Path(a),
-			Before:  before.Canonical(sb),
-			After:   after.Canonical(sa),
+			Before:  db.Bytes(),
+			After:   da.Bytes(),
+			Changed: db != da,
 			Notes:   ns,
 		}
-		pair := [2]*inherit.State{sb, sa}
-		ch, ok := changed[pair]
-		if !ok {
-			ch = !bytes.Equal(acc.Before, acc.After)
-			changed[pair] = ch
-		}
-		acc.Changed = ch
-		pv.Accounts = append(pv.Accounts, acc)
+		pv.Accounts[i] = &accs[i]
 	}
 	// Validation reads shared, immutable values only (states, trees,
 	// baselines), so the distinct checks run on every core.
@@ -191,20 +190,20 @@ func (p *Preview) Groups() []*Group {
 	// problems, so each distinct slice is interned by content once and
 	// then found by where it starts: hashing two documents of several KiB
 	// for each of 100,000 accounts was most of the time grouping took.
-	var docs interner
+	var docs inherit.Interner
 	docAt := map[*byte]int{}
 	docID := func(b []byte) int {
 		if len(b) == 0 {
-			return docs.id(nil)
+			return docs.ID(nil)
 		}
 		n, ok := docAt[&b[0]]
 		if !ok {
-			n = docs.id(b)
+			n = docs.ID(b)
 			docAt[&b[0]] = n
 		}
 		return n
 	}
-	var probs interner
+	var probs inherit.Interner
 	probAt := map[*Problem]int{}
 	problemsID := func(ps []Problem) int {
 		if len(ps) == 0 {
@@ -212,7 +211,7 @@ func (p *Preview) Groups() []*Group {
 		}
 		n, ok := probAt[&ps[0]]
 		if !ok {
-			n = probs.id([]byte(problemKey(ps)))
+			n = probs.ID([]byte(problemKey(ps)))
 			probAt[&ps[0]] = n
 		}
 		return n
@@ -240,32 +239,6 @@ func (p *Preview) Groups() []*Group {
 	})
 	p.groups, p.grouped = groups, true
 	return groups
-}
-
-// interner numbers distinct byte strings by content without keeping a
-// copy of each as a map key: the effective policies of 100,000 accounts
-// are tens of MB of distinct documents. The strings must not change
-// while the interner is in use.
-type interner struct {
-	seed    maphash.Seed
-	buckets map[uint64][]int // hash → ids of the strings with that hash
-	list    [][]byte
-}
-
-func (in *interner) id(b []byte) int {
-	if in.buckets == nil {
-		in.seed, in.buckets = maphash.MakeSeed(), map[uint64][]int{}
-	}
-	h := maphash.Bytes(in.seed, b)
-	for _, n := range in.buckets[h] {
-		if bytes.Equal(in.list[n], b) {
-			return n
-		}
-	}
-	n := len(in.list)
-	in.list = append(in.list, b)
-	in.buckets[h] = append(in.buckets[h], n)
-	return n
 }
 
 // Diff returns a unified diff of two effective policies (canonical

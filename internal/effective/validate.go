@@ -44,7 +44,9 @@ type Baselines struct {
 	org   *org.Org
 	list  []*policy.Baseline
 	reach []map[*org.Entity]bool // per baseline: the entities its targets resolve to
-	memo  map[*org.Entity]reached
+	// memo holds each entity's answer by its index, once known.
+	memo  []reached
+	known []bool
 }
 
 // reached is what reaches one entity: the baselines, and a key that is
@@ -58,7 +60,7 @@ type reached struct {
 // resolve reach nothing (Desired reports them for policies; validate for
 // baselines).
 func NewBaselines(o *org.Org, list []*policy.Baseline) *Baselines {
-	b := &Baselines{org: o, list: list, memo: map[*org.Entity]reached{}}
+	b := &Baselines{org: o, list: list, memo: make([]reached, o.NumEntities()), known: make([]bool, o.NumEntities())}
 	for _, bl := range list {
 		m := map[*org.Entity]bool{}
 		for _, t := range bl.Targets {
@@ -90,8 +92,8 @@ func (b *Baselines) reached(e *org.Entity) reached {
 	if b == nil || e == nil {
 		return reached{}
 	}
-	if p, ok := b.memo[e]; ok {
-		return p
+	if b.known[e.Index()] {
+		return b.memo[e.Index()]
 	}
 	p := b.reached(e.Parent)
 	own := false
@@ -112,7 +114,7 @@ func (b *Baselines) reached(e *org.Entity) reached {
 		}
 		p = reached{list: list, key: strings.Join(names, "\x00")}
 	}
-	b.memo[e] = p
+	b.memo[e.Index()], b.known[e.Index()] = p, true
 	return p
 }
 
