@@ -260,15 +260,22 @@ func (n *Node) AppendIndent(b []byte, depth int) []byte {
 	return buf.Bytes()
 }
 
+// plainASCII marks the bytes a JSON string holds as they are.
+var plainASCII = func() (t [256]bool) {
+	for c := 0x20; c < utf8.RuneSelf; c++ {
+		t[c] = c != '"' && c != '\\'
+	}
+	return t
+}()
+
 // AppendString appends s as a JSON string, escaped as every encoder here
 // escapes it.
 func AppendString(b []byte, s string) []byte {
-	plain := true
-	for i := 0; i < len(s) && plain; i++ {
-		c := s[i]
-		plain = c >= 0x20 && c < utf8.RuneSelf && c != '"' && c != '\\'
+	i := 0
+	for i < len(s) && plainASCII[s[i]] {
+		i++
 	}
-	if plain {
+	if i == len(s) {
 		// Names and ids are printable ASCII in most organizations.
 		b = append(b, '"')
 		b = append(b, s...)
