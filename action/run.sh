@@ -33,18 +33,32 @@ quoted() {
 }
 
 # plan_live: plans against the live organization into $plan; sets
-# has-changes, plan-path and summary.
+# has-changes, plan-path and summary. It returns plan's exit status: 0 no
+# changes, 2 changes, 1 a plan with errors (still saved, so that it can be
+# reported) or no plan at all (the organization could not be read).
 plan_live() {
   local rc=0
+  rm -f "$plan"
   orgbackup plan "$dir" --out "$plan" --detailed-exitcode > "$work/plan.txt" || rc=$?
   quoted "$work/plan.txt"
   case "$rc" in
     0) output has-changes false ;;
     2) output has-changes true ;;
-    *) exit "$rc" ;;
   esac
-  output plan-path "$plan"
-  output summary "$(head -n 1 "$work/plan.txt")"
+  if [ -s "$plan" ]; then
+    output plan-path "$plan"
+    output summary "$(head -n 1 "$work/plan.txt")"
+  fi
+  return "$rc"
+}
+
+# succeeded RC: plan's exit status 0 (no changes) and 2 (changes) are a
+# success; anything else ends the step with it.
+succeeded() {
+  case "$1" in
+    0 | 2) ;;
+    *) exit "$1" ;;
+  esac
 }
 
 # validate_offline: validates (annotations on the pull request's changed
@@ -68,33 +82,49 @@ case "$cmd" in
     validate_offline
     ;;
   plan)
-    plan_live
-    # The sticky comment on a pull request; the job summary always.
-    orgbackup comment --plan "$plan"
+    rc=0
+    plan_live || rc=$?
+    # The sticky comment on a pull request (also for a plan with errors,
+    # which the reviewer must see); the job summary always.
+    if [ -s "$plan" ]; then
+      orgbackup comment "$dir" --plan "$plan"
+    fi
+    succeeded "$rc"
     ;;
   status)
     validate_offline
-    plan_live
-    # One drift issue: opened or updated when the plan is not empty,
-    # closed when it is.
-    orgbackup comment --plan "$plan" --drift-issue
+    rc=0
+    plan_live || rc=$?
+    # One drift issue: opened or updated when the plan is not empty or has
+    # errors, closed when it is empty.
+    if [ -s "$plan" ]; then
+      orgbackup comment "$dir" --plan "$plan" --drift-issue
+    fi
+    succeeded "$rc"
     ;;
   apply)
     if [ -z "${ORGBACKUP_PLAN:-}" ]; then
       echo "::error title=orgbackup::apply needs the plan input: the plan-path output of a plan step"
       exit 64
     fi
+    log="$work/apply.log.jsonl"
+    output apply-log "$log"
     rc=0
     # apply re-reads the organization and refuses, changing nothing, if it
     # is no longer what the plan was made from.
-    orgbackup apply "$ORGBACKUP_PLAN" "$dir" --auto-approve > "$work/apply.txt" 2>&1 || rc=$?
+    orgbackup apply "$ORGBACKUP_PLAN" "$dir" --auto-approve --log "$log" > "$work/apply.txt" 2>&1 || rc=$?
     quoted "$work/apply.txt"
     outcome=applied
     if [ "$rc" -ne 0 ]; then
       outcome=failed
     fi
-    # The outcome, on the pull request that was merged.
-    orgbackup comment --plan "$ORGBACKUP_PLAN" --applied "$outcome" || true
+    # The outcome, on the pull request that was merged. apply writes no
+    # log when it refuses before its first call.
+    log_args=()
+    if [ -f "$log" ]; then
+      log_args=(--log "$log")
+    fi
+    orgbackup comment "$dir" --plan "$ORGBACKUP_PLAN" --applied "$outcome" --apply-output "$work/apply.txt" "${log_args[@]}" || true
     exit "$rc"
     ;;
   *)

@@ -22,7 +22,7 @@ func TestHelpAndREADMEAgree(t *testing.T) {
 	}
 	type row struct{ words, statuses string }
 	var rows []row
-	rowRe := regexp.MustCompile("(?m)^\\| `orgbackup ([a-z]+(?: [a-z]+)*)[^|]*\\|.*\\| ([^|]*) \\|$")
+	rowRe := regexp.MustCompile("(?m)^\\| `orgbackup ([a-z][a-z-]*(?: [a-z][a-z-]*)*)[^|]*\\|.*\\| ([^|]*) \\|$")
 	for _, m := range rowRe.FindAllStringSubmatch(string(readme), -1) {
 		rows = append(rows, row{m[1], m[2]})
 	}

@@ -36,11 +36,21 @@ func TestScript(t *testing.T) {
 	for name, cmd := range awsCmds { // moto, awscli, faultproxy, orgfixture
 		cmds[name] = cmd
 	}
+	for name, cmd := range ghCmds { // github
+		cmds[name] = cmd
+	}
 	for name, cmd := range liveCmds { // capture, snapsummary
 		cmds[name] = cmd
 	}
 	for name, cmd := range applyCmds { // envstdout, logcheck
 		cmds[name] = cmd
+	}
+	for name, cmd := range iamCmds { // iamcheck
+		cmds[name] = cmd
+	}
+	root, err := filepath.Abs("../..")
+	if err != nil {
+		t.Fatal(err)
 	}
 	testscript.Run(t, testscript.Params{
 		Dir:                 "testdata/script",
@@ -51,6 +61,8 @@ func TestScript(t *testing.T) {
 		Condition:           motoCondition,
 		Setup: func(env *testscript.Env) error {
 			env.Setenv("NO_COLOR", "1")
+			// The action's scripts, for scripts that run a workflow step.
+			env.Setenv("ACTION", filepath.Join(root, "action"))
 			// The bundled example, so scripts test what a new user runs.
 			return copyDir(example, filepath.Join(env.WorkDir, "example"))
 		},

@@ -40,7 +40,7 @@ func checkDocument(t *testing.T, md string, b Budget) rendered {
 		t.Errorf("%d <details> opened, %d closed", o, c)
 	}
 	r := renderMarkdown(t, md)
-	checkOnly(t, "document", md[:min(len(md), 2000)], r, "h3", "p", "blockquote", "details", "summary", "code", "pre", "a", "ul", "li")
+	checkOnly(t, "document", md[:min(len(md), 2000)], r, "h3", "h4", "p", "strong", "blockquote", "details", "summary", "code", "pre", "a", "ul", "li")
 	return r
 }
 
@@ -169,5 +169,68 @@ func TestLink(t *testing.T) {
 		if got := Link("run", u); got != want {
 			t.Errorf("Link(%q) = %q, want %q", u, got, want)
 		}
+	}
+}
+
+// detailSections is n list items, each with a collapsed document that is a
+// detail, as a plan's created policies are.
+func detailSections(n int) []Section {
+	var ss []Section
+	for i := range n {
+		ss = append(ss, Section{
+			Body:  fmt.Sprintf("- create policy `p%03d`", i),
+			Items: 1,
+			Children: []Section{{Summary: "Document", Body: CodeBlock("json", strings.Repeat(fmt.Sprintf("\"line %d\"\n", i), 20)),
+				Indent: "  ", Detail: true, Items: 1, Noun: "documents"}},
+		})
+	}
+	return ss
+}
+
+// TestDocumentDetailsFirst: when a document is too long, details (policy
+// documents, diffs) are left out before anything else: every item is
+// listed, and the first details, whole and in order, fill what is left.
+func TestDocumentDetailsFirst(t *testing.T) {
+	d := &Document{Head: "head", Sections: []Section{{Summary: "50 changes", Children: detailSections(50)}}, Noun: "changes"}
+	b := Budget{Chars: 6000}
+	md, shown, total, err := d.Render(b)
+	if err != nil {
+		t.Fatal(err)
+	}
+	checkDocument(t, md, b)
+	docs := strings.Count(md, "<summary>Document</summary>")
+	if total != 100 || shown != 50+docs || docs == 0 || docs >= 50 {
+		t.Fatalf("shown %d of %d with %d documents", shown, total, docs)
+	}
+	if !strings.Contains(md, fmt.Sprintf("truncated: 50 of 50 changes and %d of 50 documents shown", docs)) {
+		t.Errorf("the note does not count changes and documents apart:\n%s", md[:300])
+	}
+	for i := range 50 {
+		if !strings.Contains(md, fmt.Sprintf("- create policy `p%03d`", i)) {
+			t.Errorf("change %d is not listed", i)
+		}
+		if hasDoc := strings.Contains(md, fmt.Sprintf("  \"line %d\"\n", i)); hasDoc != (i < docs) {
+			t.Errorf("document %d shown: %t; want the first %d", i, hasDoc, docs)
+		}
+	}
+	// Kept inside their list items: indented, and the list is one list.
+	r := renderMarkdown(t, md)
+	if n := strings.Count(strings.Join(r.elements, " "), "ul"); n != 1 {
+		t.Errorf("%d lists, want 1", n)
+	}
+	if !strings.Contains(md, "\n  <details><summary>Document</summary>\n\n  ```json\n  \"line 0\"\n") {
+		t.Errorf("documents are not indented into their items")
+	}
+
+	// Too long even without the details: cut at an item, no details.
+	b = Budget{Chars: 800}
+	md, shown, _, err = d.Render(b)
+	if err != nil {
+		t.Fatal(err)
+	}
+	checkDocument(t, md, b)
+	if strings.Contains(md, "Document") || shown == 0 || shown >= 50 ||
+		!strings.Contains(md, fmt.Sprintf("truncated: %d of 50 changes and 0 of 50 documents shown", shown)) {
+		t.Errorf("shown %d:\n%s", shown, md)
 	}
 }

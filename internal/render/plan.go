@@ -318,8 +318,16 @@ func writeTextDiff(b *strings.Builder, d []byte, indent string, st Style) {
 	}
 }
 
+// accounts counts accounts, with thousands separated.
+func accounts(n int) string {
+	if n == 1 {
+		return "1 account"
+	}
+	return thousands(n) + " accounts"
+}
+
 func groupText(g plan.EffectiveGroup) string {
-	n := plural(len(g.Accounts), "account", "accounts")
+	n := accounts(len(g.Accounts))
 	switch {
 	case len(g.Problems) > 0 && g.Changed:
 		return n + ": effective policy changes and would be invalid"
@@ -429,6 +437,18 @@ func parseSource(s string) doc.Pos {
 }
 
 func planMarkdown(r *PlanReport) string {
+	// Without a budget nothing is cut, so this cannot fail.
+	md, _, _, _ := PlanDocument(r).Render(Budget{})
+	return md
+}
+
+// PlanDocument is the plan's Markdown view as a Document: the summary line
+// and the counts first, then the problems, the destructive changes, the
+// changes and the accounts whose effective policy changes, each change and
+// each group of accounts a section of its own. The Markdown format of
+// WritePlan is this document uncut; the pull-request comment and the job
+// summary cut it to their budgets at a section boundary.
+func PlanDocument(r *PlanReport) *Document {
 	p := r.Plan
 	var b strings.Builder
 	icon := "✓"
@@ -443,61 +463,64 @@ func planMarkdown(r *PlanReport) string {
 		against += " (organization " + Code(p.Organization) + ")"
 	}
 	fmt.Fprintf(&b, "orgbackup plan of %s against %s: %s of %s change, %s would be invalid.",
-		Code(r.Dir), against, strconv.Itoa(p.Summary.AccountsChanged), plural(p.Summary.Accounts, "account", "accounts"), strconv.Itoa(p.Summary.AccountsInvalid))
+		Code(r.Dir), against, thousands(p.Summary.AccountsChanged), accounts(p.Summary.Accounts), thousands(p.Summary.AccountsInvalid))
 	if p.Summary.Errors > 0 {
 		fmt.Fprintf(&b, " **The plan cannot be applied: %s.**", plural(p.Summary.Errors, "error", "errors"))
 	}
-	b.WriteString("\n\n")
+	d := &Document{Head: b.String(), Noun: "changes"}
 
 	if len(p.Problems) > 0 {
+		sec := Section{Noun: "problems"}
 		for _, pr := range p.Problems {
-			icon := "❌"
-			switch pr.Severity {
-			case plan.SeverityWarning:
-				icon = "⚠️"
-			case plan.SeverityNotice:
-				icon = "ℹ️"
-			}
-			fmt.Fprintf(&b, "- %s ", icon)
-			if pr.Source != "" {
-				fmt.Fprintf(&b, "%s: ", Code(pr.Source))
-			}
-			b.WriteString(EscapeMarkdown(pr.Message))
-			if pr.Hint != "" {
-				fmt.Fprintf(&b, " — %s", EscapeMarkdown(pr.Hint))
-			}
-			b.WriteByte('\n')
+			sec.Children = append(sec.Children, Section{Body: markdownProblem(pr), Tight: true, Items: 1})
 		}
-		b.WriteByte('\n')
+		d.Sections = append(d.Sections, sec)
 	}
-
 	s := split(p)
 	if len(s.destructive) > 0 {
+		head := "**⚠️ Destructive changes**: apply carries them out only if the plan is made with `--allow-destroy`:"
 		if p.AllowDestroy {
-			b.WriteString("**⚠️ Destructive changes** (allowed: the plan was made with `--allow-destroy`):\n\n")
-		} else {
-			b.WriteString("**⚠️ Destructive changes**: apply carries them out only if the plan is made with `--allow-destroy`:\n\n")
+			head = "**⚠️ Destructive changes** (allowed: the plan was made with `--allow-destroy`):"
 		}
-		writeMarkdownChanges(&b, s.destructive)
-		b.WriteByte('\n')
+		d.Sections = append(d.Sections, Section{Body: head, Children: markdownChanges(s.destructive), Noun: "changes"})
 	}
-	n := len(s.settings) + len(s.policies) + len(s.attachments)
-	if n > 0 {
-		fmt.Fprintf(&b, "<details><summary>%s</summary>\n\n", plural(n, "change", "changes"))
-		for _, sec := range s.ordinary() {
-			fmt.Fprintf(&b, "**%s**\n\n", sec.title)
-			writeMarkdownChanges(&b, sec.changes)
-			b.WriteByte('\n')
+	if n := len(s.settings) + len(s.policies) + len(s.attachments); n > 0 {
+		sec := Section{Summary: plural(n, "change", "changes"), Noun: "changes"}
+		for _, o := range s.ordinary() {
+			sec.Children = append(sec.Children, Section{Body: "**" + o.title + "**", Children: markdownChanges(o.changes)})
 		}
-		b.WriteString("</details>\n\n")
+		d.Sections = append(d.Sections, sec)
 	}
 	if len(p.Effective) > 0 {
-		fmt.Fprintf(&b, "<details><summary>Effective policies: %d of %s change, %d would be invalid</summary>\n\n",
-			p.Summary.AccountsChanged, plural(p.Summary.Accounts, "account", "accounts"), p.Summary.AccountsInvalid)
-		for _, g := range p.Effective {
-			writeMarkdownGroup(&b, g)
+		sec := Section{
+			Summary: fmt.Sprintf("Effective policies: %s of %s change, %s would be invalid",
+				thousands(p.Summary.AccountsChanged), accounts(p.Summary.Accounts), thousands(p.Summary.AccountsInvalid)),
+			Noun: "accounts",
 		}
-		b.WriteString("</details>\n")
+		for _, g := range p.Effective {
+			sec.Children = append(sec.Children, markdownGroup(g))
+		}
+		d.Sections = append(d.Sections, sec)
+	}
+	return d
+}
+
+func markdownProblem(pr plan.Problem) string {
+	icon := "❌"
+	switch pr.Severity {
+	case plan.SeverityWarning:
+		icon = "⚠️"
+	case plan.SeverityNotice:
+		icon = "ℹ️"
+	}
+	var b strings.Builder
+	fmt.Fprintf(&b, "- %s ", icon)
+	if pr.Source != "" {
+		fmt.Fprintf(&b, "%s: ", Code(pr.Source))
+	}
+	b.WriteString(EscapeMarkdown(pr.Message))
+	if pr.Hint != "" {
+		fmt.Fprintf(&b, " — %s", EscapeMarkdown(pr.Hint))
 	}
 	return b.String()
 }
@@ -507,20 +530,24 @@ var markdownMark = map[plan.Action]string{
 	plan.UpdateBackupSetting: "✏️",
 }
 
-func writeMarkdownChanges(b *strings.Builder, cs []plan.Change) {
+// markdownChanges renders each change as a list item of its own section;
+// a created or updated policy's document follows its item, collapsed.
+func markdownChanges(cs []plan.Change) []Section {
+	var out []Section
 	for _, c := range cs {
+		var b strings.Builder
 		mark := markdownMark[c.Action]
 		if mark == "" {
 			mark = "➕"
 		}
-		fmt.Fprintf(b, "- %s %s", mark, markdownChange(c))
+		fmt.Fprintf(&b, "- %s %s", mark, markdownChange(c))
 		if c.Source != "" {
-			fmt.Fprintf(b, " (%s)", Code(c.Source))
+			fmt.Fprintf(&b, " (%s)", Code(c.Source))
 		}
 		if c.Action == plan.UpdatePolicy && c.Description != c.BeforeDescription {
-			fmt.Fprintf(b, "; description %s → %s", Code(c.BeforeDescription), Code(c.Description))
+			fmt.Fprintf(&b, "; description %s → %s", Code(c.BeforeDescription), Code(c.Description))
 		}
-		b.WriteByte('\n')
+		sec := Section{Body: b.String(), Tight: true, Items: 1}
 		var d string
 		switch {
 		case c.Action == plan.UpdatePolicy && c.Before != c.After:
@@ -529,60 +556,58 @@ func writeMarkdownChanges(b *strings.Builder, cs []plan.Change) {
 			d = documentDiff("", c.After)
 		}
 		if d != "" {
-			fence := Fence(d)
-			fmt.Fprintf(b, "\n  <details><summary>Document</summary>\n\n  %sdiff\n%s  %s\n\n  </details>\n\n", fence, indentLines(d, "  "), fence)
+			// The document, collapsed, inside the list item.
+			sec.Tight = false
+			sec.Children = []Section{{Summary: "Document", Body: CodeBlock("diff", d), Indent: "  ", Detail: true, Items: 1, Noun: "diffs"}}
 		}
+		out = append(out, sec)
 	}
+	return out
 }
 
 // markdownChange is changeText with every user-controlled value in a code
 // span.
 func markdownChange(c plan.Change) string { return describe(c, markdownNames) }
 
-func indentLines(s, indent string) string {
+// markdownGroup renders a group of accounts whose effective policy changes
+// (or is invalid) in the same way: the accounts (the first maxListed named),
+// the problems, and the diff, collapsed.
+func markdownGroup(g plan.EffectiveGroup) Section {
 	var b strings.Builder
-	for _, line := range strings.SplitAfter(s, "\n") {
-		if line == "" {
-			continue
-		}
-		b.WriteString(indent + line)
-	}
-	return b.String()
-}
-
-func writeMarkdownGroup(b *strings.Builder, g plan.EffectiveGroup) {
-	fmt.Fprintf(b, "#### %s\n\n", groupText(g))
+	fmt.Fprintf(&b, "#### %s\n\n", groupText(g))
 	var names []string
 	for i, a := range g.Accounts {
 		if i == maxListed {
-			names = append(names, fmt.Sprintf("and %d more", len(g.Accounts)-maxListed))
+			names = append(names, fmt.Sprintf("and %s more", thousands(len(g.Accounts)-maxListed)))
 			break
 		}
 		names = append(names, Code(planAccountLabel(a)))
 	}
-	b.WriteString(strings.Join(names, ", ") + "\n\n")
+	b.WriteString(strings.Join(names, ", "))
+	if len(g.Problems)+len(g.Notes) > 0 {
+		b.WriteString("\n")
+	}
 	for _, p := range g.Problems {
-		fmt.Fprintf(b, "- ❌ %s at %s: %s", Code(p.Code), Code(p.Path), EscapeMarkdown(p.Message))
+		fmt.Fprintf(&b, "\n- ❌ %s at %s: %s", Code(p.Code), Code(p.Path), EscapeMarkdown(p.Message))
 		if len(p.Policies) > 0 {
 			var ps []string
 			for _, x := range p.Policies {
 				ps = append(ps, Code(x))
 			}
-			fmt.Fprintf(b, " (contributing: %s)", strings.Join(ps, ", "))
+			fmt.Fprintf(&b, " (contributing: %s)", strings.Join(ps, ", "))
 		}
 		if p.Hint != "" {
-			fmt.Fprintf(b, " — %s", EscapeMarkdown(p.Hint))
+			fmt.Fprintf(&b, " — %s", EscapeMarkdown(p.Hint))
 		}
-		b.WriteByte('\n')
 	}
 	// What Organizations would ignore: a change a parent's child controls
 	// forbid does nothing, silently.
 	for _, n := range g.Notes {
-		fmt.Fprintf(b, "- ℹ️ ignored: %s\n", EscapeMarkdown(n))
+		fmt.Fprintf(&b, "\n- ℹ️ ignored: %s", EscapeMarkdown(n))
 	}
+	sec := Section{Body: b.String(), Items: len(g.Accounts)}
 	if d := g.DiffText(); d != "" {
-		fence := Fence(d)
-		fmt.Fprintf(b, "\n<details><summary>Effective policy diff</summary>\n\n%sdiff\n%s%s\n\n</details>\n", fence, d, fence)
+		sec.Children = []Section{{Summary: "Effective policy diff", Body: CodeBlock("diff", d), Detail: true, Items: 1, Noun: "diffs"}}
 	}
-	b.WriteByte('\n')
+	return sec
 }

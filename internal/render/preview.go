@@ -344,7 +344,7 @@ func previewMarkdown(w io.Writer, r *PreviewReport) error {
 		b.WriteByte('\n')
 	}
 	for _, g := range r.Plan.Effective {
-		writeMarkdownGroup(&b, g)
+		b.WriteString(markdownGroup(g).markdown())
 	}
 	_, err := io.WriteString(w, b.String())
 	return err

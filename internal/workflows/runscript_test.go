@@ -9,14 +9,15 @@ import (
 )
 
 // fakeOrgbackup stands in for the binary: it logs its arguments, writes
-// the plan file it is asked for, prints a line that tries to forge a
-// workflow command, and exits with FAKE_<COMMAND>_RC.
+// the plan file it is asked for (unless FAKE_PLAN_NOFILE) and the apply log
+// (if FAKE_APPLY_LOG), prints a line that tries to forge a workflow
+// command, and exits with FAKE_<COMMAND>_RC.
 const fakeOrgbackup = `#!/usr/bin/env bash
 printf '%s\n' "$*" >> "$FAKE_LOG"
 case "$1" in
   plan)
     while [ $# -gt 0 ]; do
-      if [ "$1" = --out ]; then echo '{"format_version":"1"}' > "$2"; fi
+      if [ "$1" = --out ] && [ -z "${FAKE_PLAN_NOFILE:-}" ]; then echo '{"format_version":"1"}' > "$2"; fi
       shift
     done
     echo "Plan: 1 to create, 0 to update, 0 to delete, 1 attachment to add, 0 to remove"
@@ -26,7 +27,12 @@ case "$1" in
     if [ "$4" = markdown ]; then echo "### validate summary"; fi
     exit "${FAKE_VALIDATE_RC:-0}" ;;
   preview) echo "### preview summary" ;;
-  apply) echo "applied"; exit "${FAKE_APPLY_RC:-0}" ;;
+  apply)
+    while [ $# -gt 0 ]; do
+      if [ "$1" = --log ] && [ -n "${FAKE_APPLY_LOG:-}" ]; then echo '{"result":"done"}' > "$2"; fi
+      shift
+    done
+    echo "applied"; exit "${FAKE_APPLY_RC:-0}" ;;
   comment) exit "${FAKE_COMMENT_RC:-0}" ;;
 esac
 exit 0
@@ -135,7 +141,7 @@ func TestRunPlan(t *testing.T) {
 	if r.code != 0 {
 		t.Fatalf("exit %d: %s", r.code, r.stdout)
 	}
-	r.called(t, "plan policies --out PLAN --detailed-exitcode", "comment --plan PLAN")
+	r.called(t, "plan policies --out PLAN --detailed-exitcode", "comment policies --plan PLAN")
 	if r.outputs["has-changes"] != "true" || !strings.HasSuffix(r.outputs["plan-path"], "/orgbackup/plan.json") ||
 		r.outputs["summary"] != "Plan: 1 to create, 0 to update, 0 to delete, 1 attachment to add, 0 to remove" {
 		t.Errorf("outputs %v", r.outputs)
@@ -151,10 +157,19 @@ func TestRunPlan(t *testing.T) {
 		t.Errorf("no changes: exit %d, outputs %v", r.code, r.outputs)
 	}
 
-	// A failed plan fails the step and posts nothing.
+	// A plan with errors fails the step, after it is posted: the
+	// reviewer must see the errors.
 	r = runAction(t, map[string]string{"ORGBACKUP_COMMAND": "plan", "FAKE_PLAN_RC": "1"})
-	if r.code != 1 {
-		t.Errorf("failed plan: exit %d", r.code)
+	if r.code != 1 || r.outputs["has-changes"] != "" {
+		t.Errorf("plan with errors: exit %d, outputs %v", r.code, r.outputs)
+	}
+	r.called(t, "plan policies --out PLAN --detailed-exitcode", "comment policies --plan PLAN")
+
+	// No plan at all (the organization could not be read): the step
+	// fails and posts nothing.
+	r = runAction(t, map[string]string{"ORGBACKUP_COMMAND": "plan", "FAKE_PLAN_RC": "1", "FAKE_PLAN_NOFILE": "1"})
+	if r.code != 1 || r.outputs["plan-path"] != "" {
+		t.Errorf("failed plan: exit %d, outputs %v", r.code, r.outputs)
 	}
 	r.called(t, "plan policies --out PLAN --detailed-exitcode")
 }
@@ -166,7 +181,17 @@ func TestRunStatus(t *testing.T) {
 	}
 	r.called(t, "validate policies --output github", "validate policies --output markdown",
 		"build policies --out WORK/dist", "preview policies --output markdown",
-		"plan policies --out PLAN --detailed-exitcode", "comment --plan PLAN --drift-issue")
+		"plan policies --out PLAN --detailed-exitcode", "comment policies --plan PLAN --drift-issue")
+
+	// A plan with errors needs attention too: reported, then the step
+	// fails.
+	r = runAction(t, map[string]string{"ORGBACKUP_COMMAND": "status", "FAKE_PLAN_RC": "1"})
+	if r.code != 1 {
+		t.Errorf("status with plan errors: exit %d", r.code)
+	}
+	if r.calls[len(r.calls)-1] == "" || !strings.HasSuffix(r.calls[len(r.calls)-1], "--drift-issue") {
+		t.Errorf("the drift issue was not reported: %v", r.calls)
+	}
 }
 
 func TestRunApply(t *testing.T) {
@@ -179,7 +204,17 @@ func TestRunApply(t *testing.T) {
 	if r.code != 0 {
 		t.Fatalf("exit %d: %s", r.code, r.stdout)
 	}
-	r.called(t, "apply reviewed/plan.json policies --auto-approve", "comment --plan reviewed/plan.json --applied applied")
+	r.called(t, "apply reviewed/plan.json policies --auto-approve --log WORK/apply.log.jsonl",
+		"comment policies --plan reviewed/plan.json --applied applied --apply-output WORK/apply.txt")
+
+	// With a log, the outcome shows its calls; the log is an output, for
+	// the artifact.
+	r = runAction(t, map[string]string{"ORGBACKUP_COMMAND": "apply", "ORGBACKUP_PLAN": "reviewed/plan.json", "FAKE_APPLY_LOG": "1"})
+	r.called(t, "apply reviewed/plan.json policies --auto-approve --log WORK/apply.log.jsonl",
+		"comment policies --plan reviewed/plan.json --applied applied --apply-output WORK/apply.txt --log WORK/apply.log.jsonl")
+	if !strings.HasSuffix(r.outputs["apply-log"], "/orgbackup/apply.log.jsonl") {
+		t.Errorf("outputs %v", r.outputs)
+	}
 
 	// A refused (stale) or failed apply fails the step, and says so on the
 	// pull request.
@@ -187,7 +222,8 @@ func TestRunApply(t *testing.T) {
 	if r.code != 1 {
 		t.Errorf("failed apply: exit %d", r.code)
 	}
-	r.called(t, "apply reviewed/plan.json policies --auto-approve", "comment --plan reviewed/plan.json --applied failed")
+	r.called(t, "apply reviewed/plan.json policies --auto-approve --log WORK/apply.log.jsonl",
+		"comment policies --plan reviewed/plan.json --applied failed --apply-output WORK/apply.txt")
 }
 
 func TestRunUnknownCommand(t *testing.T) {

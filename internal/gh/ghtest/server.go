@@ -124,6 +124,15 @@ func (s *Server) AddIssue(is Issue) int {
 	return is.Number
 }
 
+// Merge marks pull request number as merged, with merge commit sha.
+func (s *Server) Merge(number int, sha string) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if is := s.issue(number); is != nil && is.PullRequest {
+		is.MergeCommitSHA, is.State = sha, "closed"
+	}
+}
+
 // AddComment adds a comment by u on issue number and returns its ID.
 func (s *Server) AddComment(number int, u User, body string) int64 {
 	s.mu.Lock()
