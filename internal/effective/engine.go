@@ -85,6 +85,8 @@ func (e *Engine) policy(p *org.Policy) inherit.Policy {
 		// A policy the repository adds has no id until apply creates it.
 		ip.ID = p.Name
 	}
+	// Compiled once, merged at every entity the policy is attached to.
+	ip = inherit.Compile(ip)
 	e.docs[p] = ip
 	return ip
 }
