@@ -720,6 +720,16 @@ func (b *builder) finish() {
 	for _, e := range append([]*Entity{o.root}, o.ous...) {
 		finishChildren(e, ous[e], count)
 	}
+	o.root.path = "Root"
+	setPaths(o.root)
+}
+
+// setPaths sets the paths of the entities below e from e's.
+func setPaths(e *Entity) {
+	for _, c := range e.Children {
+		c.path = e.path + "/" + c.segment
+		setPaths(c)
+	}
 }
 
 // finishChildren sorts e's children, the first ous of which are OUs (OUs

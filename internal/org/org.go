@@ -164,7 +164,8 @@ type Entity struct {
 
 	// segment is this entity's last Path element: the name for OUs, and for
 	// accounts the name unless that would be ambiguous among the siblings.
-	segment string
+	// path is the whole Path, built once: a preview shows every account's.
+	segment, path string
 	// index is Index's answer.
 	index int
 }
@@ -299,27 +300,7 @@ func (o *Org) Chain(e *Entity) []*Entity {
 // when the account has no name or shares it with a sibling. Resolve(Path(e))
 // returns e, unless an OU name containing "/" makes the path spell another
 // OU's path too (see FORMAT.md).
-func (o *Org) Path(e *Entity) string {
-	if e.Kind == Root {
-		return "Root"
-	}
-	n := 0
-	for x := e; x.Parent != nil; x = x.Parent {
-		n += len(x.segment) + 1
-	}
-	// Build back to front: paths are rendered for every account of a
-	// preview, so avoid the intermediate slices of a join.
-	b := make([]byte, len("Root")+n)
-	copy(b, "Root")
-	i := len(b)
-	for x := e; x.Parent != nil; x = x.Parent {
-		i -= len(x.segment)
-		copy(b[i:], x.segment)
-		i--
-		b[i] = '/'
-	}
-	return string(b)
-}
+func (o *Org) Path(e *Entity) string { return e.path }
 
 // AccountsUnder returns e itself if it is an account, otherwise every
 // account anywhere below e, sorted by id.
