@@ -29,6 +29,8 @@ type Account struct {
 	// Notes are what the inheritance engine ignored in the desired state:
 	// operators a parent forbids, same-level overrides.
 	Notes []inherit.Note
+
+	group int // 1 + the index of its group in Groups, 0 if none (set by Groups)
 }
 
 // Group is a set of accounts that see the same change and the same
@@ -237,8 +239,20 @@ func (p *Preview) Groups() []*Group {
 		}
 		return strings.Compare(x.Accounts[0].Account.ID, y.Accounts[0].Account.ID)
 	})
+	for i, g := range groups {
+		for _, a := range g.Accounts {
+			a.group = i + 1
+		}
+	}
 	p.groups, p.grouped = groups, true
 	return groups
+}
+
+// GroupOf returns the index in Groups of the group a is in, or -1 if a is
+// in none (it neither changes nor has problems).
+func (p *Preview) GroupOf(a *Account) int {
+	p.Groups()
+	return a.group - 1
 }
 
 // Diff returns a unified diff of two effective policies (canonical

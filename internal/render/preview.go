@@ -196,12 +196,6 @@ func writePreviewJSON(w io.Writer, r *PreviewReport) error {
 	total, changed, invalid := counts(r)
 	diags := r.previewDiags()
 	groups := r.Plan.Preview.Groups()
-	groupOf := make(map[*effective.Account]int, len(r.Plan.Preview.Accounts))
-	for i, g := range groups {
-		for _, a := range g.Accounts {
-			groupOf[a] = i
-		}
-	}
 
 	out.WriteString("{\n  \"accounts\": ")
 	if len(r.Plan.Preview.Accounts) == 0 {
@@ -215,8 +209,8 @@ func writePreviewJSON(w io.Writer, r *PreviewReport) error {
 			out.WriteString("\n    {\n      \"changed\": ")
 			out.WriteString(strconv.FormatBool(a.Changed))
 			out.WriteString(",\n      \"group\": ")
-			if g, ok := groupOf[a]; ok {
-				out.WriteString(strconv.Itoa(g))
+			if g := r.Plan.Preview.GroupOf(a); g >= 0 {
+				out.Write(strconv.AppendInt(out.AvailableBuffer(), int64(g), 10))
 			} else {
 				out.WriteString("null")
 			}
@@ -294,18 +288,9 @@ func writeNested(out *bufio.Writer, b []byte, prefix string) {
 }
 
 // writeJSONString writes s as a JSON string, escaped exactly as package doc
-// does. Names and ids of plain ASCII need no escaping, which is every one
-// of them in most organizations, so they skip building a node.
+// does, into out's buffer.
 func writeJSONString(out *bufio.Writer, s string) {
-	for i := 0; i < len(s); i++ {
-		if c := s[i]; c < 0x20 || c >= 0x80 || c == '"' || c == '\\' {
-			out.Write(doc.NewString(s, doc.Pos{}).Compact())
-			return
-		}
-	}
-	out.WriteByte('"')
-	out.WriteString(s)
-	out.WriteByte('"')
+	out.Write(doc.AppendString(out.AvailableBuffer(), s))
 }
 
 // orEmpty is an effective policy's bytes, or an empty object's.
