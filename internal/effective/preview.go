@@ -93,6 +93,19 @@ func Compute(actual, desired *org.Org, baselines []*policy.Baseline, ours func(*
 	checks := map[key]*check{}
 	var order []*check
 	accounts := desired.Accounts()
+	// The two organizations' merges are independent (an Engine is not
+	// safe for concurrent use, but two are, and States are immutable):
+	// the before side on another core.
+	var wg sync.WaitGroup
+	wg.Go(func() {
+		for _, a := range accounts {
+			before.State(a)
+		}
+	})
+	for _, a := range accounts {
+		after.State(a)
+	}
+	wg.Wait()
 	checkOf := make([]*check, len(accounts))
 	notes := map[*inherit.State][]inherit.Note{}
 	accs := make([]Account, len(accounts)) // one allocation, not 100,000
