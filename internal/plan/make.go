@@ -34,6 +34,10 @@ type Input struct {
 	Rel func(file string) string
 	// Against says what Actual was read from, for people.
 	Against string
+	// NoLiveDigest leaves Plan.LiveDigest empty, for a plan that is shown
+	// and never saved (preview, effective, verify): the digest encodes the
+	// whole organization, 0.35 s of CPU at 100,000 accounts.
+	NoLiveDigest bool
 }
 
 // Make computes the plan that turns in.Actual into what in.Repo defines:
@@ -47,7 +51,11 @@ func Make(in Input) *Plan {
 	// The live digest encodes the whole organization (30 MB at 100,000
 	// accounts) and reads nothing Make changes: it runs alongside.
 	live := make(chan string, 1)
-	go func() { live <- LiveDigest(in.Actual) }()
+	if in.NoLiveDigest {
+		live <- ""
+	} else {
+		go func() { live <- LiveDigest(in.Actual) }()
+	}
 	m := &maker{in: in, repository: in.Repo.Repository(), rel: in.Rel}
 	if m.rel == nil {
 		m.rel = func(s string) string { return s }

@@ -639,6 +639,16 @@ func TestDigests(t *testing.T) {
 	if Make(Input{Repo: repo(definition(t, "daily", completePlan, "r-ab12")), Actual: actual}).InputsDigest != base.InputsDigest {
 		t.Error("targets are digested as ids: Root and r-ab12 are one target")
 	}
+	// A plan that is only shown goes without the live digest, and without
+	// it is the same plan.
+	shown := Make(Input{Repo: repo(d), Actual: actual, NoLiveDigest: true})
+	if base.LiveDigest == "" || shown.LiveDigest != "" {
+		t.Errorf("live digest %q, without %q", base.LiveDigest, shown.LiveDigest)
+	}
+	shown.LiveDigest = base.LiveDigest
+	if !bytes.Equal(shown.Encode(), base.Encode()) {
+		t.Error("NoLiveDigest changes more than the live digest")
+	}
 }
 
 func TestPolicyQuota(t *testing.T) {
