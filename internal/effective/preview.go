@@ -2,6 +2,7 @@ package effective
 
 import (
 	"bytes"
+	"github.com/orgbackup/orgbackup/internal/backup"
 	"runtime"
 	"slices"
 	"strings"
@@ -139,9 +140,12 @@ func Compute(actual, desired *org.Org, baselines []*policy.Baseline, ours func(*
 	}
 	// Validation reads shared, immutable values only (states, trees,
 	// baselines), so the distinct checks run on every core.
+	// States share most of their plans' documents (inherit.Shared), so
+	// each distinct plan is checked once.
+	memo := &backup.Memo{}
 	parallel(len(order), func(i int) {
 		c := order[i]
-		c.problems = Validate(c.s, c.eff, c.provided, oursID, label)
+		c.problems = validate(memo, c.s, c.eff, c.provided, oursID, label)
 	})
 	for i, acc := range pv.Accounts {
 		acc.Problems = checkOf[i].problems

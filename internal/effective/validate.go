@@ -130,11 +130,17 @@ func (b *Baselines) reached(e *org.Entity) reached {
 // eff is s's effective policy; callers usually hold it already (the Engine
 // memoises it), and computing it again per account would be wasted work.
 func Validate(s *inherit.State, eff *doc.Node, provided []*policy.Baseline, ours func(id string) bool, label func(id string) string) []Problem {
+	return validate(nil, s, eff, provided, ours, label)
+}
+
+// validate is Validate, checking each plan's document once with memo
+// (see backup.Memo). The problems' paths may be shared between accounts.
+func validate(memo *backup.Memo, s *inherit.State, eff *doc.Node, provided []*policy.Baseline, ours func(id string) bool, label func(id string) string) []Problem {
 	if Empty(eff) {
 		return nil
 	}
 	var out []Problem
-	for _, v := range backup.Check(eff, backup.Complete) {
+	for _, v := range memo.Check(eff, backup.Complete) {
 		if v.Warning {
 			// AWS accepts it: the policy is valid, if not what its author
 			// may expect; validate reports it on the policy itself.
@@ -160,9 +166,8 @@ func Validate(s *inherit.State, eff *doc.Node, provided []*policy.Baseline, ours
 	}
 	var order []gap
 	byGap := map[gap][]backup.Ref{}
-	for _, ref := range backup.References(eff) {
-		contributors := s.Contributors(ref.Path...)
-		if ref.Account != "" || !slices.ContainsFunc(contributors, ours) {
+	for _, ref := range memo.References(eff) {
+		if ref.Account != "" || !slices.ContainsFunc(s.Contributors(ref.Path...), ours) {
 			continue
 		}
 		var missing []string
