@@ -72,9 +72,12 @@ func (r *Shared) tree(n *node) *doc.Node {
 	var t *doc.Node
 	switch {
 	case n.val != nil:
-		t = cloneValue(n.val)
+		// Stored values are never modified, and neither are Shared's
+		// trees: the value itself, not a copy.
+		t = n.val
 	case len(n.kids) > 0:
 		obj := doc.NewObject(n.pos)
+		obj.Fields = make([]doc.Field, 0, len(n.kids))
 		for _, c := range n.kids {
 			if v := r.tree(c.n); v != nil {
 				obj.Fields = append(obj.Fields, doc.Field{Key: r.spelling(c), KeyPos: c.n.keyPos, Value: v})
