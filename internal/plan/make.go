@@ -481,7 +481,7 @@ func (m *maker) effective(p *Plan) {
 	pv := effective.Compute(m.in.Actual, m.desired, m.in.Repo.Baselines, func(q *org.Policy) bool { return m.ours[q] })
 	p.Preview = pv
 	for _, g := range pv.Groups() {
-		eg := EffectiveGroup{Changed: g.Changed, Before: rawJSON(g.Before), After: rawJSON(g.After)}
+		eg := EffectiveGroup{Changed: g.Changed, Before: rawJSON(g.Before), After: rawJSON(g.After), Accounts: make([]Account, 0, len(g.Accounts))}
 		for _, a := range g.Accounts {
 			eg.Accounts = append(eg.Accounts, Account{ID: a.Account.ID, Name: a.Account.Name, Path: a.Path})
 		}
