@@ -34,9 +34,10 @@ type fast struct {
 }
 
 // decodeFast returns the snapshot in data and where each policy's content
-// starts, or ok false.
-func decodeFast(data []byte) (f *Snapshot, contentAt []int, ok bool) {
-	d := &fast{data: data, text: string(data)}
+// starts, or ok false. text is data as a string: its strings are cut from
+// it.
+func decodeFast(data []byte, text string) (f *Snapshot, contentAt []int, ok bool) {
+	d := &fast{data: data, text: text}
 	f = &Snapshot{}
 	d.file(f)
 	d.ws()

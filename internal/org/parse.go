@@ -7,6 +7,7 @@ import (
 	"slices"
 	"strings"
 	"unicode/utf8"
+	"unsafe"
 
 	"github.com/orgbackup/orgbackup/internal/doc"
 )
@@ -23,7 +24,14 @@ func Load(path string) (*Org, error) {
 	if err != nil {
 		return nil, fmt.Errorf("read snapshot: %w", err)
 	}
-	return Parse(path, data)
+	// The buffer is Load's alone and nothing writes it again, so the
+	// strings the fast path cuts from it (every name, id and path of the
+	// organization) can share its memory rather than a copy of it: 30 MB
+	// at 100,000 accounts.
+	if o := parseFastText(path, data, unsafe.String(unsafe.SliceData(data), len(data))); o != nil {
+		return o, nil
+	}
+	return parseSlow(path, data)
 }
 
 // Parse decodes and validates a snapshot; file names it in positions.
@@ -44,8 +52,12 @@ func Parse(file string, data []byte) (*Org, error) {
 }
 
 // parseFast returns nil whenever the snapshot is not plainly valid.
-func parseFast(file string, data []byte) *Org {
-	f, contentAt, ok := decodeFast(data)
+func parseFast(file string, data []byte) *Org { return parseFastText(file, data, string(data)) }
+
+// parseFastText is parseFast, given data as a string that is not changed
+// while the Org is in use.
+func parseFastText(file string, data []byte, text string) *Org {
+	f, contentAt, ok := decodeFast(data, text)
 	if !ok {
 		return nil
 	}
