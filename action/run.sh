@@ -95,12 +95,28 @@ case "$cmd" in
     validate_offline
     rc=0
     plan_live || rc=$?
+    # status reports what a plan cannot see: effective policies AWS found
+    # invalid, failed stack instances, failed backup, copy and restore
+    # jobs. It exits 1 when something needs attention.
+    status_rc=0
+    orgbackup status "$dir" --output markdown > "$work/status.md" || status_rc=$?
+    cat "$work/status.md" >> "$summary"
+    status_args=()
+    if [ -s "$work/status.md" ]; then
+      status_args=(--status "$work/status.md")
+    fi
+    if [ "$status_rc" -ne 0 ]; then
+      status_args+=(--status-failed)
+    fi
     # One drift issue: opened or updated when the plan is not empty or has
-    # errors, closed when it is empty.
+    # errors or status needs attention, closed when all is well.
     if [ -s "$plan" ]; then
-      orgbackup comment "$dir" --plan "$plan" --drift-issue
+      orgbackup comment "$dir" --plan "$plan" --drift-issue "${status_args[@]}"
     fi
     succeeded "$rc"
+    if [ "$status_rc" -ne 0 ]; then
+      exit "$status_rc"
+    fi
     ;;
   apply)
     if [ -z "${ORGBACKUP_PLAN:-}" ]; then

@@ -255,7 +255,7 @@ func (r *runner) run(ctx context.Context, cs []plan.Change) error {
 // Baselines executor. They run in the baselines phase, except removals,
 // which run with the deletions.
 func isBaseline(c plan.Change) bool {
-	return c.Phase == plan.PhaseBaselines // TODO(live-plan merge): c.Action.IsBaseline()
+	return c.Action.IsBaseline()
 }
 
 func (r *runner) waitEnabled(ctx context.Context) error {

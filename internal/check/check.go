@@ -17,6 +17,7 @@ import (
 	"github.com/orgbackup/orgbackup/internal/doc"
 	"github.com/orgbackup/orgbackup/internal/generate"
 	"github.com/orgbackup/orgbackup/internal/org"
+	"github.com/orgbackup/orgbackup/internal/plan"
 	"github.com/orgbackup/orgbackup/internal/policy"
 	"github.com/orgbackup/orgbackup/internal/suggest"
 )
@@ -100,6 +101,9 @@ type Report struct {
 	Baselines int
 	Diags     diag.List // sorted
 	Sizes     []Size    // of every policy document, when the definitions load
+	// Coverage, with an organization (validate --org), says how each
+	// account a policy reaches gets its role and vaults.
+	Coverage *plan.Coverage
 }
 
 // Valid reports whether no error was found.
@@ -292,6 +296,13 @@ func (c *checker) baselines() {
 		if b.RoleName == "" && b.VaultName == "" {
 			c.add(diag.Errorf("empty-baseline", b.Pos, "baseline %q provides neither a role nor a vault", b.Name).
 				WithHint("set role_name, vault_name or both"))
+		}
+		// CloudFormation's AWS::Backup::BackupVault and AWS Backup take the
+		// key's ARN, not an alias's (the template reference says so).
+		if strings.Contains(b.VaultKMSKeyARN, ":alias/") && !b.Existing {
+			c.add(diag.Errorf("kms-key-alias", orPos(b.VaultKMSKeyARNPos, b.Pos), "vault_kms_key_arn of baseline %q is an alias ARN; a vault takes the key's ARN, so the vault stacks would fail", b.Name).
+				WithPath(fmt.Sprintf("baselines.%s.vault_kms_key_arn", cueLabel(b.Name))).WithValue(quoted(b.VaultKMSKeyARN)).
+				WithHint("give the key ARN (arn:aws:kms:<region>:<account>:key/<key id>, $region for each Region): aws kms describe-key --key-id %s shows it; or use managed_kms_key: true", b.VaultKMSKeyARN[strings.Index(b.VaultKMSKeyARN, "alias/"):]))
 		}
 	}
 }

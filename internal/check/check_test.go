@@ -888,3 +888,41 @@ func TestBaselineName(t *testing.T) {
 		}
 	}
 }
+
+func TestKMSKeyAlias(t *testing.T) {
+	p := newPolicy(t, "daily", dailyPlans, "Root")
+	b := mainBaseline()
+	b.VaultKMSKeyARN = "arn:aws:kms:$region:111122223333:alias/backup"
+	res := Run(repoOf([]*policy.Policy{p}, b), nil)
+	expect(t, only(t, res.Diags, "kms-key-alias"), want{
+		severity: diag.Error, code: "kms-key-alias", pos: orPos(b.VaultKMSKeyARNPos, b.Pos),
+		message: []string{`vault_kms_key_arn of baseline "main" is an alias ARN`},
+		hint:    []string{"aws kms describe-key --key-id alias/backup", "managed_kms_key: true"},
+		value:   `"arn:aws:kms:$region:111122223333:alias/backup"`,
+	})
+	// The key's ARN is fine; so is an alias on resources that exist
+	// already, which orgbackup does not create.
+	b.VaultKMSKeyARN = "arn:aws:kms:$region:111122223333:key/1234abcd"
+	if res := Run(repoOf([]*policy.Policy{p}, b), nil); len(res.Diags) != 0 {
+		t.Errorf("diagnostics:\n%s", dump(res.Diags))
+	}
+	b.VaultKMSKeyARN, b.Existing = "arn:aws:kms:$region:111122223333:alias/backup", true
+	if res := Run(repoOf([]*policy.Policy{p}, b), nil); len(res.Diags) != 0 {
+		t.Errorf("diagnostics:\n%s", dump(res.Diags))
+	}
+}
+
+func TestExistingBaselinesMayOverlap(t *testing.T) {
+	p := newPolicy(t, "daily", dailyPlans, "Root")
+	a, b := mainBaseline(), mainBaseline()
+	b.Name = "again"
+	a.Existing, b.Existing = true, true
+	if res := Run(repoOf([]*policy.Policy{p}, a, b), nil); len(res.Diags) != 0 {
+		t.Errorf("two existing declarations of one role and vault:\n%s", dump(res.Diags))
+	}
+	// One of them deploying is a real clash: its stacks would fail.
+	b.Existing = false
+	if res := Run(repoOf([]*policy.Policy{p}, a, b), nil); len(res.Diags) == 0 {
+		t.Error("a deployed baseline over an existing one: want baseline-overlap")
+	}
+}

@@ -133,6 +133,11 @@ func (c *checker) overlappingBaselines() {
 	for i := 0; i < len(bs); i++ {
 		for j := i + 1; j < len(bs); j++ {
 			a, b := bs[i], bs[j]
+			if a.Existing && b.Existing {
+				// Both only declare what exists: nothing is deployed
+				// twice.
+				continue
+			}
 			where, ok := c.baselineOverlap(a, b)
 			if !ok {
 				continue

@@ -17,6 +17,7 @@ var actionValues = strings.NewReplacer(
 	`"$dir"`, "policies", `"$plan"`, "plan.json", `"$ORGBACKUP_PLAN"`, "plan.json",
 	`"$outcome"`, "applied", `"$log"`, "apply.log.jsonl", `"$work/dist"`, "dist",
 	`"$work/apply.txt"`, "apply.txt", `"${log_args[@]}"`, "--log apply.log.jsonl",
+	`"${status_args[@]}"`, "--status status.md --status-failed",
 )
 
 // TestActionCallsParse checks every orgbackup call in the action's script
@@ -57,7 +58,7 @@ func TestActionCallsParse(t *testing.T) {
 			t.Errorf("orgbackup %s: %v", line, err)
 		}
 	}
-	for _, want := range []string{"validate", "build", "preview", "plan", "comment", "apply"} {
+	for _, want := range []string{"validate", "build", "preview", "plan", "comment", "apply", "status"} {
 		if !seen[want] {
 			t.Errorf("the action no longer calls orgbackup %s; update this test", want)
 		}

@@ -164,17 +164,22 @@ func applyRun(opts *applyOptions) error {
 	live := opts.Live.withPrevious(repo)
 	st := o.Style()
 	errStyle := render.Style{} // stderr is not known to be a terminal
+	rel := repoRel(opts.Dir)
+	baselines := newBaselineApply(o, cfg, repo, rel, opts.Live)
+	defer baselines.report(o.Err)
 	ro := apply.Options{
 		Saved: saved,
 		Read:  func(context.Context) (*org.Org, error) { return readOrg(o, live) },
 		Plan: func(actual *org.Org) (*plan.Plan, error) {
-			return plan.Make(plan.Input{Repo: repo, Actual: actual, AllowDestroy: allowDestroy, Rel: repoRel(opts.Dir), Against: "the live organization"}), nil
+			return baselines.plan(ctx, plan.Input{Repo: repo, Actual: actual, AllowDestroy: allowDestroy, Rel: rel, Against: "the live organization"})
 		},
-		Org:      applier,
-		Settings: &awsbackup.Settings{API: backup.NewFromConfig(cfg)},
-		Waiter:   applier,
-		Log:      logf,
-		Progress: func(c plan.Change, e apply.Entry) { render.WriteApplyStep(o.Err, c, e, errStyle) },
+		Org:       applier,
+		Settings:  &awsbackup.Settings{API: backup.NewFromConfig(cfg)},
+		Baselines: baselines.deployer,
+		Blocked:   baselines.blocked,
+		Waiter:    applier,
+		Log:       logf,
+		Progress:  func(c plan.Change, e apply.Entry) { render.WriteApplyStep(o.Err, c, e, errStyle) },
 	}
 	if saved == nil {
 		ro.Confirm = func(p *plan.Plan) (bool, error) {

@@ -3,11 +3,13 @@ package cli
 import (
 	"fmt"
 	"regexp"
+	"slices"
 
 	"github.com/spf13/cobra"
 
 	"github.com/orgbackup/orgbackup/internal/iampolicy"
 	"github.com/orgbackup/orgbackup/internal/org"
+	"github.com/orgbackup/orgbackup/internal/policy"
 )
 
 type iamPolicyOptions struct {
@@ -107,7 +109,8 @@ func iamPolicyRun(opts *iamPolicyOptions) error {
 		Environment: opts.Environment,
 		OIDCHost:    opts.OIDCHost,
 		Policies:    len(repo.Policies) > 0,
-		Baselines:   len(repo.Baselines) > 0,
+		Baselines:   slices.ContainsFunc(repo.Baselines, (*policy.Baseline).Deployed),
+		ManagedKeys: slices.ContainsFunc(repo.Baselines, func(b *policy.Baseline) bool { return b.ManagedKMSKey }),
 	}
 	if b := repo.Organization; b != nil {
 		s.TrustedAccess = b.TrustedAccess != nil && *b.TrustedAccess

@@ -13,6 +13,7 @@ import (
 
 	"github.com/spf13/cobra"
 
+	"github.com/orgbackup/orgbackup/internal/backup"
 	"github.com/orgbackup/orgbackup/internal/doc"
 	"github.com/orgbackup/orgbackup/internal/generate"
 	"github.com/orgbackup/orgbackup/internal/importer"
@@ -32,6 +33,9 @@ type importOptions struct {
 	Description string
 	Stdout      bool
 	Force       bool
+	// ExistingBaselines, with --from-org, proposes baselines declaring
+	// the roles and vaults the imported policies name as existing.
+	ExistingBaselines bool
 
 	// FromOrg imports the organization's backup policies (those named by
 	// Policies, or all), from the snapshot Org or the live organization.
@@ -107,6 +111,7 @@ error.`,
 	cmd.Flags().BoolVar(&opts.Stdout, "stdout", false, "print the CUE to standard output instead of writing files")
 	cmd.Flags().BoolVar(&opts.Force, "force", false, "overwrite existing .cue files")
 	cmd.Flags().BoolVar(&opts.FromOrg, "from-org", false, "import the organization's backup policies")
+	cmd.Flags().BoolVar(&opts.ExistingBaselines, "existing-baselines", true, "with --from-org: declare the roles and vaults the policies name as existing (baselines with existing: true, in existing-baselines.cue)")
 	cmd.Flags().StringArrayVar(&opts.Policies, "policy", nil, "with --from-org: the policy to import, by name (repeatable; default: all)")
 	cmd.Flags().StringVar(&opts.Org, "org", "", "with --from-org: read this org snapshot file instead of the live organization")
 	addLiveFlags(cmd, &opts.Live)
@@ -277,6 +282,7 @@ func importFromOrg(opts *importOptions) (_ []imported, adopted int, _ error) {
 	}
 	slices.SortFunc(selected, func(a, b *org.Policy) int { return strings.Compare(a.Name, b.Name) })
 	var out []imported
+	var defs []importer.Definition
 	for _, p := range selected {
 		if existing != nil {
 			if def := existing.Policy(p.Name); def != nil {
@@ -296,7 +302,7 @@ func importFromOrg(opts *importOptions) (_ []imported, adopted int, _ error) {
 			adopted++
 		}
 		partial, why := importer.Partial(p.Content)
-		src, err := importer.Source("orgbackup", importer.Definition{
+		def := importer.Definition{
 			Name:        p.Name,
 			Source:      importSource(o, p),
 			Description: p.Description,
@@ -305,14 +311,55 @@ func importFromOrg(opts *importOptions) (_ []imported, adopted int, _ error) {
 			Why:         why,
 			Adopt:       adopt,
 			Plans:       importer.AuthorForm(plans),
-		})
+		}
+		defs = append(defs, def)
+		src, err := importer.Source("orgbackup", def)
 		if err != nil {
 			return nil, 0, fmt.Errorf("format policy %q: %w", p.Name, err)
 		}
 		file := strings.TrimSuffix(path.Base(generate.PolicyFile(p.Name)), ".json") + ".cue"
 		out = append(out, imported{path: filepath.Join(opts.Out, file), data: src})
 	}
+	if opts.ExistingBaselines {
+		b, err := existingBaselines(opts, defs, existing)
+		if err != nil {
+			return nil, 0, err
+		}
+		if b != nil {
+			out = append(out, *b)
+		}
+	}
 	return out, adopted, nil
+}
+
+// ExistingBaselinesFile is where import --from-org proposes the baselines
+// that declare the imported policies' roles and vaults as existing.
+const ExistingBaselinesFile = "existing-baselines.cue"
+
+// existingBaselines proposes, for the roles and vaults the imported
+// policies name that no baseline of the repository provides, baselines
+// declaring them existing: an organization adopting orgbackup has them
+// already, and deploying them would fail with "already exists".
+func existingBaselines(opts *importOptions, defs []importer.Definition, repo *policy.Repo) (*imported, error) {
+	known := func(k backup.RefKind, name string) bool {
+		if repo == nil {
+			return false
+		}
+		return slices.ContainsFunc(repo.Baselines, func(b *policy.Baseline) bool {
+			return k == backup.Role && b.RoleName == name || k == backup.Vault && b.VaultName == name
+		})
+	}
+	proposed := importer.ProposeExisting(defs, known)
+	if len(proposed) == 0 {
+		return nil, nil
+	}
+	src, err := importer.ExistingSource("orgbackup", proposed)
+	if err != nil {
+		return nil, fmt.Errorf("format the existing baselines: %w", err)
+	}
+	fmt.Fprintf(opts.IO.Err, "note: %s declares the roles and vaults the policies name as existing (%d %s): orgbackup will not deploy them; `orgbackup doctor --account ID` checks one account, `orgbackup status` all\n",
+		filepath.Join(opts.Out, ExistingBaselinesFile), len(proposed), map[bool]string{true: "baseline", false: "baselines"}[len(proposed) == 1])
+	return &imported{path: filepath.Join(opts.Out, ExistingBaselinesFile), data: src}, nil
 }
 
 // targetOf writes an attachment as a target: the root as Root, an OU by

@@ -3,6 +3,7 @@ package cli
 import (
 	"github.com/spf13/cobra"
 
+	"github.com/orgbackup/orgbackup/internal/baseline"
 	"github.com/orgbackup/orgbackup/internal/loader"
 	"github.com/orgbackup/orgbackup/internal/org"
 	"github.com/orgbackup/orgbackup/internal/plan"
@@ -86,6 +87,7 @@ func planRun(opts *planOptions) error {
 		return err
 	}
 	var actual *org.Org
+	var deployed *baseline.Live
 	against := "the live organization"
 	if opts.Org != "" {
 		actual, err = org.Load(opts.Org)
@@ -98,8 +100,13 @@ func planRun(opts *planOptions) error {
 		if err != nil {
 			return err
 		}
+		if deployed, err = readBaselines(opts.IO, opts.Live, repo); err != nil {
+			return err
+		}
 	}
-	p := plan.Make(plan.Input{Repo: repo, Actual: actual, AllowDestroy: opts.AllowDestroy, Rel: repoRel(opts.Dir), Against: against})
+	rel := repoRel(opts.Dir)
+	p := plan.Make(plan.Input{Repo: repo, Actual: actual, AllowDestroy: opts.AllowDestroy, Rel: rel, Against: against,
+		Baselines: baselinePart(repo, rel, deployed)})
 	if opts.Out != "" {
 		if err := writeAtomic(opts.Out, p.Encode()); err != nil {
 			return err

@@ -99,9 +99,12 @@ type IO struct {
 	// ReadOrg reads the live organization; tests substitute their own.
 	// Nil means this build cannot, and live commands say so.
 	ReadOrg OrgReader
-	// AWSConfig builds the AWS configuration of the clients apply and
-	// verify use besides the reader; nil means awsenv.Load. Tests point
-	// it at a fake.
+	// ReadBaselines reads the deployed baselines; nil means plans do not
+	// see them and say so.
+	ReadBaselines BaselineReader
+	// AWSConfig builds the AWS configuration of the clients the live
+	// commands use besides the reader (apply, verify, status, doctor, the
+	// baselines reader); nil means awsenv.Load. Tests point it at a fake.
 	AWSConfig func(context.Context, awsenv.Options) (aws.Config, error)
 }
 
@@ -112,7 +115,7 @@ func (o *IO) Style() render.Style {
 }
 
 func systemIO() *IO {
-	return &IO{
+	o := &IO{
 		In:      os.Stdin,
 		Out:     os.Stdout,
 		Err:     os.Stderr,
@@ -121,6 +124,8 @@ func systemIO() *IO {
 		Getenv:  os.Getenv,
 		ReadOrg: readLiveOrg,
 	}
+	o.ReadBaselines = readLiveBaselines(o)
+	return o
 }
 
 // Main runs orgbackup with the process's arguments and returns the exit
@@ -239,6 +244,8 @@ every account's effective policy would be before anything is applied.`,
 		newIAMPolicyCmd(o, nil),
 		newApplyCmd(o, nil),
 		newVerifyCmd(o, nil),
+		newStatusCmd(o, nil),
+		newDoctorCmd(o, nil),
 		newVersionCmd(o),
 	)
 	// cobra adds its completion command when it runs, if there are other

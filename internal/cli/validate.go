@@ -6,10 +6,12 @@ import (
 
 	"github.com/spf13/cobra"
 
+	"github.com/orgbackup/orgbackup/internal/baseline"
 	"github.com/orgbackup/orgbackup/internal/check"
 	"github.com/orgbackup/orgbackup/internal/effective"
 	"github.com/orgbackup/orgbackup/internal/loader"
 	"github.com/orgbackup/orgbackup/internal/org"
+	"github.com/orgbackup/orgbackup/internal/plan"
 	"github.com/orgbackup/orgbackup/internal/policy"
 	"github.com/orgbackup/orgbackup/internal/render"
 )
@@ -104,6 +106,9 @@ func validate(dir, orgFile string) (*check.Report, *policy.Repo, error) {
 			return nil, nil, err
 		}
 		r = effective.NewResolver(o, repo)
+		rep := check.NewReport(dir, repo, diags, r)
+		rep.Coverage = coverage(o, repo)
+		return rep, repo, nil
 	}
 	return check.NewReport(dir, repo, diags, r), repo, nil
 }
@@ -118,4 +123,11 @@ func appendFile(path string, write func(*os.File) error) error {
 		return err
 	}
 	return f.Close()
+}
+
+// coverage works out how each account of o that the repository's policies
+// reach gets its role and vaults, with the policies attached.
+func coverage(o *org.Org, repo *policy.Repo) *plan.Coverage {
+	desired := plan.Make(plan.Input{Repo: repo, Actual: o}).Desired
+	return baseline.NewCoverage(baseline.Desire(baseline.Input{Repo: repo, Org: desired}), repo)
 }

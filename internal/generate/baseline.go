@@ -72,8 +72,23 @@ func VaultTemplate(b *policy.Baseline) *doc.Node {
 		"BackupVaultName", str(b.VaultName),
 		"BackupVaultTags", obj(policy.TagManagedBy, str(policy.ManagedBy), policy.TagBaseline, str(b.Name)),
 	)
-	if b.VaultKMSKeyARN != "" {
+	var mappings *doc.Node
+	switch {
+	case b.VaultKMSKeyARN != "":
 		props.Set("EncryptionKeyArn", substitute(b.VaultKMSKeyARN))
+	case b.ManagedKMSKey:
+		// The key of each Region is created by apply in the management
+		// account, so its ARN is known only then: the template maps each
+		// Region to a placeholder that apply replaces with the ARN. A
+		// mapping rather than a parameter, because StackSets deploy
+		// accounts that join an OU later with the StackSet's own values,
+		// not with per-instance overrides.
+		keys := doc.NewObject(doc.Pos{})
+		for _, r := range b.Regions {
+			keys.Set(r, obj("KeyArn", str(ManagedKeyPlaceholder(r))))
+		}
+		mappings = obj(ManagedKeysMapping, keys)
+		props.Set("EncryptionKeyArn", obj("Fn::FindInMap", arr(str(ManagedKeysMapping), obj("Ref", str("AWS::Region")), str("KeyArn"))))
 	}
 	var params *doc.Node
 	if ap := accessPolicy(b); ap != nil {
@@ -104,8 +119,20 @@ func VaultTemplate(b *policy.Baseline) *doc.Node {
 	if params != nil {
 		t.Set("Parameters", params)
 	}
+	if mappings != nil {
+		t.Set("Mappings", mappings)
+	}
 	return t
 }
+
+// ManagedKeysMapping names the template mapping from Region to the ARN of
+// orgbackup's managed KMS key there.
+const ManagedKeysMapping = "OrgbackupManagedKeys"
+
+// ManagedKeyPlaceholder stands in a vault template for the ARN of the
+// managed key of region until apply knows it. It cannot be mistaken for an
+// ARN, so a template deployed with a placeholder left in fails loudly.
+func ManagedKeyPlaceholder(region string) string { return "orgbackup-managed-kms-key:" + region }
 
 // accessPolicy merges the author's vault access policy with the statement
 // allow_copy_from_organization asks for.

@@ -67,6 +67,12 @@ type ManifestBaseline struct {
 	Targets   []string           `json:"targets"`
 	StackSets []ManifestStackSet `json:"stack_sets"`
 	Source    string             `json:"source"`
+	// Existing baselines name resources that exist already; orgbackup
+	// deploys nothing for them.
+	Existing bool `json:"existing,omitempty"`
+	// ManagedKMSKey: apply creates the vault's key in each Region and
+	// puts its ARN into the vault template's mapping.
+	ManagedKMSKey bool `json:"managed_kms_key,omitempty"`
 }
 
 // ManifestStackSet is one service-managed StackSet of a baseline.
@@ -85,6 +91,11 @@ func PolicyFile(name string) string        { return "policies/" + fileName(name)
 func PrettyFile(name string) string        { return "policies/" + fileName(name) + prettySuffix + ".json" }
 func RoleTemplateFile(name string) string  { return "baselines/" + name + "/role.template.json" }
 func VaultTemplateFile(name string) string { return "baselines/" + name + "/vault.template.json" }
+
+// RoleStackSetName and VaultStackSetName name a baseline's StackSets, and
+// the management account's stacks that deploy the same templates there.
+func RoleStackSetName(baseline string) string  { return StackSetPrefix + baseline + "-role" }
+func VaultStackSetName(baseline string) string { return StackSetPrefix + baseline + "-vault" }
 
 // ManifestFile is the manifest's path in the output directory.
 const ManifestFile = "manifest.json"
@@ -180,14 +191,20 @@ func Build(repo *policy.Repo, rel func(file string) string) *Output {
 			Targets:   targetStrings(b.Targets),
 			StackSets: []ManifestStackSet{},
 			Source:    rel(b.Pos.File),
+			Existing:  b.Existing,
 		}
+		if b.Existing {
+			out.Manifest.Baselines = append(out.Manifest.Baselines, mb)
+			continue
+		}
+		mb.ManagedKMSKey = b.ManagedKMSKey
 		if b.RoleName != "" {
 			data := RoleTemplate(b).Indent()
 			out.Files = append(out.Files, File{Path: RoleTemplateFile(b.Name), Data: data})
 			// IAM is global: one stack instance per account is enough, and
 			// more would collide on the role name.
 			mb.StackSets = append(mb.StackSets, ManifestStackSet{
-				Name:         StackSetPrefix + b.Name + "-role",
+				Name:         RoleStackSetName(b.Name),
 				Template:     RoleTemplateFile(b.Name),
 				SHA256:       digest(data),
 				Regions:      regions[:min(len(regions), 1)],
@@ -203,7 +220,7 @@ func Build(repo *policy.Repo, rel func(file string) string) *Output {
 				params = append(params, "OrganizationId")
 			}
 			mb.StackSets = append(mb.StackSets, ManifestStackSet{
-				Name:         StackSetPrefix + b.Name + "-vault",
+				Name:         VaultStackSetName(b.Name),
 				Template:     VaultTemplateFile(b.Name),
 				SHA256:       digest(data),
 				Regions:      regions,

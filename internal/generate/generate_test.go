@@ -165,6 +165,16 @@ func richBaselines(t testing.TB) []*policy.Baseline {
 			Targets: []policy.Target{{Raw: "ou-ab12-abcdefgh"}}, Regions: []string{"ap-northeast-1", "us-east-1"},
 			RoleName: "backup", RolePath: "/",
 		},
+		{
+			Name: "legacy", Pos: doc.Pos{File: "policies/baselines.cue", Line: 40, Col: 1},
+			Targets: []policy.Target{{Raw: "Root/Legacy"}}, Regions: []string{"us-east-1"},
+			RoleName: "legacy-role", RolePath: "/", VaultName: "legacy-vault", Existing: true,
+		},
+		{
+			Name: "sealed", Pos: doc.Pos{File: "policies/baselines.cue", Line: 50, Col: 1},
+			Targets: []policy.Target{{Raw: "Root/Sealed"}}, Regions: []string{"us-east-1", "eu-west-1"},
+			VaultName: "sealed-vault", ManagedKMSKey: true,
+		},
 	}
 }
 
@@ -323,6 +333,7 @@ func TestVaultTemplateGolden(t *testing.T) {
 		{"minimal", &policy.Baseline{Name: "plain", VaultName: "main-vault"}},
 		{"kms-region", &policy.Baseline{Name: "kms", VaultName: "main-vault", VaultKMSKeyARN: "arn:aws:kms:$region:111122223333:key/1234abcd-12ab-34cd-56ef-1234567890ab"}},
 		{"kms-fixed", &policy.Baseline{Name: "kms", VaultName: "main-vault", VaultKMSKeyARN: "arn:aws:kms:us-east-1:111122223333:alias/backup"}},
+		{"kms-managed", &policy.Baseline{Name: "kms", VaultName: "main-vault", Regions: []string{"us-east-1", "eu-west-1"}, ManagedKMSKey: true}},
 		{"access-policy", &policy.Baseline{Name: "access", VaultName: "main-vault", VaultAccessPolicy: access()}},
 		{"copy-from-organization", &policy.Baseline{Name: "org", VaultName: "dr", AllowCopyFromOrganization: true}},
 		{"access-policy-and-copy", &policy.Baseline{Name: "both", VaultName: "dr", VaultAccessPolicy: access(), AllowCopyFromOrganization: true,
@@ -476,7 +487,15 @@ func TestBuildFilesAndManifestAgree(t *testing.T) {
 				}
 			}
 		}
-		if n := len(mb.StackSets); n != btoi(b.RoleName != "")+btoi(b.VaultName != "") {
+		want := btoi(b.RoleName != "") + btoi(b.VaultName != "")
+		if b.Existing {
+			// Existing resources are not orgbackup's to deploy.
+			want = 0
+		}
+		if mb.Existing != b.Existing || mb.ManagedKMSKey != b.ManagedKMSKey {
+			t.Errorf("%s: manifest existing=%v managed_kms_key=%v", mb.Name, mb.Existing, mb.ManagedKMSKey)
+		}
+		if n := len(mb.StackSets); n != want {
 			t.Errorf("%s: %d stack sets", mb.Name, n)
 		}
 	}

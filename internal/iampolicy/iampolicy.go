@@ -67,6 +67,7 @@ type Scope struct {
 	// What the repository declares.
 	Policies           bool   // it defines backup policies
 	Baselines          bool   // it defines member baselines (StackSets)
+	ManagedKeys        bool   // a baseline says managed_kms_key: true
 	TrustedAccess      bool   // organization.trusted_access: true
 	CrossAccountBackup bool   // organization.cross_account_backup set
 	DelegatedAdmin     string // organization.delegated_administrator
@@ -109,14 +110,10 @@ const (
 	CmdApply    = "apply"
 	CmdVerify   = "verify"
 	CmdStatus   = "status"
-	// CmdBaselines is plan and apply of member baselines (StackSets),
-	// which only repositories with baselines make, once the baselines
-	// phase is planned (issue 7).
-	CmdBaselines = "baselines"
 )
 
 // readers are the commands that read the organization as plan does.
-var readers = []string{CmdPlan, CmdSnapshot, CmdImport, CmdApply}
+var readers = []string{CmdPlan, CmdSnapshot, CmdImport, CmdApply, CmdStatus}
 
 // grant is one IAM action and the commands whose calls need it.
 type grant struct {
@@ -184,7 +181,7 @@ var catalog = []statement{
 			g("organizations:ListAWSServiceAccessForOrganization", readers...),
 			g("organizations:ListDelegatedAdministrators", readers...),
 			g("organizations:DescribeEffectivePolicy", CmdVerify),
-			g("organizations:ListAccountsWithInvalidEffectivePolicy", CmdVerify),
+			g("organizations:ListAccountsWithInvalidEffectivePolicy", CmdVerify, CmdStatus),
 			g("organizations:ListEffectivePolicyValidationErrors", CmdVerify),
 		},
 	},
@@ -193,14 +190,37 @@ var catalog = []statement{
 		grants: []grant{g("backup:DescribeGlobalSettings", readers...)},
 	},
 	{
-		sid: "ReadStackSets", role: Plan, when: func(s Scope) bool { return s.Baselines }, resources: anyResource,
+		// status reports the jobs of AWS Backup's cross-account
+		// monitoring (ByAccountId unset: every account), from the
+		// scheduled drift run, which has the plan role.
+		sid: "ReadBackupJobs", role: Plan, when: always, resources: anyResource,
 		grants: []grant{
-			g("cloudformation:ListStackSets", CmdBaselines, CmdStatus),
-			g("cloudformation:DescribeStackSet", CmdBaselines, CmdStatus),
-			g("cloudformation:ListStackInstances", CmdBaselines, CmdStatus),
-			g("cloudformation:ListStackSetOperations", CmdBaselines, CmdStatus),
-			g("cloudformation:DescribeStackSetOperation", CmdBaselines, CmdStatus),
-			g("cloudformation:ListStackSetOperationResults", CmdBaselines, CmdStatus),
+			g("backup:ListBackupJobs", CmdStatus),
+			g("backup:ListCopyJobs", CmdStatus),
+			g("backup:ListRestoreJobs", CmdStatus),
+		},
+	},
+	{
+		// Plan reads orgbackup's StackSets even without baselines: a
+		// baseline removed from the repository leaves them to remove.
+		sid: "ReadStackSets", role: Plan, when: always, resources: anyResource,
+		grants: []grant{
+			g("cloudformation:ListStackSets", CmdPlan, CmdApply, CmdStatus),
+			g("cloudformation:DescribeStackSet", CmdPlan, CmdApply, CmdStatus),
+			g("cloudformation:ListStackInstances", CmdPlan, CmdApply, CmdStatus),
+			g("cloudformation:ListStackSetOperations", CmdPlan, CmdApply, CmdStatus),
+			g("cloudformation:DescribeStackSetOperation", CmdApply),
+			g("cloudformation:ListStackSetOperationResults", CmdApply),
+			g("cloudformation:DescribeStacks", CmdPlan, CmdApply, CmdStatus),
+			g("cloudformation:GetTemplate", CmdPlan, CmdApply, CmdStatus),
+		},
+	},
+	{
+		sid: "ReadBackupKeys", role: Plan, when: func(s Scope) bool { return s.ManagedKeys }, resources: anyResource,
+		grants: []grant{
+			g("kms:DescribeKey", CmdPlan, CmdApply),
+			g("kms:GetKeyPolicy", CmdPlan, CmdApply),
+			g("kms:ListResourceTags", CmdPlan, CmdApply),
 		},
 	},
 
@@ -279,15 +299,87 @@ var catalog = []statement{
 			}
 		},
 		grants: []grant{
-			g("cloudformation:CreateStackSet", CmdBaselines),
-			g("cloudformation:UpdateStackSet", CmdBaselines),
-			g("cloudformation:DeleteStackSet", CmdBaselines),
-			g("cloudformation:CreateStackInstances", CmdBaselines),
-			g("cloudformation:UpdateStackInstances", CmdBaselines),
-			g("cloudformation:DeleteStackInstances", CmdBaselines),
-			g("cloudformation:StopStackSetOperation", CmdBaselines),
-			g("cloudformation:TagResource", CmdBaselines),
+			g("cloudformation:CreateStackSet", CmdApply),
+			g("cloudformation:UpdateStackSet", CmdApply),
+			g("cloudformation:DeleteStackSet", CmdApply),
+			g("cloudformation:CreateStackInstances", CmdApply),
+			g("cloudformation:DeleteStackInstances", CmdApply),
+			g("cloudformation:TagResource", CmdApply),
 		},
+	},
+	{
+		// StackSets never deploy to the management account; its role and
+		// vaults are regular stacks.
+		sid: "DeployOwnManagementStacks", role: Apply, when: func(s Scope) bool { return s.Baselines },
+		resources: func(s Scope) []string {
+			return []string{fmt.Sprintf("arn:%s:cloudformation:*:%s:stack/%s*", s.partition(), s.account(), StackSetPrefix)}
+		},
+		grants: []grant{
+			g("cloudformation:CreateStack", CmdApply),
+			g("cloudformation:UpdateStack", CmdApply),
+			g("cloudformation:DeleteStack", CmdApply),
+			g("cloudformation:DescribeStackEvents", CmdApply),
+		},
+	},
+	{
+		// CloudFormation creates the management stacks' resources with
+		// apply's own credentials; these are allowed only through it.
+		sid: "ManagementStackResources", role: Apply, when: func(s Scope) bool { return s.Baselines }, resources: anyResource,
+		condition: func(Scope) map[string]map[string]any {
+			return map[string]map[string]any{"ForAnyValue:StringEquals": {"aws:CalledVia": []string{"cloudformation.amazonaws.com"}}}
+		},
+		grants: []grant{
+			g("iam:CreateRole", CmdApply),
+			g("iam:GetRole", CmdApply),
+			g("iam:DeleteRole", CmdApply),
+			g("iam:AttachRolePolicy", CmdApply),
+			g("iam:DetachRolePolicy", CmdApply),
+			g("iam:TagRole", CmdApply),
+			g("iam:UntagRole", CmdApply),
+			g("backup:CreateBackupVault", CmdApply),
+			g("backup:DescribeBackupVault", CmdApply),
+			g("backup:PutBackupVaultAccessPolicy", CmdApply),
+			g("backup:DeleteBackupVaultAccessPolicy", CmdApply),
+			g("backup:TagResource", CmdApply),
+			g("backup:ListTags", CmdApply),
+			g("backup-storage:MountCapsule", CmdApply),
+			g("kms:CreateGrant", CmdApply),
+		},
+	},
+	{
+		// orgbackup's keys are created with its tags, and changed only
+		// while they carry them.
+		sid: "CreateBackupKeys", role: Apply, when: func(s Scope) bool { return s.ManagedKeys }, resources: anyResource,
+		condition: ownTags("aws:RequestTag"),
+		grants: []grant{
+			g("kms:CreateKey", CmdApply),
+			g("kms:TagResource", CmdApply),
+		},
+	},
+	{
+		sid: "ChangeOwnBackupKeys", role: Apply, when: func(s Scope) bool { return s.ManagedKeys },
+		resources: func(s Scope) []string {
+			return []string{fmt.Sprintf("arn:%s:kms:*:%s:key/*", s.partition(), s.account())}
+		},
+		condition: ownTags("aws:ResourceTag"),
+		grants: []grant{
+			g("kms:EnableKeyRotation", CmdApply),
+			g("kms:PutKeyPolicy", CmdApply),
+			g("kms:CreateAlias", CmdApply),
+		},
+	},
+	{
+		sid: "NameBackupKeys", role: Apply, when: func(s Scope) bool { return s.ManagedKeys },
+		resources: func(s Scope) []string {
+			return []string{fmt.Sprintf("arn:%s:kms:*:%s:alias/orgbackup/*", s.partition(), s.account())}
+		},
+		grants: []grant{g("kms:CreateAlias", CmdApply)},
+	},
+	{
+		// A key an interrupted apply created before its alias is found
+		// among the account's keys by its tags.
+		sid: "FindBackupKeys", role: Apply, when: func(s Scope) bool { return s.ManagedKeys }, resources: anyResource,
+		grants: []grant{g("kms:ListKeys", CmdApply)},
 	},
 }
 
@@ -436,8 +528,38 @@ var Exceptions = map[string]string{
 	"organizations:ListEffectivePolicyValidationErrors": "verify asks only about accounts AWS reports invalid",
 	"organizations:ListAccounts":                        "the reader lists accounts per parent where ListAccounts gives no paths",
 	"organizations:ListAccountsForParent":               "the reader lists all accounts at once where ListAccounts gives their paths",
-	"cloudformation:UpdateStackInstances":               "only for parameter overrides per account or Region",
-	"cloudformation:StopStackSetOperation":              "only to stop an operation that runs too long",
+	"cloudformation:DescribeStackSet":                   "called for each StackSet orgbackup has deployed",
+	"cloudformation:ListStackInstances":                 "called for each StackSet orgbackup has deployed",
+	"cloudformation:ListStackSetOperations":             "called for each StackSet orgbackup has deployed",
+	"cloudformation:DescribeStacks":                     "called in the Regions of the baselines and of orgbackup's StackSets",
+	"cloudformation:GetTemplate":                        "called for each stack orgbackup has deployed in the management account",
+	"cloudformation:DescribeStackEvents":                "called only when a management stack fails, for the failing resource's reason",
+	"kms:GetKeyPolicy":                                  "called only where orgbackup's key exists",
+	"kms:ListResourceTags":                              "called only where orgbackup's key exists, and when looking for a key an interrupted apply created",
+	"kms:ListKeys":                                      "called only when an interrupted apply may have left a key without its alias",
+	"iam:CreateRole":                                    "CloudFormation calls it with apply's credentials for the management account's stacks",
+	"iam:GetRole":                                       "CloudFormation calls it with apply's credentials for the management account's stacks",
+	"iam:DeleteRole":                                    "CloudFormation calls it with apply's credentials for the management account's stacks",
+	"iam:AttachRolePolicy":                              "CloudFormation calls it with apply's credentials for the management account's stacks",
+	"iam:DetachRolePolicy":                              "CloudFormation calls it with apply's credentials for the management account's stacks",
+	"iam:TagRole":                                       "CloudFormation calls it with apply's credentials for the management account's stacks",
+	"iam:UntagRole":                                     "CloudFormation calls it with apply's credentials for the management account's stacks",
+	"backup:CreateBackupVault":                          "CloudFormation calls it with apply's credentials for the management account's stacks",
+	"backup:DescribeBackupVault":                        "CloudFormation calls it with apply's credentials for the management account's stacks",
+	"backup:PutBackupVaultAccessPolicy":                 "CloudFormation calls it with apply's credentials for the management account's stacks",
+	"backup:DeleteBackupVaultAccessPolicy":              "CloudFormation calls it with apply's credentials for the management account's stacks",
+	"backup:TagResource":                                "CloudFormation calls it with apply's credentials for the management account's stacks",
+	"backup:ListTags":                                   "CloudFormation calls it with apply's credentials for the management account's stacks",
+	"backup-storage:MountCapsule":                       "CloudFormation's vault creation needs it (AWS Backup's documented permissions for CreateBackupVault)",
+	"kms:CreateGrant":                                   "CloudFormation's vault creation with a customer managed key needs it",
+	"cloudformation:TagResource":                        "authorised with CreateStackSet and UpdateStackSet, which carry orgbackup's tags",
+	"kms:TagResource":                                   "authorised with CreateKey, which carries orgbackup's tags",
+	"cloudformation:CreateStack":                        "called only when a policy reaches the management account",
+	"cloudformation:UpdateStack":                        "called only when a management stack's template changes",
+	"cloudformation:DeleteStack":                        "called only when a baseline stops deploying to the management account",
+	"cloudformation:UpdateStackSet":                     "called only when a baseline's template changes, or its failed instances are redeployed",
+	"cloudformation:DeleteStackInstances":               "called only when a baseline, a target or a Region is removed",
+	"cloudformation:DeleteStackSet":                     "called only when a baseline is removed",
 }
 
 // NoPermission are API calls that need no IAM permission.

@@ -13,7 +13,7 @@ import (
 // full declares everything a repository can: every statement appears.
 var full = Scope{
 	Account: "123456789012", Organization: "o-abcdef1234", Repository: "acme/backup-policies", Environment: "org-prod",
-	Policies: true, Baselines: true, TrustedAccess: true, CrossAccountBackup: true, DelegatedAdmin: "210987654321",
+	Policies: true, Baselines: true, ManagedKeys: true, TrustedAccess: true, CrossAccountBackup: true, DelegatedAdmin: "210987654321",
 	OwnerTag: "acme/backup-policies",
 }
 
@@ -78,6 +78,9 @@ func TestApplyRoleScope(t *testing.T) {
 			strings.Contains(string(cond), `/managed-by":"orgbackup"`) ||
 			strings.Contains(string(cond), `"organizations:ServicePrincipal":"backup.amazonaws.com"`) ||
 			strings.Contains(res, "stackset/orgbackup-") ||
+			strings.Contains(res, "stack/orgbackup-") ||
+			strings.Contains(res, "alias/orgbackup/") ||
+			strings.Contains(string(cond), `"aws:CalledVia":["cloudformation.amazonaws.com"]`) ||
 			slices.Equal(st.Action, []string{"backup:UpdateGlobalSettings"})
 		if !narrowed {
 			t.Errorf("statement %s allows %v on %s without narrowing", st.Sid, st.Action, res)
@@ -100,8 +103,10 @@ func TestApplyRoleScope(t *testing.T) {
 // TestTailored: what the repository does not declare gets no permission.
 func TestTailored(t *testing.T) {
 	bare := actions(Permissions(Apply, Scope{Policies: true}))
+	// (Reading StackSets is in every plan role: a baseline removed from
+	// the repository leaves StackSets to remove.)
 	for _, a := range []string{"organizations:EnableAWSServiceAccess", "organizations:RegisterDelegatedAdministrator",
-		"backup:UpdateGlobalSettings", "cloudformation:CreateStackSet", "cloudformation:ListStackSets"} {
+		"backup:UpdateGlobalSettings", "cloudformation:CreateStackSet", "cloudformation:CreateStack", "kms:CreateKey", "iam:CreateRole"} {
 		if slices.Contains(bare, a) {
 			t.Errorf("a repository with policies only gets %s", a)
 		}
@@ -158,7 +163,7 @@ func TestAction(t *testing.T) {
 }
 
 func TestCommands(t *testing.T) {
-	if got := Commands("organizations:ListRoots"); !slices.Equal(got, []string{CmdApply, CmdImport, CmdSnapshot, CmdPlan}) {
+	if got := Commands("organizations:ListRoots"); !slices.Equal(got, []string{CmdApply, CmdImport, CmdSnapshot, CmdPlan, CmdStatus}) {
 		t.Errorf("ListRoots is for %v", got)
 	}
 	if got := Commands("organizations:CreatePolicy"); !slices.Equal(got, []string{CmdApply}) {

@@ -91,6 +91,7 @@ func decodeBaseline(name string, bv, bu cue.Value) *policy.Baseline {
 		b.VaultAccessPolicy = toNode(x, bu.LookupPath(cue.ParsePath("vault_access_policy")))
 	}
 	b.AllowCopyFromOrganization, _ = bv.LookupPath(cue.ParsePath("allow_copy_from_organization")).Bool()
+	decodeDeployment(b, bv, bu)
 	return b
 }
 

@@ -49,6 +49,11 @@ type inputBaseline struct {
 	Targets   []string          `json:"targets"`
 	Regions   []string          `json:"regions"`
 	Templates map[string]string `json:"templates"` // template file → SHA-256
+	// How it is deployed; omitted when default, so digests of
+	// repositories that do not use them stay as they were.
+	Existing      bool                         `json:"existing,omitempty"`
+	ManagedKMSKey bool                         `json:"managed_kms_key,omitempty"`
+	Operation     *policy.OperationPreferences `json:"operation,omitempty"`
 }
 
 func (m *maker) inputsDigest() string {
@@ -65,7 +70,11 @@ func (m *maker) inputsDigest() string {
 			CrossAccountBackup: ob.CrossAccountBackup, DelegatedAdministrator: ob.DelegatedAdministrator, Repository: ob.Repository}
 	}
 	for _, b := range m.in.Repo.Baselines {
-		ib := inputBaseline{Name: b.Name, Regions: b.Regions, Templates: map[string]string{}}
+		ib := inputBaseline{Name: b.Name, Regions: b.Regions, Templates: map[string]string{}, Existing: b.Existing, ManagedKMSKey: b.ManagedKMSKey}
+		if b.Operation != (policy.OperationPreferences{}) && b.Operation != policy.DefaultOperationPreferences {
+			op := b.Operation
+			ib.Operation = &op
+		}
 		for _, t := range b.Targets {
 			ib.Targets = append(ib.Targets, m.resolvedID(t))
 		}

@@ -112,6 +112,9 @@ type Change struct {
 	Source string `json:"source,omitempty"`
 	// Reason says why the change is needed, for people.
 	Reason string `json:"reason,omitempty"`
+
+	// Deployment describes a member-baseline change (see baseline.go).
+	Deployment *Deployment `json:"deployment,omitempty"`
 }
 
 // Plan is what applying a repository would change in an organization. It
@@ -148,6 +151,12 @@ type Plan struct {
 	// (warnings) or inform (notices). Apply refuses a plan with errors.
 	Problems []Problem `json:"problems"`
 
+	// Coverage says how every account a repository policy reaches gets its
+	// role and vaults; BaselineNotes what planning the baselines found but
+	// does not change. Neither is digested.
+	Coverage      *Coverage `json:"coverage,omitempty"`
+	BaselineNotes []string  `json:"baseline_notes,omitempty"`
+
 	// Desired and Preview are the computed states behind the plan, for the
 	// command that made it (preview renders from them, effective reads the
 	// desired organization). A plan decoded from JSON has neither.
@@ -164,7 +173,10 @@ type Summary struct {
 	Attach        int `json:"attach"`
 	Detach        int `json:"detach"`
 	Prerequisites int `json:"prerequisites"`
-	Destructive   int `json:"destructive"`
+	// Baselines counts the member-baseline changes: StackSets, their
+	// instances, management stacks, keys.
+	Baselines   int `json:"baselines,omitempty"`
+	Destructive int `json:"destructive"`
 
 	Accounts        int `json:"accounts"`
 	AccountsChanged int `json:"accounts_changed"`
@@ -189,12 +201,15 @@ func (s Summary) Line() string {
 	if s.Prerequisites > 0 {
 		line += fmt.Sprintf(", %s", countOf(s.Prerequisites, "organization setting to change", "organization settings to change"))
 	}
+	if s.Baselines > 0 {
+		line += fmt.Sprintf(", %s", countOf(s.Baselines, "baseline change", "baseline changes"))
+	}
 	return line
 }
 
 // Changes counts every change of the plan.
 func (s Summary) Changes() int {
-	return s.Create + s.Update + s.Delete + s.Adopt + s.Attach + s.Detach + s.Prerequisites
+	return s.Create + s.Update + s.Delete + s.Adopt + s.Attach + s.Detach + s.Prerequisites + s.Baselines
 }
 
 func countOf(n int, one, many string) string {

@@ -152,7 +152,38 @@ type Baseline struct {
 	VaultKMSKeyARNPos         doc.Pos
 	VaultAccessPolicy         *doc.Node
 	AllowCopyFromOrganization bool
+
+	// Existing declares that the role and vault already exist wherever the
+	// baseline is deployed and are not orgbackup's to create or delete.
+	Existing    bool
+	ExistingPos doc.Pos
+	// ManagedKMSKey asks orgbackup to create the vault's key: one per
+	// Region in the management account.
+	ManagedKMSKey    bool
+	ManagedKMSKeyPos doc.Pos
+	// Operation says how fast StackSets roll the baseline out.
+	Operation OperationPreferences
 }
+
+// OperationPreferences are a baseline's StackSetOperationPreferences.
+type OperationPreferences struct {
+	MaxConcurrentPercentage    int
+	FailureTolerancePercentage int
+	RegionConcurrency          string // SEQUENTIAL or PARALLEL
+}
+
+// DefaultOperationPreferences are the schema's defaults: a quarter of the
+// accounts at a time, a tenth may fail, one Region after another
+// (gitops-safety.md §3.6).
+var DefaultOperationPreferences = OperationPreferences{
+	MaxConcurrentPercentage:    25,
+	FailureTolerancePercentage: 10,
+	RegionConcurrency:          "SEQUENTIAL",
+}
+
+// Deployed reports whether orgbackup deploys the baseline (rather than
+// relying on resources that exist already).
+func (b *Baseline) Deployed() bool { return !b.Existing }
 
 // TargetKind says how a target names an organization entity.
 type TargetKind int

@@ -94,7 +94,57 @@ func describe(c plan.Change, n namer) string {
 	case plan.DeletePolicy:
 		return "delete policy " + pol
 	}
+	if d := c.Deployment; d != nil && c.Action.IsBaseline() {
+		return describeBaseline(c, d, n, at)
+	}
 	return fmt.Sprintf("%s %s %s", n.value(string(c.Action)), pol, at)
+}
+
+// describeBaseline says what a member-baseline change does.
+func describeBaseline(c plan.Change, d *plan.Deployment, n namer, at string) string {
+	targets := func() string {
+		var ts []string
+		for _, id := range d.OrganizationalUnits {
+			ts = append(ts, n.value(id))
+		}
+		s := strings.Join(ts, ", ")
+		if len(d.Accounts) > 0 {
+			var as []string
+			for _, a := range d.Accounts {
+				as = append(as, n.value(a))
+			}
+			s = "accounts " + strings.Join(as, ", ") + " of " + s
+		}
+		return s + " in " + n.value(strings.Join(d.Regions, ", "))
+	}
+	set, stack := n.value(d.StackSet), n.value(d.Stack)
+	switch c.Action {
+	case plan.CreateKMSKey:
+		return fmt.Sprintf("create orgbackup's KMS key %s in %s of the management account", n.value(d.KeyAlias), n.value(d.Region))
+	case plan.UpdateKMSKeyPolicy:
+		return fmt.Sprintf("set the key policy of %s in %s", n.value(d.KeyAlias), n.value(d.Region))
+	case plan.CreateStackSet:
+		return fmt.Sprintf("create StackSet %s (baseline %s: %s), service-managed, auto-deployment on", set, n.policy(d.Baseline), d.Part)
+	case plan.UpdateStackSet:
+		return fmt.Sprintf("update StackSet %s (baseline %s): %s", set, n.policy(d.Baseline), n.prose(c.Reason))
+	case plan.AddStackInstances:
+		return fmt.Sprintf("deploy StackSet %s to %s", set, targets())
+	case plan.RemoveStackInstances:
+		retain := ""
+		if d.RetainStacks {
+			retain = ", keeping the stacks and their resources"
+		}
+		return fmt.Sprintf("remove the stack instances of %s from %s%s", set, targets(), retain)
+	case plan.DeleteStackSet:
+		return "delete StackSet " + set
+	case plan.CreateStack:
+		return fmt.Sprintf("create stack %s in %s of the management account %s", stack, n.value(d.Region), at)
+	case plan.UpdateStack:
+		return fmt.Sprintf("update stack %s in %s of the management account %s", stack, n.value(d.Region), at)
+	case plan.DeleteStack:
+		return fmt.Sprintf("delete stack %s in %s of the management account", stack, n.value(d.Region))
+	}
+	return n.value(string(c.Action)) + " " + set + stack
 }
 
 func idOf(t *plan.Target) string {
@@ -124,12 +174,18 @@ func sortedTagKeys(m map[string]string) []string {
 // changeMark is the symbol a change gets: + adds, ~ changes, - removes.
 func changeMark(c plan.Change, st Style) string {
 	switch c.Action {
-	case plan.Detach, plan.DeletePolicy:
+	case plan.Detach, plan.DeletePolicy, plan.RemoveStackInstances, plan.DeleteStackSet, plan.DeleteStack:
 		return st.Red("-")
-	case plan.UpdatePolicy, plan.AdoptPolicy, plan.TagPolicy, plan.UpdateBackupSetting:
+	case plan.UpdatePolicy, plan.AdoptPolicy, plan.TagPolicy, plan.UpdateBackupSetting, plan.UpdateStackSet, plan.UpdateStack, plan.UpdateKMSKeyPolicy:
 		return st.Yellow("~")
 	}
 	return st.Green("+")
+}
+
+// templateUpdate reports whether c changes a template or a key policy,
+// whose difference the views show.
+func templateUpdate(c plan.Change) bool {
+	return (c.Action == plan.UpdateStackSet || c.Action == plan.UpdateStack || c.Action == plan.UpdateKMSKeyPolicy) && c.Before != c.After
 }
 
 // documentDiff returns a unified diff of two minified policy documents,
@@ -160,7 +216,7 @@ func trimDiffHeader(d []byte) []byte {
 // destructive changes first, then the organization's settings, the
 // policies and the attachments.
 type sections struct {
-	destructive, settings, policies, attachments []plan.Change
+	destructive, settings, baselines, policies, attachments []plan.Change
 }
 
 // section is one titled list of changes.
@@ -175,6 +231,7 @@ func (s sections) ordinary() []section {
 	var out []section
 	for _, sec := range []section{
 		{"Organization settings", s.settings},
+		{"Member baselines", s.baselines},
 		{"Policies", s.policies},
 		{"Attachments", s.attachments},
 	} {
@@ -193,12 +250,10 @@ func split(p *plan.Plan) sections {
 			s.destructive = append(s.destructive, c)
 		case c.Phase == plan.PhasePrerequisites:
 			s.settings = append(s.settings, c)
+		case c.Action.IsBaseline():
+			s.baselines = append(s.baselines, c)
 		case c.Phase == plan.PhasePolicies || c.Phase == plan.PhaseDelete:
 			s.policies = append(s.policies, c)
-		case c.Phase == plan.PhaseBaselines:
-			// Issue 7's baseline changes; listed with the settings until
-			// they get a section of their own.
-			s.settings = append(s.settings, c)
 		default:
 			s.attachments = append(s.attachments, c)
 		}
@@ -233,6 +288,14 @@ func planText(r *PlanReport, st Style) string {
 	for _, sec := range s.ordinary() {
 		fmt.Fprintf(&b, "\n%s\n", st.Bold(sec.title+":"))
 		writeTextChanges(&b, sec.changes, st)
+	}
+
+	if p.Coverage != nil || len(p.BaselineNotes) > 0 {
+		b.WriteByte('\n')
+		for _, n := range p.BaselineNotes {
+			fmt.Fprintf(&b, "%s %s\n", st.Cyan("note:"), Inert(n))
+		}
+		WriteCoverage(&b, p.Coverage, st)
 	}
 
 	changed, invalid := 0, 0
@@ -287,6 +350,10 @@ func writeTextChanges(b *strings.Builder, cs []plan.Change, st Style) {
 			}
 		case plan.Attach, plan.Detach, plan.DeletePolicy, plan.AdoptPolicy, plan.TagPolicy:
 			details = append(details, c.Reason)
+		default:
+			if c.Action.IsBaseline() && c.Action != plan.UpdateStackSet {
+				details = append(details, c.Reason)
+			}
 		}
 		for _, d := range details {
 			fmt.Fprintf(b, "      %s\n", st.Dim(Inert(d)))
@@ -296,6 +363,9 @@ func writeTextChanges(b *strings.Builder, cs []plan.Change, st Style) {
 		}
 		if c.Action == plan.CreatePolicy {
 			writeTextDiff(b, []byte(documentDiff("", c.After)), "      ", st)
+		}
+		if templateUpdate(c) {
+			writeTextDiff(b, []byte(documentDiff(c.Before, c.After)), "      ", st)
 		}
 	}
 }
@@ -484,12 +554,22 @@ func PlanDocument(r *PlanReport) *Document {
 		}
 		d.Sections = append(d.Sections, Section{Body: head, Children: markdownChanges(s.destructive), Noun: "changes"})
 	}
-	if n := len(s.settings) + len(s.policies) + len(s.attachments); n > 0 {
+	if n := len(s.settings) + len(s.baselines) + len(s.policies) + len(s.attachments); n > 0 {
 		sec := Section{Summary: plural(n, "change", "changes"), Noun: "changes"}
 		for _, o := range s.ordinary() {
 			sec.Children = append(sec.Children, Section{Body: "**" + o.title + "**", Children: markdownChanges(o.changes)})
 		}
 		d.Sections = append(d.Sections, sec)
+	}
+	for _, note := range p.BaselineNotes {
+		d.Sections = append(d.Sections, Section{Body: "ℹ️ " + EscapeMarkdown(note)})
+	}
+	if p.Coverage != nil {
+		var cb strings.Builder
+		CoverageMarkdown(&cb, p.Coverage)
+		if body := strings.TrimSpace(cb.String()); body != "" {
+			d.Sections = append(d.Sections, Section{Body: body})
+		}
 	}
 	if len(p.Effective) > 0 {
 		sec := Section{
@@ -527,7 +607,8 @@ func markdownProblem(pr plan.Problem) string {
 
 var markdownMark = map[plan.Action]string{
 	plan.Detach: "➖", plan.DeletePolicy: "🗑️", plan.UpdatePolicy: "✏️", plan.AdoptPolicy: "🏷️", plan.TagPolicy: "🏷️",
-	plan.UpdateBackupSetting: "✏️",
+	plan.UpdateBackupSetting: "✏️", plan.UpdateStackSet: "✏️", plan.UpdateStack: "✏️", plan.UpdateKMSKeyPolicy: "✏️",
+	plan.RemoveStackInstances: "➖", plan.DeleteStackSet: "🗑️", plan.DeleteStack: "🗑️",
 }
 
 // markdownChanges renders each change as a list item of its own section;
@@ -554,6 +635,8 @@ func markdownChanges(cs []plan.Change) []Section {
 			d = documentDiff(c.Before, c.After)
 		case c.Action == plan.CreatePolicy:
 			d = documentDiff("", c.After)
+		case templateUpdate(c):
+			d = documentDiff(c.Before, c.After)
 		}
 		if d != "" {
 			// The document, collapsed, inside the list item.

@@ -109,6 +109,10 @@ func previewText(w io.Writer, r *PreviewReport, st Style) error {
 		writeTextGroup(&b, g, st, "preview")
 		b.WriteByte('\n')
 	}
+	if r.Plan.Coverage != nil {
+		WriteCoverage(&b, r.Plan.Coverage, st)
+		b.WriteByte('\n')
+	}
 	summary := fmt.Sprintf("%d of %s change, %d would be invalid, %d unchanged", changed, plural(total, "account", "accounts"), invalid, total-changed)
 	switch {
 	case invalid > 0 || diags.HasErrors():
@@ -230,6 +234,12 @@ func writePreviewJSON(w io.Writer, r *PreviewReport) error {
 			return append(b, "\n    }"...)
 		})
 		out.WriteString("\n  ]")
+	}
+	if r.Plan.Coverage != nil {
+		// How each account gets its role and vaults (keys stay sorted:
+		// "baselines" comes after "accounts").
+		out.WriteString(",\n  \"baselines\": ")
+		out.Write(appendNested(nil, CoverageJSON(r.Plan.Coverage).Indent(), "  "))
 	}
 	out.WriteString(",\n  \"diagnostics\": ")
 	out.Write(appendNested(nil, doc.MustFromStruct(toJSONDiags(diags)).Indent(), "  "))
@@ -374,6 +384,7 @@ func previewMarkdown(w io.Writer, r *PreviewReport) error {
 	for _, g := range r.Plan.Effective {
 		b.WriteString(markdownGroup(g).markdown())
 	}
+	CoverageMarkdown(&b, r.Plan.Coverage)
 	_, err := io.WriteString(w, b.String())
 	return err
 }

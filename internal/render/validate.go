@@ -36,6 +36,10 @@ func validationText(w io.Writer, v *check.Report, st Style) error {
 		WriteDiagnostic(&b, d, st)
 		b.WriteByte('\n')
 	}
+	if v.Coverage != nil {
+		WriteCoverage(&b, v.Coverage, st)
+		b.WriteByte('\n')
+	}
 	errs, warns := v.Diags.Count(diag.Error), v.Diags.Count(diag.Warning)
 	what := fmt.Sprintf("%s, %s in %s", plural(v.Policies, "policy", "policies"), plural(v.Baselines, "baseline", "baselines"), Inert(v.Dir))
 	switch {
@@ -149,7 +153,7 @@ func validationJSON(v *check.Report) *doc.Node {
 	if sizes == nil {
 		sizes = []check.Size{}
 	}
-	return doc.MustFromStruct(struct {
+	out := doc.MustFromStruct(struct {
 		FormatVersion string     `json:"format_version"`
 		Valid         bool       `json:"valid"`
 		Directory     string     `json:"directory"`
@@ -170,6 +174,10 @@ func validationJSON(v *check.Report) *doc.Node {
 		Policies:    sizes,
 		Diagnostics: toJSONDiags(v.Diags),
 	})
+	if v.Coverage != nil {
+		out.Set("baselines", CoverageJSON(v.Coverage))
+	}
+	return out
 }
 
 // validationGitHub prints workflow commands. GitHub shows annotations
@@ -267,6 +275,9 @@ func validationMarkdown(w io.Writer, v *check.Report) error {
 			fmt.Fprintf(&b, "| %s | %s | %s | %s |\n", icon, CellCode(d.Pos.String()), cell(msg), cell(EscapeMarkdown(d.Hint)))
 		}
 		b.WriteByte('\n')
+	}
+	if v.Coverage != nil {
+		CoverageMarkdown(&b, v.Coverage)
 	}
 	if errs == 0 && len(v.Sizes) > 0 {
 		b.WriteString("| Policy | Size | Left |\n|---|---:|---:|\n")

@@ -34,6 +34,7 @@ case "$1" in
     done
     echo "applied"; exit "${FAKE_APPLY_RC:-0}" ;;
   comment) exit "${FAKE_COMMENT_RC:-0}" ;;
+  status) echo "### status summary"; exit "${FAKE_STATUS_RC:-0}" ;;
 esac
 exit 0
 `
@@ -181,7 +182,11 @@ func TestRunStatus(t *testing.T) {
 	}
 	r.called(t, "validate policies --output github", "validate policies --output markdown",
 		"build policies --out WORK/dist", "preview policies --output markdown",
-		"plan policies --out PLAN --detailed-exitcode", "comment policies --plan PLAN --drift-issue")
+		"plan policies --out PLAN --detailed-exitcode", "status policies --output markdown",
+		"comment policies --plan PLAN --drift-issue --status WORK/status.md")
+	if !strings.Contains(r.summary, "### status summary") {
+		t.Errorf("status is not in the job summary: %q", r.summary)
+	}
 
 	// A plan with errors needs attention too: reported, then the step
 	// fails.
@@ -189,8 +194,18 @@ func TestRunStatus(t *testing.T) {
 	if r.code != 1 {
 		t.Errorf("status with plan errors: exit %d", r.code)
 	}
-	if r.calls[len(r.calls)-1] == "" || !strings.HasSuffix(r.calls[len(r.calls)-1], "--drift-issue") {
+	if r.calls[len(r.calls)-1] == "" || !strings.Contains(r.calls[len(r.calls)-1], "--drift-issue") {
 		t.Errorf("the drift issue was not reported: %v", r.calls)
+	}
+
+	// An empty plan, but status found failed jobs: the issue stays open
+	// (--status-failed) and the step fails with status's exit.
+	r = runAction(t, map[string]string{"ORGBACKUP_COMMAND": "status", "FAKE_STATUS_RC": "1"})
+	if r.code != 1 {
+		t.Errorf("status needing attention: exit %d", r.code)
+	}
+	if last := r.calls[len(r.calls)-1]; !strings.HasSuffix(last, "/status.md --status-failed") || !strings.Contains(last, "--drift-issue --status ") {
+		t.Errorf("the drift issue does not carry status's verdict: %v", r.calls)
 	}
 }
 
