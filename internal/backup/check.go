@@ -11,6 +11,9 @@ import (
 	"sync/atomic"
 	"time"
 
+	"golang.org/x/text/language"
+	"golang.org/x/text/message"
+
 	"github.com/orgbackup/orgbackup/internal/cron"
 	"github.com/orgbackup/orgbackup/internal/doc"
 	"github.com/orgbackup/orgbackup/internal/region"
@@ -170,6 +173,10 @@ func (m *Memo) Check(d *doc.Node, mode Mode) []Violation {
 	return c.out
 }
 
+// numbers prints numbers as people read them, 52,560,000: the values of
+// messages are whatever an author wrote.
+var numbers = message.NewPrinter(language.English)
+
 type checker struct {
 	mode Mode
 	out  []Violation
@@ -273,7 +280,7 @@ func (c *checker) count(path []string, n *doc.Node, s *Spec, count int) {
 		owner = mapOwner(path)
 	}
 	if s.Max > 0 && count > s.Max {
-		c.add(ElementsTooMany, path, n, "AWS quota: "+s.Quota+"; "+quotaFix(what), "%s has %d %ss; at most %d %s allowed", owner, count, what, s.Max, plural(s.Max, "is", "are"))
+		c.add(ElementsTooMany, path, n, "AWS quota: "+s.Quota+"; "+quotaFix(what), "%s has %s %ss; at most %d %s allowed", owner, numbers.Sprint(count), what, s.Max, plural(s.Max, "is", "are"))
 	}
 	if c.mode == Complete && count < s.Min {
 		c.add(ElementsTooFew, path, n, tooFewHint(path), "%s has %d %ss; at least %d %s required", owner, count, what, s.Min, plural(s.Min, "is", "are"))
@@ -387,7 +394,7 @@ func (c *checker) plan(path []string, p *doc.Node) {
 		// over its own quota is reported as such, not twice.
 		if n > maxSelections && tags <= selectionsSpec.Fields["tags"].Max && res <= selectionsSpec.Fields["resources"].Max {
 			c.add(ElementsTooMany, append(path, "selections"), sel, "AWS quota: 100 resource assignments per plan; "+quotaFix("tag selection"),
-				"%s has %d selections under tags and resources together; at most %d are allowed", label(path), n, maxSelections)
+				"%s has %s selections under tags and resources together; at most %d are allowed", label(path), numbers.Sprint(n), maxSelections)
 		}
 		for _, kind := range []string{"tags", "resources"} {
 			m := sel.GetFold(kind)
@@ -410,7 +417,7 @@ func (c *checker) plan(path []string, p *doc.Node) {
 				}
 				if count > maxConditions {
 					c.add(ElementsTooMany, append(slices.Clone(path), "selections", kind, f.Key, "conditions"), cond, "AWS quota: 30 conditions per resource assignment; "+quotaFix("condition"),
-						"selection %q has %d conditions; at most %d are allowed", f.Key, count, maxConditions)
+						"selection %q has %s conditions; at most %d are allowed", f.Key, numbers.Sprint(count), maxConditions)
 				}
 			}
 		}
@@ -472,13 +479,13 @@ func (c *checker) rule(path []string, r *doc.Node) {
 	if n := r.GetFold("start_backup_window_minutes"); n != nil {
 		if m, ok := intValue(n); ok && (m < minStartWindow || m > maxWindow) {
 			c.add(InvalidValue, append(path, "start_backup_window_minutes"), n, "set start_backup_window_minutes to at least 60 (AWS: \"must be at least 60 minutes to avoid errors\") and at most 52,560,000 (100 years)",
-				"start_backup_window_minutes is %d minutes; AWS Backup accepts 60 to 52,560,000", m)
+				"start_backup_window_minutes is %s minutes; AWS Backup accepts 60 to 52,560,000", numbers.Sprint(m))
 		}
 	}
 	if n := r.GetFold("complete_backup_window_minutes"); n != nil {
 		if m, ok := intValue(n); ok && (m < minCompleteWindow || m > maxWindow) {
 			c.add(InvalidValue, append(path, "complete_backup_window_minutes"), n, "set complete_backup_window_minutes to a positive number of minutes, at most 52,560,000 (100 years)",
-				"complete_backup_window_minutes is %d minutes; AWS Backup accepts 1 to 52,560,000", m)
+				"complete_backup_window_minutes is %s minutes; AWS Backup accepts 1 to 52,560,000", numbers.Sprint(m))
 		}
 	}
 	continuous, _ := boolValue(r.GetFold("enable_continuous_backup"))
@@ -619,16 +626,16 @@ func (c *checker) lifecycle(path []string, l *doc.Node, continuous bool) {
 	}{{"move_to_cold_storage_after_days", coldN, cold, hasCold}, {"delete_after_days", delN, del, hasDel}} {
 		if d.ok && d.v != KeepForever && (d.v < minLifetime || d.v > maxLifetime) {
 			c.add(InvalidValue, append(slices.Clone(path), d.key), d.n,
-				fmt.Sprintf("set %s to a number of days from 1 to 36500, or to -1 to keep recovery points indefinitely", d.key),
-				"%s is %d; it must be 1 to %d days, or -1 (indefinitely)", d.key, d.v, maxLifetime)
+				numbers.Sprintf("set %s to a number of days from 1 to %d, or to -1 to keep recovery points indefinitely", d.key, maxLifetime),
+				"%s is %s; it must be 1 to %s days, or -1 (indefinitely)", d.key, numbers.Sprint(d.v), numbers.Sprint(maxLifetime))
 		}
 	}
 	// -1 on either side means no transition or no deletion: there is no
 	// time in cold storage to count.
 	if hasCold && hasDel && cold != KeepForever && del != KeepForever && del < cold+90 {
 		c.add(LifecycleTooShort, append(slices.Clone(path), "delete_after_days"), delN,
-			fmt.Sprintf("set delete_after_days to at least %d, or move to cold storage earlier", cold+90),
-			"delete_after_days (%d) must be at least move_to_cold_storage_after_days (%d) + 90: recovery points stay in cold storage at least 90 days", del, cold)
+			numbers.Sprintf("set delete_after_days to at least %d, or move to cold storage earlier", cold+90),
+			"delete_after_days (%s) must be at least move_to_cold_storage_after_days (%s) + 90: recovery points stay in cold storage at least 90 days", numbers.Sprint(del), numbers.Sprint(cold))
 	}
 	if continuous {
 		if hasDel && del == KeepForever {
@@ -638,7 +645,7 @@ func (c *checker) lifecycle(path []string, l *doc.Node, continuous bool) {
 		} else if hasDel && del > 35 {
 			c.add(ContinuousLifecycle, append(slices.Clone(path), "delete_after_days"), delN,
 				"keep continuous backups at most 35 days, or turn enable_continuous_backup off",
-				"with enable_continuous_backup, delete_after_days is at most 35, not %d", del)
+				"with enable_continuous_backup, delete_after_days is at most 35, not %s", numbers.Sprint(del))
 		}
 		if coldN != nil {
 			c.add(ContinuousLifecycle, append(slices.Clone(path), "move_to_cold_storage_after_days"), coldN,

@@ -516,21 +516,26 @@ func TestCheckWindows(t *testing.T) {
 		good, bad []string
 		hint      string
 	}{
-		{"start_backup_window_minutes", "60", []string{"60", "480", "52560000"}, []string{"59", "0", "-60", "52560001"},
+		{"start_backup_window_minutes", "60", []string{"60", "480", "52560000"}, []string{"59", "0", "-60", "52560001=52,560,001"},
 			`set start_backup_window_minutes to at least 60 (AWS: "must be at least 60 minutes to avoid errors") and at most 52,560,000 (100 years)`},
-		{"complete_backup_window_minutes", "1", []string{"1", "59", "60", "10080", "52560000"}, []string{"0", "-60", "52560001"},
+		{"complete_backup_window_minutes", "1", []string{"1", "59", "60", "10080", "52560000"}, []string{"0", "-60", "52560001=52,560,001"},
 			"set complete_backup_window_minutes to a positive number of minutes, at most 52,560,000 (100 years)"},
 	} {
 		at := ruleP + "/" + w.key
 		for _, v := range w.good {
 			cases = append(cases, checkCase{name: w.key + " " + v, edits: []edit{set(at, fmt.Sprintf("%q", v))}})
 		}
-		for _, v := range w.bad {
+		for _, bad := range w.bad {
+			// value=as the message prints it
+			v, shown, ok := strings.Cut(bad, "=")
+			if !ok {
+				shown = v
+			}
 			cases = append(cases, checkCase{
 				name:    w.key + " " + v,
 				edits:   []edit{set(at, fmt.Sprintf("%q", v))},
 				want:    []string{"INVALID_VALUE " + at},
-				message: fmt.Sprintf("%s is %s minutes; AWS Backup accepts %s to 52,560,000", w.key, v, w.min),
+				message: fmt.Sprintf("%s is %s minutes; AWS Backup accepts %s to 52,560,000", w.key, shown, w.min),
 				hint:    w.hint,
 			})
 		}
@@ -572,23 +577,23 @@ func TestCheckLifecycles(t *testing.T) {
 		{
 			name: "minus two days", edits: lc(lcP, `{"delete_after_days": "-2"}`),
 			want:    []string{"INVALID_VALUE " + lcP + "/delete_after_days"},
-			message: "delete_after_days is -2; it must be 1 to 36500 days, or -1 (indefinitely)",
+			message: "delete_after_days is -2; it must be 1 to 36,500 days, or -1 (indefinitely)",
 		},
 		{
 			name: "zero days", edits: lc(lcP, `{"delete_after_days": "0"}`),
 			want:    []string{"INVALID_VALUE " + lcP + "/delete_after_days"},
-			message: "delete_after_days is 0; it must be 1 to 36500 days, or -1 (indefinitely)",
-			hint:    "set delete_after_days to a number of days from 1 to 36500, or to -1 to keep recovery points indefinitely",
+			message: "delete_after_days is 0; it must be 1 to 36,500 days, or -1 (indefinitely)",
+			hint:    "set delete_after_days to a number of days from 1 to 36,500, or to -1 to keep recovery points indefinitely",
 		},
 		{
 			name: "more than 100 years", edits: lc(copyLC, `{"delete_after_days": "36501"}`),
 			want:    []string{"INVALID_VALUE " + copyLC + "/delete_after_days"},
-			message: "delete_after_days is 36501; it must be 1 to 36500 days",
+			message: "delete_after_days is 36,501; it must be 1 to 36,500 days",
 		},
 		{
 			name: "cold storage after zero days", edits: lc(lcP, `{"move_to_cold_storage_after_days": "0", "delete_after_days": "90"}`),
 			want:    []string{"INVALID_VALUE " + lcP + "/move_to_cold_storage_after_days"},
-			message: "move_to_cold_storage_after_days is 0; it must be 1 to 36500 days",
+			message: "move_to_cold_storage_after_days is 0; it must be 1 to 36,500 days",
 		},
 	})
 }

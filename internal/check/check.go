@@ -12,6 +12,9 @@ import (
 	"strings"
 	"unicode/utf8"
 
+	"golang.org/x/text/language"
+	"golang.org/x/text/message"
+
 	"github.com/orgbackup/orgbackup/internal/backup"
 	"github.com/orgbackup/orgbackup/internal/diag"
 	"github.com/orgbackup/orgbackup/internal/doc"
@@ -96,11 +99,14 @@ type Result struct {
 // Report is the outcome of validating a policy directory: what loading it
 // and checking it found. Every view of validate renders a Report.
 type Report struct {
-	Dir       string
+	Dir string
+	// Unread says that the definitions could not be read (a file does not
+	// parse): Policies and Baselines are not known.
+	Unread    bool
 	Policies  int
 	Baselines int
 	Diags     diag.List // sorted
-	Sizes     []Size    // of every policy document, when the definitions load
+	Sizes     []Size    // of every policy document that could be read
 	// Coverage, with an organization (validate --org), says how each
 	// account a policy reaches gets its role and vaults.
 	Coverage *plan.Coverage
@@ -109,14 +115,17 @@ type Report struct {
 // Valid reports whether no error was found.
 func (r *Report) Valid() bool { return !r.Diags.HasErrors() }
 
-// NewReport combines what loading dir found (repo nil when it does not
-// load) with the checks of repo, judged against r (nil: by target names).
+// NewReport combines what loading dir found with the checks of repo,
+// judged against r (nil: by target names). repo is nil when the
+// definitions could not be read; when loading found errors, it holds them
+// as far as they could be read, and the checks report what else is wrong
+// in the same run (see merge).
 func NewReport(dir string, repo *policy.Repo, loaded diag.List, r Resolver) *Report {
-	rep := &Report{Dir: dir, Diags: slices.Clone(loaded)}
+	rep := &Report{Dir: dir, Diags: slices.Clone(loaded), Unread: repo == nil}
 	if repo != nil {
 		rep.Policies, rep.Baselines = len(repo.Policies), len(repo.Baselines)
-		res := Run(repo, r)
-		rep.Diags = append(rep.Diags, res.Diags...)
+		res := run(repo, r, settled(loaded))
+		rep.Diags = merge(loaded, res.Diags)
 		rep.Sizes = res.Sizes
 	}
 	rep.Diags.Sort()
@@ -124,7 +133,13 @@ func NewReport(dir string, repo *policy.Repo, loaded diag.List, r Resolver) *Rep
 }
 
 // Run checks repo. r may be nil for name-based judgement.
-func Run(repo *policy.Repo, r Resolver) Result {
+func Run(repo *policy.Repo, r Resolver) Result { return run(repo, r, true) }
+
+// run checks repo. Unless the baselines and the repository's settings
+// (organization, new_regions) are settled, it leaves out the checks that
+// judge against them: with a typo in a baseline's vault_name, every vault
+// a policy names would look missing.
+func run(repo *policy.Repo, r Resolver, settled bool) Result {
 	if r == nil {
 		r = NameResolver{}
 	}
@@ -138,24 +153,31 @@ func Run(repo *policy.Repo, r Resolver) Result {
 		c.values(p)
 		c.size(p)
 		c.targets(p)
-		c.references(p)
+		if settled {
+			c.references(p)
+		}
 		c.childChanges(p)
 	}
 	c.attachments()
 	c.sameLeaf()
 	c.planMerges()
 	c.names()
-	c.baselines()
-	c.regions()
-	c.kmsRegions()
-	c.overlappingBaselines()
-	c.organization()
+	if settled {
+		c.baselines()
+		c.regions()
+		c.kmsRegions()
+		c.overlappingBaselines()
+		c.organization()
+	}
 	c.bareValues()
 	c.overrides()
 	c.out = c.out.Dedup()
 	c.out.Sort()
 	return Result{Diags: c.out, Sizes: c.sizes}
 }
+
+// numbers prints numbers as people read them: 10,000.
+var numbers = message.NewPrinter(language.English)
 
 type checker struct {
 	repo  *policy.Repo
@@ -187,10 +209,43 @@ func (c *checker) values(p *policy.Policy) {
 		}
 		d = d.WithPath(configPath(p.Name, v.Path)).WithHint("%s", v.Hint)
 		if v.Node != nil && v.Node.Kind != doc.Object && v.Node.Kind != doc.Array {
-			d = d.WithValue(v.Node.Scalar())
+			d = d.WithValue(written(p, v.Path, v.Node).Scalar())
 		}
 		c.add(d)
 	}
+}
+
+// written returns the value at path of the document as the author wrote
+// it in p's plans, where it is there and a scalar too: 30 in a .cue file,
+// which the document AWS is sent holds as "30"; n otherwise.
+func written(p *policy.Policy, path []string, n *doc.Node) *doc.Node {
+	w := p.Plans
+	if len(path) == 0 || path[0] != "plans" {
+		return n
+	}
+	for _, k := range path[1:] {
+		if w == nil {
+			return n
+		}
+		next := w.Get(k)
+		if i, err := strconv.Atoi(k); err == nil && w.Kind == doc.Array && i >= 0 && i < len(w.Items) {
+			next = w.Items[i]
+		}
+		if next == nil {
+			// The operator form: the value lies under @@assign.
+			if a := w.Get("@@assign"); a != nil {
+				next = a.Get(k)
+			}
+		}
+		w = next
+	}
+	if a := w.Get("@@assign"); a != nil {
+		w = a
+	}
+	if w == nil || w.Kind == doc.Object || w.Kind == doc.Array {
+		return n
+	}
+	return w
 }
 
 func violationCode(code string) string {
@@ -205,10 +260,10 @@ func (c *checker) size(p *policy.Policy) {
 	c.sizes = append(c.sizes, s)
 	switch {
 	case n > generate.SizeLimit:
-		c.add(diag.Errorf("policy-too-large", p.Pos, "policy %q is %d characters minified; Organizations allows %d (over by %d)", p.Name, n, generate.SizeLimit, -s.Margin).
+		c.add(diag.Errorf("policy-too-large", p.Pos, "policy %q is %s characters minified; Organizations allows %s (over by %s)", p.Name, numbers.Sprint(n), numbers.Sprint(generate.SizeLimit), numbers.Sprint(-s.Margin)).
 			WithHint("split its plans over several policies attached to the same targets, or move settings shared by many plans to a parent policy"))
 	case n > generate.SizeLimit*9/10:
-		c.add(diag.Warningf("policy-near-limit", p.Pos, "policy %q is %d characters minified, within 10%% of the %d limit (%d left)", p.Name, n, generate.SizeLimit, s.Margin).
+		c.add(diag.Warningf("policy-near-limit", p.Pos, "policy %q is %s characters minified, within 10%% of the %s limit (%s left)", p.Name, numbers.Sprint(n), numbers.Sprint(generate.SizeLimit), numbers.Sprint(s.Margin)).
 			WithHint("plan for splitting it before it grows further"))
 	}
 }

@@ -451,13 +451,13 @@ func TestPolicySize(t *testing.T) {
 	}{
 		{size: 9000},
 		{size: 9001, code: "policy-near-limit", sev: diag.Warning,
-			msg:  `policy "daily" is 9001 characters minified, within 10% of the 10000 limit (999 left)`,
+			msg:  `policy "daily" is 9,001 characters minified, within 10% of the 10,000 limit (999 left)`,
 			hint: "plan for splitting it before it grows further"},
 		{size: 10000, code: "policy-near-limit", sev: diag.Warning, msg: "(0 left)"},
 		{size: 10001, code: "policy-too-large", sev: diag.Error,
-			msg:  `policy "daily" is 10001 characters minified; Organizations allows 10000 (over by 1)`,
+			msg:  `policy "daily" is 10,001 characters minified; Organizations allows 10,000 (over by 1)`,
 			hint: "split its plans over several policies attached to the same targets"},
-		{size: 12345, code: "policy-too-large", sev: diag.Error, msg: "(over by 2345)"},
+		{size: 12345, code: "policy-too-large", sev: diag.Error, msg: "(over by 2,345)"},
 	} {
 		t.Run(fmt.Sprint(tc.size), func(t *testing.T) {
 			p := padded(t, tc.size-base)
@@ -756,7 +756,7 @@ func TestPartialPoliciesSkipCompleteness(t *testing.T) {
 	expect(t, d, want{
 		severity: diag.Error, code: "invalid-value", pos: textPos(t, dailyFile, text, "120"),
 		path:    "policies.daily.plans.daily.rules.hourly.start_backup_window_minutes",
-		value:   `"30"`,
+		value:   `30`,
 		message: []string{"start_backup_window_minutes is 30 minutes"},
 		hint:    []string{"at least 60"},
 	})

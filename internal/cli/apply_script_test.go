@@ -34,6 +34,7 @@ const fastRetryEnv = "ORGBACKUP_TEST_FAST_RETRY"
 
 // testMain is orgbackup's main as the test binary runs it.
 func testMain() int {
+	guardMemory(maxMemory(os.Getenv, os.Stderr), os.Stderr, os.Exit)
 	o := systemIO()
 	if os.Getenv(fastRetryEnv) != "" {
 		o.AWSConfig = func(ctx context.Context, opts awsenv.Options) (aws.Config, error) {

@@ -5,6 +5,7 @@ package cli
 import (
 	"bytes"
 	"errors"
+	"fmt"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -19,10 +20,14 @@ import (
 const memLimitKB = 2 << 20
 
 // TestHostileInputBounded feeds the commands input built to exhaust memory
-// or the stack: /dev/zero as a document, a snapshot or an org file, and
-// JSON nested 300,000 deep. Each run is under a memory limit set in the
-// test itself, and each must end with exit 1, a clear message and no
-// stack dump.
+// or the stack: /dev/zero as a document, a snapshot or an org file, JSON
+// nested 300,000 deep, and CUE of a few hundred bytes that computes
+// gigabytes or nests 300,000 labels deep. Each run is under a memory limit
+// set in the test itself, and each must end with exit 1, a clear message
+// and no stack dump. Under that limit the Go runtime can hold about 300
+// MiB, so the runs that need the watchdog (guardMemory) set its limit
+// lower, to 128 MiB; the default of 2 GiB works alike (tried by hand:
+// both CUE files end with exit 1 at 2 GiB).
 func TestHostileInputBounded(t *testing.T) {
 	bin, err := exec.LookPath("orgbackup") // testscript.Main puts it on PATH
 	if err != nil {
@@ -36,21 +41,41 @@ func TestHostileInputBounded(t *testing.T) {
 	deep := write("deep.json", strings.Repeat(`{"a":`, 300000)+"1"+strings.Repeat("}", 300000))
 	deepSnap := write("deep.snapshot.json", `{"format_version": "1", "roots": `+strings.Repeat("[", 300000)+strings.Repeat("]", 300000)+`}`)
 	policies, _ := filepath.Abs("../../policies")
+	// A string doubled 39 times, 8 TiB; a list of a billion numbers; a
+	// chain of 300,000 labels.
+	doubling := "package orgbackup\n\n_s0: \"xxxxxxxxxxxxxxxx\"\n"
+	for i := 1; i < 40; i++ {
+		doubling += fmt.Sprintf("_s%d: _s%d + _s%d\n", i, i-1, i-1)
+	}
+	doubling += "policies: p: {targets: [\"Root\"], description: _s39}\n"
+	doubled := filepath.Dir(write("doubling/p.cue", doubling))
+	ranged := filepath.Dir(write("range/p.cue", "package orgbackup\n\nimport \"list\"\n\n_all: [for i in list.Range(0, 1e9, 1) {i}]\npolicies: p: {targets: [\"Root\"], description: \"\\(len(_all))\"}\n"))
+	chained := filepath.Dir(write("chain/p.cue", "package orgbackup\n\n_x: "+strings.Repeat("a: ", 300000)+"1\n"))
+	const watchdog = maxMemoryEnv + "=128"
 	for _, tc := range []struct {
 		args []string
+		env  string
 		want string
 	}{
-		{[]string{"effective", "--level", "/dev/zero"}, "read /dev/zero: /dev/zero is larger than 4 MiB"},
-		{[]string{"import", "--json", "/dev/zero", "--stdout"}, "/dev/zero is larger than 4 MiB"},
-		{[]string{"validate", policies, "--org", "/dev/zero"}, "read snapshot: /dev/zero is larger than 64 MiB"},
-		{[]string{"preview", policies, "--org", "/dev/zero"}, "read snapshot: /dev/zero is larger than 64 MiB"},
-		{[]string{"effective", "--level", deep}, "deep.json:1:5001: the JSON document nests more than 1000 levels deep"},
-		{[]string{"import", "--json", deep, "--stdout"}, "the JSON document nests more than 1000 levels deep"},
-		{[]string{"validate", policies, "--org", deepSnap}, "the JSON document nests more than 1000 levels deep"},
-		{[]string{"effective", "--org", deepSnap, "--account", "111111111111", "--policies", policies}, "the JSON document nests more than 1000 levels deep"},
+		{[]string{"effective", "--level", "/dev/zero"}, "", "read /dev/zero: /dev/zero is larger than 4 MiB"},
+		{[]string{"import", "--json", "/dev/zero", "--stdout"}, "", "/dev/zero is larger than 4 MiB"},
+		{[]string{"validate", policies, "--org", "/dev/zero"}, "", "read snapshot: /dev/zero is larger than 64 MiB"},
+		{[]string{"preview", policies, "--org", "/dev/zero"}, "", "read snapshot: /dev/zero is larger than 64 MiB"},
+		{[]string{"effective", "--level", deep}, "", "deep.json:1:5001: the JSON document nests more than 1000 levels deep"},
+		{[]string{"import", "--json", deep, "--stdout"}, "", "the JSON document nests more than 1000 levels deep"},
+		{[]string{"validate", policies, "--org", deepSnap}, "", "the JSON document nests more than 1000 levels deep"},
+		{[]string{"effective", "--org", deepSnap, "--account", "111111111111", "--policies", policies}, "", "the JSON document nests more than 1000 levels deep"},
+		{[]string{"validate", doubled}, watchdog, "orgbackup: out of memory: the process holds"},
+		{[]string{"build", doubled, "--out", filepath.Join(dir, "out")}, watchdog, "over its limit of 128 MiB"},
+		{[]string{"validate", ranged}, watchdog, "orgbackup: out of memory: the process holds"},
+		{[]string{"validate", chained}, "", "chain/p.cue:3:3003: error: the definitions nest more than 1000 levels deep"},
+		{[]string{"preview", chained}, "", "the definitions nest more than 1000 levels deep"},
 	} {
 		name := strings.Join(tc.args, " ")
 		cmd := exec.Command("sh", append([]string{"-c", `ulimit -v ` + itoa(memLimitKB) + ` && exec "$@"`, "sh", bin}, tc.args...)...)
+		if tc.env != "" {
+			cmd.Env = append(os.Environ(), tc.env)
+		}
 		var stdout, stderr bytes.Buffer
 		cmd.Stdout, cmd.Stderr = &stdout, &stderr
 		err := cmd.Run()
@@ -64,8 +89,9 @@ func TestHostileInputBounded(t *testing.T) {
 		if code != ExitFailed {
 			t.Errorf("%s: exit %d, want %d\n%s", name, code, ExitFailed, stderr.String())
 		}
-		if !strings.Contains(stderr.String(), tc.want) {
-			t.Errorf("%s: stderr does not say %q:\n%s", name, tc.want, stderr.String())
+		// validate reports on stdout, the other commands on stderr.
+		if !strings.Contains(stdout.String()+stderr.String(), tc.want) {
+			t.Errorf("%s: the output does not say %q:\n%s%s", name, tc.want, stdout.String(), stderr.String())
 		}
 		if s := stderr.String(); strings.Contains(s, "goroutine ") || strings.Contains(s, "fatal error") || strings.Contains(s, "panic") {
 			t.Errorf("%s: stack dump:\n%s", name, s)

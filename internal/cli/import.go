@@ -244,9 +244,9 @@ func importFromOrg(opts *importOptions) (_ []imported, adopted int, _ error) {
 	}
 	// The definitions already in --out, if they load: their repository
 	// decides ownership, and a policy defined there is not imported again.
-	existing, _ := loader.Load(opts.Out)
+	existing, diags := loader.Load(opts.Out)
 	repository := ""
-	if existing != nil {
+	if existing != nil && !diags.HasErrors() {
 		repository = existing.Repository()
 	}
 	var all []*org.Policy

@@ -129,10 +129,12 @@ func systemIO() *IO {
 }
 
 // Main runs orgbackup with the process's arguments and returns the exit
-// code. It is the only place an exit code is decided, and the only place
-// that tunes the process (tuneGC): tests call Run.
+// code. It is the only place an exit code is decided, but for the memory
+// watchdog's exit 1 (guardMemory), and the only place that tunes the
+// process (tuneGC): tests call Run.
 func Main() int {
 	tuneGC(os.Getenv)
+	guardMemory(maxMemory(os.Getenv, os.Stderr), os.Stderr, os.Exit)
 	return Run(os.Args[1:], systemIO())
 }
 

@@ -96,21 +96,28 @@ func validateRun(opts *validateOptions) error {
 }
 
 // validate loads and checks dir, against the org snapshot orgFile if it
-// is given; repo is nil if the definitions do not load.
+// is given; repo is nil if the definitions do not load without errors.
 func validate(dir, orgFile string) (*check.Report, *policy.Repo, error) {
 	repo, diags := loader.Load(dir)
 	var r check.Resolver
+	var o *org.Org
 	if repo != nil && orgFile != "" {
-		o, err := org.Load(orgFile)
-		if err != nil {
+		var err error
+		if o, err = org.Load(orgFile); err != nil {
 			return nil, nil, err
 		}
 		r = effective.NewResolver(o, repo)
-		rep := check.NewReport(dir, repo, diags, r)
-		rep.Coverage = coverage(o, repo)
-		return rep, repo, nil
 	}
-	return check.NewReport(dir, repo, diags, r), repo, nil
+	rep := check.NewReport(dir, repo, diags, r)
+	if diags.HasErrors() {
+		// What the loader could read of definitions with errors is for
+		// the checks only.
+		return rep, nil, nil
+	}
+	if o != nil {
+		rep.Coverage = coverage(o, repo)
+	}
+	return rep, repo, nil
 }
 
 func appendFile(path string, write func(*os.File) error) error {

@@ -5,6 +5,8 @@ import (
 	"strings"
 
 	"cuelang.org/go/cue"
+	"cuelang.org/go/cue/ast"
+	"cuelang.org/go/cue/token"
 
 	"github.com/orgbackup/orgbackup/internal/diag"
 	"github.com/orgbackup/orgbackup/internal/doc"
@@ -76,7 +78,7 @@ func decodeBaseline(name string, bv, bu cue.Value) *policy.Baseline {
 		if x := bv.LookupPath(cue.ParsePath(key)); x.Exists() {
 			*dst, _ = x.String()
 			if pos != nil {
-				*pos = posOf(x.Pos())
+				*pos = posOf(valuePos(x))
 			}
 		}
 	}
@@ -102,7 +104,7 @@ func organization(v, u cue.Value) *policy.Organization {
 		if x := v.LookupPath(cue.ParsePath(key)); x.Exists() {
 			*dst, _ = x.String()
 			if pos != nil {
-				*pos = posOf(x.Pos())
+				*pos = posOf(valuePos(x))
 			}
 		}
 	}
@@ -113,7 +115,7 @@ func organization(v, u cue.Value) *policy.Organization {
 		}
 		b, _ := x.Bool()
 		if pos != nil {
-			*pos = posOf(x.Pos())
+			*pos = posOf(valuePos(x))
 		}
 		return &b
 	}
@@ -168,6 +170,9 @@ func toNodeAt(v cue.Value, u *userValue) *doc.Node {
 	// A scalar's own position is the value as written; a struct's is the
 	// schema definition it was unified with, so take the user's field.
 	p := v.Pos()
+	if v.Kind() != cue.StructKind {
+		p = valuePos(v)
+	}
 	pos := posOf(p)
 	if !p.IsValid() || isSchema(p) {
 		if uv := u.get(); uv.Exists() {
@@ -205,6 +210,17 @@ func toNodeAt(v cue.Value, u *userValue) *doc.Node {
 		return &doc.Node{Kind: doc.Number, Text: string(b), Pos: pos}
 	}
 	return &doc.Node{Kind: doc.Null, Pos: pos}
+}
+
+// valuePos is where v is written. A value declared by one field and
+// nothing else (one the schema does not constrain, or any value when
+// salvage decodes without the schema) has the field as its position, the
+// start of its label; the value starts after it.
+func valuePos(v cue.Value) token.Pos {
+	if f, ok := v.Source().(*ast.Field); ok && f.Value != nil {
+		return f.Value.Pos()
+	}
+	return v.Pos()
 }
 
 // userValue is a value of the user's package, looked up when first needed:

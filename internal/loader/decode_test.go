@@ -3,6 +3,7 @@ package loader
 import (
 	"os"
 	"path/filepath"
+	"strings"
 	"testing"
 )
 
@@ -55,5 +56,47 @@ policies: p: {
 	repo, diags = Load(dir)
 	if repo == nil || repo.Organization != nil || repo.Policies[0].Adopt || repo.Repository() != "" {
 		t.Errorf("repo %+v, diags %v", repo, diags)
+	}
+}
+
+// TestLoadSalvages checks that definitions with schema errors still reach
+// the checks: every policy and baseline, as written, where each value was
+// written, and nothing for definitions that do not parse.
+func TestLoadSalvages(t *testing.T) {
+	t.Chdir(t.TempDir())
+	if err := os.Mkdir("policies", 0o755); err != nil {
+		t.Fatal(err)
+	}
+	write := func(src string) {
+		t.Helper()
+		if err := os.WriteFile(filepath.Join("policies", "p.cue"), []byte(src), 0o644); err != nil {
+			t.Fatal(err)
+		}
+	}
+	src := base + "\n" + inRule + "start_backup_window_minutes: 30\n" + inBaseline + "vault_nmae: \"v\"\npolicies: q: {targets: [\"Root\"], plans: 5}\n"
+	write(src)
+	at := offsetPos("policies/p.cue", []byte(src), strings.Index(src, "minutes: 30")+len("minutes: "))
+	repo, diags := Load("policies")
+	if !diags.HasErrors() {
+		t.Fatalf("want errors, got:%s", dump(diags))
+	}
+	if repo == nil || len(repo.Policies) != 2 || len(repo.Baselines) != 1 {
+		t.Fatalf("repo = %+v", repo)
+	}
+	p, q := repo.Policies[0], repo.Policies[1]
+	w := p.Plans.Get("plan").Get("rules").Get("r").Get("start_backup_window_minutes")
+	if w == nil || w.Text != "30" || w.Pos != at {
+		t.Errorf("start window as written: %+v, want 30 at %s", w, at)
+	}
+	if q.Plans == nil || len(q.Plans.Fields) != 0 {
+		t.Errorf("plans that are not an object: %+v", q.Plans)
+	}
+	if b := repo.Baselines[0]; b.VaultName != "vault" || b.RolePath != "/" {
+		t.Errorf("baseline = %+v", b)
+	}
+
+	write("package orgbackup\n\npolicies: p: {\n")
+	if repo, diags = Load("policies"); repo != nil || !diags.HasErrors() {
+		t.Errorf("a file that does not parse: repo %+v, diags:%s", repo, dump(diags))
 	}
 }

@@ -29,7 +29,8 @@ func (l *load) duplicates(repo *policy.Repo) diag.List {
 		d := diag.Errorf("duplicate-definition", posOf(sites[1]),
 			"%s %q is defined in %d files (%s); CUE would silently merge them into one %s",
 			kind, name, len(sites), strings.Join(where, ", "), what).
-			WithHint("keep each %s in one file; if the name is used twice by mistake, rename one of them", kind)
+			WithHint("keep each %s in one file; if the name is used twice by mistake, rename one of them", kind).
+			WithPath(cuePath(quoteLabels(path)))
 		for _, s := range slices.Concat(sites[:1], sites[2:]) {
 			d = d.WithRelated(posOf(s), "also defined here")
 		}

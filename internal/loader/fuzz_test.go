@@ -8,6 +8,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/orgbackup/orgbackup/internal/check"
 	"github.com/orgbackup/orgbackup/internal/diag"
 )
 
@@ -40,7 +41,9 @@ const fuzzTimeout = time.Minute
 // panicking (Load turns a panic into an "internal" diagnostic, so that is
 // a failure here), and every error must say what is wrong and where: a
 // message, a hint, and a position in one of the directory's files, within
-// the file.
+// the file. The checks run on what Load read, as validate runs them, also
+// when it has errors: they must not panic on definitions the schema
+// rejected.
 func FuzzLoad(f *testing.F) {
 	example, err := os.ReadFile("../../policies/test-bk-policy.cue")
 	if err != nil {
@@ -69,15 +72,22 @@ func FuzzLoad(f *testing.F) {
 		t.Chdir(dir)
 
 		var diags diag.List
+		var panicked any
 		done := make(chan struct{})
 		go func() {
 			defer close(done)
-			_, diags = Load(".")
+			repo, ds := Load(".")
+			diags = ds
+			defer func() { panicked = recover() }()
+			check.NewReport(".", repo, ds, nil)
 		}()
 		select {
 		case <-done:
 		case <-time.After(fuzzTimeout):
 			t.Fatalf("Load did not return within %v", fuzzTimeout)
+		}
+		if panicked != nil {
+			t.Fatalf("the checks panicked on what Load read: %v", panicked)
 		}
 
 		lines := map[string]int{

@@ -275,7 +275,7 @@ func (l *load) recheck(user cue.Value, probs []problem, settled [][]string) (che
 			continue
 		}
 		seen[ce.key()] = true
-		if strings.Contains(ce.format, "required but not present") {
+		if ce.m.kind == required {
 			// Not inside a value left open: _ has none of its keys.
 			if !under(labels(ce.path)) {
 				missing = append(missing, ce)

@@ -41,7 +41,7 @@ func validationText(w io.Writer, v *check.Report, st Style) error {
 		b.WriteByte('\n')
 	}
 	errs, warns := v.Diags.Count(diag.Error), v.Diags.Count(diag.Warning)
-	what := fmt.Sprintf("%s, %s in %s", plural(v.Policies, "policy", "policies"), plural(v.Baselines, "baseline", "baselines"), Inert(v.Dir))
+	what := counted(v, Inert(v.Dir))
 	switch {
 	case errs > 0:
 		fmt.Fprintf(&b, "%s %s, %s (%s)\n", st.Red("✗ invalid:"), plural(errs, "error", "errors"), plural(warns, "warning", "warnings"), what)
@@ -164,12 +164,14 @@ func validationJSON(v *check.Report) *doc.Node {
 		FormatVersion: FormatVersion,
 		Valid:         v.Valid(),
 		Directory:     v.Dir,
-		Summary: map[string]int{
-			"errors":    v.Diags.Count(diag.Error),
-			"warnings":  v.Diags.Count(diag.Warning),
-			"notices":   v.Diags.Count(diag.Notice),
-			"policies":  v.Policies,
-			"baselines": v.Baselines,
+		Summary: map[string]any{
+			"errors":   v.Diags.Count(diag.Error),
+			"warnings": v.Diags.Count(diag.Warning),
+			"notices":  v.Diags.Count(diag.Notice),
+			// null when the definitions could not be read: 0 would say
+			// the directory defines none.
+			"policies":  readCount(v, v.Policies),
+			"baselines": readCount(v, v.Baselines),
 		},
 		Policies:    sizes,
 		Diagnostics: toJSONDiags(v.Diags),
@@ -178,6 +180,23 @@ func validationJSON(v *check.Report) *doc.Node {
 		out.Set("baselines", CoverageJSON(v.Coverage))
 	}
 	return out
+}
+
+// counted says how many policies and baselines the definitions in dir
+// hold, or that they could not be read (a file does not parse): then
+// nobody knows, and "0 policies" would be wrong.
+func counted(v *check.Report, dir string) string {
+	if v.Unread {
+		return "the definitions in " + dir + " could not be read"
+	}
+	return fmt.Sprintf("%s, %s in %s", plural(v.Policies, "policy", "policies"), plural(v.Baselines, "baseline", "baselines"), dir)
+}
+
+func readCount(v *check.Report, n int) any {
+	if v.Unread {
+		return nil
+	}
+	return n
 }
 
 // validationGitHub prints workflow commands. GitHub shows annotations
@@ -258,7 +277,8 @@ func validationMarkdown(w io.Writer, v *check.Report) error {
 	} else {
 		fmt.Fprintf(&b, "### ✓ orgbackup validate: valid, %s\n\n", plural(warns, "warning", "warnings"))
 	}
-	fmt.Fprintf(&b, "%s, %s in %s.\n\n", plural(v.Policies, "policy", "policies"), plural(v.Baselines, "baseline", "baselines"), Code(v.Dir))
+	what := counted(v, Code(v.Dir))
+	fmt.Fprintf(&b, "%s%s.\n\n", strings.ToUpper(what[:1]), what[1:])
 	if len(v.Diags) > 0 {
 		b.WriteString("| | Where | Problem | Fix |\n|---|---|---|---|\n")
 		for _, d := range v.Diags {
