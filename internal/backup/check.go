@@ -86,13 +86,85 @@ const (
 // without operators; see Unwrap for a single operator-form document)
 // against AWS's rules: required keys, quotas, value formats, schedules,
 // windows and lifecycles.
-func Check(d *doc.Node, mode Mode) []Violation {
-	c := &checker{mode: mode}
+func Check(d *doc.Node, mode Mode) []Violation { return (*Memo)(nil).Check(d, mode) }
+
+// Memo checks and lists the references of many documents that share plans,
+// as the effective policies of an organization's accounts do (see
+// inherit.Shared): each distinct plan, by node, is checked once, however
+// many documents hold it. The results are the same as Check's and
+// References', shared between documents: callers must not modify them.
+// The documents must not change while the Memo is in use. A Memo is safe
+// for concurrent use; the nil *Memo checks everything afresh.
+type Memo struct {
+	mu    sync.Mutex
+	plans map[planKey]*planResult
+	refs  map[planKey][]Ref // mode unset
+}
+
+// planKey is a plan as a document holds it: the violations' paths name
+// its key, and its node carries their positions.
+type planKey struct {
+	key  string
+	node *doc.Node
+	mode Mode
+}
+
+// planResult is what Check finds in one plan, in the order it finds it:
+// the violations of its structure (node's), then those of the rules
+// spanning several keys (plan's).
+type planResult struct {
+	structure, rules []Violation
+}
+
+// checked returns the violations of the plan at key, computed once.
+func (m *Memo) checked(key string, n *doc.Node, mode Mode) *planResult {
+	return memoized(&m.mu, &m.plans, planKey{key: key, node: n, mode: mode}, func() *planResult {
+		path := []string{"plans", key}
+		c := &checker{mode: mode}
+		c.node(path, n, Plans.Elem)
+		r := &planResult{structure: c.out}
+		c.out = nil
+		c.plan(path, n)
+		r.rules = c.out
+		return r
+	})
+}
+
+// memoized returns table's value for k, computed by f on first use and
+// then shared. f runs without the lock, so two callers may compute a value
+// at once; both get the one stored first.
+func memoized[V any](mu *sync.Mutex, table *map[planKey]V, k planKey, f func() V) V {
+	mu.Lock()
+	v, ok := (*table)[k]
+	mu.Unlock()
+	if ok {
+		return v
+	}
+	v = f()
+	mu.Lock()
+	defer mu.Unlock()
+	if old, ok := (*table)[k]; ok {
+		return old
+	}
+	if *table == nil {
+		*table = map[planKey]V{}
+	}
+	(*table)[k] = v
+	return v
+}
+
+// Check is Check, with each plan's violations computed once.
+func (m *Memo) Check(d *doc.Node, mode Mode) []Violation {
+	c := &checker{mode: mode, memo: m}
 	c.node(nil, d, Policy)
 	plans := d.GetFold("plans")
 	if plans != nil && plans.Kind == doc.Object {
 		for _, f := range plans.Fields {
 			if strings.HasPrefix(f.Key, "@@") || f.Value.Kind != doc.Object {
+				continue
+			}
+			if m != nil {
+				c.out = append(c.out, m.checked(f.Key, f.Value, mode).rules...)
 				continue
 			}
 			c.plan([]string{"plans", f.Key}, f.Value)
@@ -108,6 +180,8 @@ var numbers = message.NewPrinter(language.English)
 type checker struct {
 	mode Mode
 	out  []Violation
+	// memo, when set, holds the plans' violations (see Memo).
+	memo *Memo
 }
 
 func (c *checker) add(code string, path []string, n *doc.Node, hint, format string, args ...any) {
@@ -171,6 +245,13 @@ func (c *checker) node(path []string, n *doc.Node, s *Spec) {
 					entryWord(s), first, f.Key, mapOwner(path), entryWord(s))
 			} else {
 				seen[strings.ToLower(f.Key)] = f.Key
+			}
+			if c.memo != nil && s == Plans && len(path) == 1 && f.Value.Kind == doc.Object {
+				// The same result as below, from the memo. A plan that
+				// is not an object is reported here afresh, as Check
+				// does not look at its rules.
+				c.out = append(c.out, c.memo.checked(f.Key, f.Value, c.mode).structure...)
+				continue
 			}
 			c.node(append(path, f.Key), f.Value, s.Elem)
 		}

@@ -2,6 +2,7 @@ package backup
 
 import (
 	"fmt"
+	"reflect"
 	"slices"
 	"strings"
 	"testing"
@@ -42,6 +43,13 @@ func runCheckCases(t *testing.T, cases []checkCase) {
 				e(d)
 			}
 			got := Check(d, tc.mode)
+			// A Memo finds the same, the second time from memory.
+			memo := &Memo{}
+			for range 2 {
+				if m := memo.Check(d, tc.mode); !reflect.DeepEqual(m, got) {
+					t.Fatalf("Memo.Check:\n%s\nCheck:\n%s", messages(m), messages(got))
+				}
+			}
 			want := slices.Clone(tc.want)
 			slices.Sort(want)
 			if s := summary(got); !slices.Equal(s, want) {
@@ -854,5 +862,33 @@ func TestCheckSilentFailures(t *testing.T) {
 		if want := v.Code != CopyKeyCase; v.Warning != want {
 			t.Errorf("%s: Warning = %v, want %v", v.Code, v.Warning, want)
 		}
+	}
+}
+
+// TestMemoSharedPlans: documents that share plan nodes, as effective
+// policies do, get from a Memo what Check and References give each; a
+// plan is remembered by its key as well as its node, since paths and
+// messages name the key.
+func TestMemoSharedPlans(t *testing.T) {
+	a := parse(t, validEffective)
+	daily := at(a, "plans", "daily")
+	broken := parse(t, `{"regions": [], "rules": {"r": {"schedule_expression": "rate(5 minutes)", "target_backup_vault_name": "v"}}, "selections": {}}`)
+	b := doc.NewObject(doc.Pos{})
+	plans := doc.NewObject(doc.Pos{})
+	plans.Fields = []doc.Field{{Key: "broken", Value: broken}, {Key: "broken2", Value: broken}, {Key: "daily", Value: daily}, {Key: "other", Value: daily}, {Key: "scalar", Value: js(`"x"`)}}
+	b.Fields = []doc.Field{{Key: "extra", Value: js(`1`)}, {Key: "plans", Value: plans}}
+	memo := &Memo{}
+	for _, mode := range []Mode{Complete, Partial} {
+		for _, d := range []*doc.Node{a, b, a, b} {
+			if got, want := memo.Check(d, mode), Check(d, mode); !reflect.DeepEqual(got, want) {
+				t.Errorf("mode %d: Memo.Check:\n%s\nCheck:\n%s", mode, messages(got), messages(want))
+			}
+			if got, want := memo.References(d), References(d); !reflect.DeepEqual(got, want) {
+				t.Errorf("Memo.References:\n%s\nReferences:\n%s", refStrings(got), refStrings(want))
+			}
+		}
+	}
+	if len(Check(b, Complete)) == 0 || len(References(b)) == 0 {
+		t.Fatal("the shared document should have violations and references")
 	}
 }

@@ -57,84 +57,99 @@ var (
 
 // References lists the vaults and roles an effective-form document names
 // (see Unwrap for an operator-form document), in document order.
-func References(d *doc.Node) []Ref {
+func References(d *doc.Node) []Ref { return (*Memo)(nil).References(d) }
+
+// References is References, with each plan's references listed once.
+func (m *Memo) References(d *doc.Node) []Ref {
 	var out []Ref
 	plans := d.GetFold("plans")
 	if plans == nil || plans.Kind != doc.Object {
 		return nil
 	}
 	for _, pf := range plans.Fields {
-		p := pf.Value
-		if strings.HasPrefix(pf.Key, "@@") || p.Kind != doc.Object {
+		if strings.HasPrefix(pf.Key, "@@") || pf.Value.Kind != doc.Object {
 			continue
 		}
-		regions, _ := p.GetFold("regions").Strings()
-		base := []string{"plans", pf.Key}
-		if rules := p.GetFold("rules"); rules != nil && rules.Kind == doc.Object {
-			for _, rf := range rules.Fields {
-				r := rf.Value
-				if strings.HasPrefix(rf.Key, "@@") || r.Kind != doc.Object {
-					continue
-				}
-				where := "rule " + quote(rf.Key) + " of plan " + quote(pf.Key)
-				rpath := append(slices.Clone(base), "rules", rf.Key)
-				if v := r.GetFold("target_backup_vault_name"); v != nil && v.Kind == doc.String {
-					out = append(out, Ref{Kind: Vault, Name: v.Text, Regions: regions, Where: where, Plan: pf.Key,
-						Path: append(slices.Clone(rpath), "target_backup_vault_name"), Node: v})
-				}
-				if ca := r.GetFold("copy_actions"); ca != nil && ca.Kind == doc.Object {
-					for _, cf := range ca.Fields {
-						if strings.HasPrefix(cf.Key, "@@") {
-							continue
-						}
-						arn, node := cf.Key, cf.Value
-						if t := cf.Value.GetFold("target_backup_vault_arn"); t != nil && t.Kind == doc.String {
-							arn, node = t.Text, t
-						}
-						m := vaultARNRe.FindStringSubmatch(arn)
-						if m == nil {
-							continue
-						}
-						ref := Ref{Kind: Vault, Name: m[3], Regions: []string{m[1]}, Where: "copy action of " + where, Plan: pf.Key,
-							Path: append(slices.Clone(rpath), "copy_actions", cf.Key), Node: node}
-						if m[2] != "$account" {
-							ref.Account = m[2]
-						}
-						if m[1] == "$region" {
-							ref.Regions = regions
-						}
-						out = append(out, ref)
-					}
-				}
-			}
+		if m == nil {
+			out = planReferences(out, pf.Key, pf.Value)
+			continue
 		}
-		if sel := p.GetFold("selections"); sel != nil && sel.Kind == doc.Object {
-			for _, kind := range []string{"tags", "resources"} {
-				m := sel.GetFold(kind)
-				if m == nil || m.Kind != doc.Object {
-					continue
-				}
-				for _, sf := range m.Fields {
-					if strings.HasPrefix(sf.Key, "@@") || sf.Value.Kind != doc.Object {
+		refs := memoized(&m.mu, &m.refs, planKey{key: pf.Key, node: pf.Value}, func() []Ref {
+			return planReferences(nil, pf.Key, pf.Value)
+		})
+		out = append(out, refs...)
+	}
+	return out
+}
+
+// planReferences appends the references of plan p, at key, to out.
+func planReferences(out []Ref, key string, p *doc.Node) []Ref {
+	regions, _ := p.GetFold("regions").Strings()
+	base := []string{"plans", key}
+	if rules := p.GetFold("rules"); rules != nil && rules.Kind == doc.Object {
+		for _, rf := range rules.Fields {
+			r := rf.Value
+			if strings.HasPrefix(rf.Key, "@@") || r.Kind != doc.Object {
+				continue
+			}
+			where := "rule " + quote(rf.Key) + " of plan " + quote(key)
+			rpath := append(slices.Clone(base), "rules", rf.Key)
+			if v := r.GetFold("target_backup_vault_name"); v != nil && v.Kind == doc.String {
+				out = append(out, Ref{Kind: Vault, Name: v.Text, Regions: regions, Where: where, Plan: key,
+					Path: append(slices.Clone(rpath), "target_backup_vault_name"), Node: v})
+			}
+			if ca := r.GetFold("copy_actions"); ca != nil && ca.Kind == doc.Object {
+				for _, cf := range ca.Fields {
+					if strings.HasPrefix(cf.Key, "@@") {
 						continue
 					}
-					role := sf.Value.GetFold("iam_role_arn")
-					if role == nil || role.Kind != doc.String {
+					arn, node := cf.Key, cf.Value
+					if t := cf.Value.GetFold("target_backup_vault_arn"); t != nil && t.Kind == doc.String {
+						arn, node = t.Text, t
+					}
+					m := vaultARNRe.FindStringSubmatch(arn)
+					if m == nil {
 						continue
 					}
-					mm := roleARNRe.FindStringSubmatch(role.Text)
-					if mm == nil {
-						continue
+					ref := Ref{Kind: Vault, Name: m[3], Regions: []string{m[1]}, Where: "copy action of " + where, Plan: key,
+						Path: append(slices.Clone(rpath), "copy_actions", cf.Key), Node: node}
+					if m[2] != "$account" {
+						ref.Account = m[2]
 					}
-					// Roles are global; the plan's Regions only say where a
-					// baseline could deploy the role's stack.
-					ref := Ref{Kind: Role, Name: mm[3], RolePath: mm[2], Regions: regions, Where: "selection " + quote(sf.Key) + " of plan " + quote(pf.Key), Plan: pf.Key,
-						Path: append(slices.Clone(base), "selections", kind, sf.Key, "iam_role_arn"), Node: role}
-					if mm[1] != "$account" {
-						ref.Account = mm[1]
+					if m[1] == "$region" {
+						ref.Regions = regions
 					}
 					out = append(out, ref)
 				}
+			}
+		}
+	}
+	if sel := p.GetFold("selections"); sel != nil && sel.Kind == doc.Object {
+		for _, kind := range []string{"tags", "resources"} {
+			m := sel.GetFold(kind)
+			if m == nil || m.Kind != doc.Object {
+				continue
+			}
+			for _, sf := range m.Fields {
+				if strings.HasPrefix(sf.Key, "@@") || sf.Value.Kind != doc.Object {
+					continue
+				}
+				role := sf.Value.GetFold("iam_role_arn")
+				if role == nil || role.Kind != doc.String {
+					continue
+				}
+				mm := roleARNRe.FindStringSubmatch(role.Text)
+				if mm == nil {
+					continue
+				}
+				// Roles are global; the plan's Regions only say where a
+				// baseline could deploy the role's stack.
+				ref := Ref{Kind: Role, Name: mm[3], RolePath: mm[2], Regions: regions, Where: "selection " + quote(sf.Key) + " of plan " + quote(key), Plan: key,
+					Path: append(slices.Clone(base), "selections", kind, sf.Key, "iam_role_arn"), Node: role}
+				if mm[1] != "$account" {
+					ref.Account = mm[1]
+				}
+				out = append(out, ref)
 			}
 		}
 	}

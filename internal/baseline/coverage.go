@@ -41,6 +41,16 @@ func NewCoverage(d *Desired, repo *policy.Repo) *plan.Coverage {
 	}
 
 	needs := memberRelativeNeeds(repo)
+	// Which accounts each baseline reaches, by entity index: a Reach list
+	// can hold every account, and scanning it for each account was
+	// quadratic (2.6 s at 100,000 accounts).
+	reaches := make([][]bool, len(repo.Baselines))
+	for i, b := range repo.Baselines {
+		reaches[i] = make([]bool, o.NumEntities())
+		for _, e := range d.Reach[b.Name] {
+			reaches[i][e.Index()] = true
+		}
+	}
 	byKey := map[string]*plan.CoverageGroup{}
 	var order []*plan.CoverageGroup
 	for _, a := range o.Accounts() {
@@ -57,8 +67,8 @@ func NewCoverage(d *Desired, repo *policy.Repo) *plan.Coverage {
 			continue
 		}
 		var via []plan.Via
-		for _, b := range repo.Baselines {
-			if !slices.Contains(d.Reach[b.Name], a) {
+		for i, b := range repo.Baselines {
+			if !reaches[i][a.Index()] {
 				continue
 			}
 			how := plan.ViaStackSet

@@ -213,7 +213,7 @@ func effectiveOrgRun(opts *effectiveOptions) error {
 	var ours func(string) bool
 	var bl *effective.Baselines
 	if repo != nil {
-		p := plan.Make(plan.Input{Repo: repo, Actual: actual, Rel: repoRel(opts.Policies)})
+		p := plan.Make(plan.Input{Repo: repo, Actual: actual, Rel: repoRel(opts.Policies), NoLiveDigest: true})
 		var errs diag.List
 		for _, d := range render.ProblemDiags(p.Problems) {
 			// Invalid accounts are this command's own report, below.

@@ -31,8 +31,20 @@ func TestLimitFor(t *testing.T) {
 		{memoryLimit, memoryLimit + headroom},
 		{1 << 30, 1<<30 + headroom},
 	} {
-		if got := limitFor(c.live); got != c.want {
+		if got := limitFor(memoryLimit, c.live); got != c.want {
 			t.Errorf("limitFor(%d) = %d, want %d", c.live, got, c.want)
+		}
+	}
+}
+
+// TestOrgSizedCommandsExist: the larger memory budget goes to commands by
+// name, so a renamed command must not silently lose it.
+func TestOrgSizedCommandsExist(t *testing.T) {
+	root := newRoot(&IO{Getenv: func(string) string { return "" }})
+	for name := range orgSized {
+		c, _, err := root.Find([]string{name})
+		if err != nil || c == root || c.PreRun == nil {
+			t.Errorf("%s: not a command with the organization's memory budget (%v)", name, err)
 		}
 	}
 }

@@ -69,7 +69,7 @@ func previewRun(opts *previewOptions) error {
 	// The same pipeline as orgbackup plan, against a snapshot; preview
 	// shows its effective-policy side.
 	rel := repoRel(opts.Dir)
-	p := plan.Make(plan.Input{Repo: repo, Actual: actual, Rel: rel, Against: snapshot, Baselines: baselinePart(repo, rel, nil)})
+	p := plan.Make(plan.Input{Repo: repo, Actual: actual, Rel: rel, Against: snapshot, Baselines: baselinePart(repo, rel, nil), NoLiveDigest: true})
 	r := &render.PreviewReport{Dir: opts.Dir, Snapshot: snapshot, Plan: p}
 	if err := render.WritePreview(opts.IO.Out, render.Format(opts.Output), r, opts.IO.Style()); err != nil {
 		return err

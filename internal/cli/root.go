@@ -255,6 +255,9 @@ every account's effective policy would be before anything is applied.`,
 	// silent help.
 	root.InitDefaultCompletionCmd()
 	for _, c := range root.Commands() {
+		if orgSized[c.Name()] {
+			c.PreRun = func(*cobra.Command, []string) { useOrgMemoryLimit() }
+		}
 		if c.Name() == "completion" {
 			c.Args = noArgs
 			c.RunE = func(cmd *cobra.Command, args []string) error {
@@ -264,6 +267,10 @@ every account's effective policy would be before anything is applied.`,
 	}
 	return root
 }
+
+// orgSized names the commands that compute every account's effective
+// policy, whose memory grows with the organization (see orgMemoryLimit).
+var orgSized = map[string]bool{"preview": true, "plan": true, "effective": true, "apply": true, "verify": true}
 
 func noArgs(cmd *cobra.Command, args []string) error {
 	if len(args) > 0 {

@@ -112,7 +112,7 @@ func verifyRun(opts *verifyOptions) error {
 	if err != nil {
 		return err
 	}
-	p := plan.Make(plan.Input{Repo: repo, Actual: actual, Rel: repoRel(opts.Dir), Against: "the live organization"})
+	p := plan.Make(plan.Input{Repo: repo, Actual: actual, Rel: repoRel(opts.Dir), Against: "the live organization", NoLiveDigest: true})
 	if p.HasErrors() {
 		_ = render.WritePlan(o.Err, render.Text, &render.PlanReport{Dir: opts.Dir, Plan: p}, render.Style{})
 		return fmt.Errorf("the definitions cannot be applied to the organization as it is, so there is nothing to verify against")

@@ -251,6 +251,41 @@ func (n *Node) Indent() []byte {
 	return b.Bytes()
 }
 
+// AppendIndent appends to b what Indent returns, without the trailing
+// newline, for a value nested depth levels deep in an indented document:
+// every line after the first is indented by depth more levels.
+func (n *Node) AppendIndent(b []byte, depth int) []byte {
+	buf := bytes.NewBuffer(b)
+	encode(buf, n, "\n"+strings.Repeat("  ", depth), "  ")
+	return buf.Bytes()
+}
+
+// plainASCII marks the bytes a JSON string holds as they are.
+var plainASCII = func() (t [256]bool) {
+	for c := 0x20; c < utf8.RuneSelf; c++ {
+		t[c] = c != '"' && c != '\\'
+	}
+	return t
+}()
+
+// AppendString appends s as a JSON string, escaped as every encoder here
+// escapes it.
+func AppendString(b []byte, s string) []byte {
+	i := 0
+	for i < len(s) && plainASCII[s[i]] {
+		i++
+	}
+	if i == len(s) {
+		// Names and ids are printable ASCII in most organizations.
+		b = append(b, '"')
+		b = append(b, s...)
+		return append(b, '"')
+	}
+	buf := bytes.NewBuffer(b)
+	writeString(buf, s)
+	return buf.Bytes()
+}
+
 func encode(b *bytes.Buffer, n *Node, nl, ind string) {
 	if n == nil {
 		b.WriteString("null")
@@ -459,9 +494,27 @@ func ReadFile(name string, limit int64) ([]byte, error) {
 		return nil, err
 	}
 	defer f.Close()
-	data, err := io.ReadAll(io.LimitReader(f, limit+1))
-	if err != nil {
-		return nil, err
+	// Read into a buffer of the file's size (a snapshot is tens of MB, and
+	// growing a buffer to that size by doubling allocates it twice over);
+	// a pipe or a device reports no size and grows as it goes.
+	size := int64(512)
+	if fi, err := f.Stat(); err == nil && fi.Mode().IsRegular() {
+		size = min(fi.Size(), limit) + 1 // +1 to see the end without growing
+	}
+	data := make([]byte, 0, size)
+	r := io.LimitReader(f, limit+1)
+	for {
+		if len(data) == cap(data) {
+			data = append(data, 0)[:len(data)]
+		}
+		n, err := r.Read(data[len(data):cap(data)])
+		data = data[:len(data)+n]
+		if err == io.EOF {
+			break
+		}
+		if err != nil {
+			return nil, err
+		}
 	}
 	if int64(len(data)) > limit {
 		return nil, &TooLargeError{Name: name, Limit: limit}

@@ -154,3 +154,12 @@ func TestReadFileLimit(t *testing.T) {
 		t.Errorf("ReadFile at the limit = %q, %v", data, err)
 	}
 }
+
+// TestAppendString checks the plain-ASCII shortcut against the encoder.
+func TestAppendString(t *testing.T) {
+	for _, s := range []string{"", "p-abcd1234", "Root/Prod", "a\"b", `a\b`, "tab\there", "\x01", "naïve", "\u2028", "\xff", "~ !#"} {
+		if got, want := string(AppendString([]byte("x"), s)), "x"+string(NewString(s, Pos{}).Compact()); got != want {
+			t.Errorf("AppendString(%q) = %s, want %s", s, got, want)
+		}
+	}
+}

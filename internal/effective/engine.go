@@ -19,11 +19,11 @@ import (
 
 // Engine computes effective policies of one type for one organization.
 type Engine struct {
-	org    *org.Org
-	typ    string
-	states map[*org.Entity]*inherit.State
+	org *org.Org
+	typ string
+	// states holds each entity's State by its index, nil until computed.
+	states []*inherit.State
 	docs   map[*org.Policy]inherit.Policy
-	bytes  map[*inherit.State][]byte
 	// shared renders the states' trees, each subtree once however many
 	// states share it.
 	shared *inherit.Shared
@@ -32,39 +32,47 @@ type Engine struct {
 // NewEngine returns an engine for policies of policyType in o. The Engine
 // caches results; o must not change while it is in use.
 func NewEngine(o *org.Org, policyType string) *Engine {
+	return newEngine(o, policyType, inherit.NewShared(inherit.KeyCaseOf(policyType)))
+}
+
+// newEngine returns an engine that renders with shared, which other
+// engines may use too: engines that share it share their Docs, so the
+// documents of two states of an organization compare by pointer.
+func newEngine(o *org.Org, policyType string, shared *inherit.Shared) *Engine {
 	return &Engine{
 		org:    o,
 		typ:    policyType,
-		states: map[*org.Entity]*inherit.State{},
+		states: make([]*inherit.State, o.NumEntities()),
 		docs:   map[*org.Policy]inherit.Policy{},
-		bytes:  map[*inherit.State][]byte{},
-		shared: inherit.NewShared(inherit.KeyCaseOf(policyType)),
+		shared: shared,
 	}
 }
 
 // Org returns the organization the engine works on.
 func (e *Engine) Org() *org.Org { return e.org }
 
+// empty is the State before the root's policies.
+var empty = inherit.New()
+
 // State returns the merge result for entity ent: its parent's state with the
 // policies attached directly to ent applied on top. An entity without
 // policies of its own shares its parent's State pointer.
 func (e *Engine) State(ent *org.Entity) *inherit.State {
-	if s, ok := e.states[ent]; ok {
+	if s := e.states[ent.Index()]; s != nil {
 		return s
 	}
-	parent := inherit.New()
+	s := empty
 	if ent.Parent != nil {
-		parent = e.State(ent.Parent)
+		s = e.State(ent.Parent)
 	}
-	s := parent
 	if attached := e.org.Attached(ent, e.typ); len(attached) > 0 || ent.Parent == nil {
-		lvl := inherit.Level{Target: e.org.Path(ent)}
+		lvl := inherit.Level{Target: e.org.Path(ent), Policies: make([]inherit.Policy, 0, len(attached))}
 		for _, p := range attached {
 			lvl.Policies = append(lvl.Policies, e.policy(p))
 		}
-		s = parent.Apply(lvl)
+		s = s.Apply(lvl)
 	}
-	e.states[ent] = s
+	e.states[ent.Index()] = s
 	return s
 }
 
@@ -77,6 +85,8 @@ func (e *Engine) policy(p *org.Policy) inherit.Policy {
 		// A policy the repository adds has no id until apply creates it.
 		ip.ID = p.Name
 	}
+	// Compiled once, merged at every entity the policy is attached to.
+	ip = inherit.Compile(ip)
 	e.docs[p] = ip
 	return ip
 }
@@ -87,16 +97,13 @@ func (e *Engine) policy(p *org.Policy) inherit.Policy {
 func (e *Engine) Effective(s *inherit.State) *doc.Node { return e.shared.Effective(s) }
 
 // Canonical returns the effective policy of s as canonical indented JSON,
-// computed once per State, each part that states share rendered once. The
-// bytes are shared: callers must not modify them.
-func (e *Engine) Canonical(s *inherit.State) []byte {
-	if b, ok := e.bytes[s]; ok {
-		return b
-	}
-	b := e.shared.Canonical(s)
-	e.bytes[s] = b
-	return b
-}
+// computed once for each distinct policy, each part that states share
+// rendered once. The bytes are shared: callers must not modify them.
+func (e *Engine) Canonical(s *inherit.State) []byte { return e.shared.Canonical(s) }
+
+// Doc returns the canonical JSON of s's effective policy as an
+// inherit.Doc: the same *Doc for states whose policies are equal.
+func (e *Engine) Doc(s *inherit.State) *inherit.Doc { return e.shared.Doc(s) }
 
 // Empty reports whether an effective policy is empty: no policy of the type
 // reaches the account.

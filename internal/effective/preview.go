@@ -2,6 +2,7 @@ package effective
 
 import (
 	"bytes"
+	"github.com/orgbackup/orgbackup/internal/backup"
 	"runtime"
 	"slices"
 	"strings"
@@ -29,6 +30,8 @@ type Account struct {
 	// Notes are what the inheritance engine ignored in the desired state:
 	// operators a parent forbids, same-level overrides.
 	Notes []inherit.Note
+
+	group int // 1 + the index of its group in Groups, 0 if none (set by Groups)
 }
 
 // Group is a set of accounts that see the same change and the same
@@ -38,7 +41,6 @@ type Group struct {
 	Before   []byte
 	After    []byte
 	Changed  bool
-	Diff     []byte // unified diff of Before and After; nil if unchanged or not asked for
 	Problems []Problem
 	Notes    []inherit.Note
 }
@@ -49,7 +51,7 @@ type Preview struct {
 	Actual, Desired *org.Org
 	Accounts        []*Account // every account, sorted by id
 
-	groups  []*Group // Groups' result, computed once: its diffs are most of its cost
+	groups  []*Group // Groups' result, computed once
 	grouped bool
 }
 
@@ -61,8 +63,11 @@ type Preview struct {
 // baselines (see Validate). ours may be nil.
 func Compute(actual, desired *org.Org, baselines []*policy.Baseline, ours func(*org.Policy) bool) *Preview {
 	pv := &Preview{Actual: actual, Desired: desired}
-	before := NewEngine(actual, policy.Type)
-	after := NewEngine(desired, policy.Type)
+	// One Shared for both: equal documents are then one Doc, so comparing
+	// and grouping them compares pointers, not kilobytes of JSON.
+	shared := inherit.NewShared(inherit.KeyCaseOf(policy.Type))
+	before := newEngine(actual, policy.Type, shared)
+	after := newEngine(desired, policy.Type, shared)
 	bl := NewBaselines(desired, baselines)
 	label := Label(desired)
 	var oursID func(id string) bool
@@ -77,9 +82,9 @@ func Compute(actual, desired *org.Org, baselines []*policy.Baseline, ours func(*
 		s         *inherit.State
 		baselines string
 	}
-	// Everything below is computed once per distinct state, pair of states
-	// or state and baselines, not once per account: 100,000 accounts have
-	// a few thousand distinct chains.
+	// Everything below is computed once per distinct state, or state and
+	// baselines, not once per account: 100,000 accounts have a few
+	// thousand distinct chains.
 	type check struct {
 		s        *inherit.State
 		eff      *doc.Node
@@ -88,10 +93,25 @@ func Compute(actual, desired *org.Org, baselines []*policy.Baseline, ours func(*
 	}
 	checks := map[key]*check{}
 	var order []*check
-	checkOf := make([]*check, 0, len(desired.Accounts()))
+	accounts := desired.Accounts()
+	// The two organizations' merges are independent (an Engine is not
+	// safe for concurrent use, but two are, and States are immutable):
+	// the before side on another core.
+	var wg sync.WaitGroup
+	wg.Go(func() {
+		for _, a := range accounts {
+			before.State(a)
+		}
+	})
+	for _, a := range accounts {
+		after.State(a)
+	}
+	wg.Wait()
+	checkOf := make([]*check, len(accounts))
 	notes := map[*inherit.State][]inherit.Note{}
-	changed := map[[2]*inherit.State]bool{}
-	for _, a := range desired.Accounts() {
+	accs := make([]Account, len(accounts)) // one allocation, not 100,000
+	pv.Accounts = make([]*Account, len(accounts))
+	for i, a := range accounts {
 		sb, sa := before.State(a), after.State(a)
 		provided := bl.reached(a)
 		k := key{s: sa, baselines: provided.key}
@@ -101,33 +121,31 @@ func Compute(actual, desired *org.Org, baselines []*policy.Baseline, ours func(*
 			checks[k] = c
 			order = append(order, c)
 		}
-		checkOf = append(checkOf, c)
+		checkOf[i] = c
 		ns, ok := notes[sa]
 		if !ok {
 			ns = sa.Notes()
 			notes[sa] = ns
 		}
-		acc := &Account{
+		db, da := before.Doc(sb), after.Doc(sa)
+		accs[i] = Account{
 			Account: a,
 			Path:    desired.Path(a),
-			Before:  before.Canonical(sb),
-			After:   after.Canonical(sa),
+			Before:  db.Bytes(),
+			After:   da.Bytes(),
+			Changed: db != da,
 			Notes:   ns,
 		}
-		pair := [2]*inherit.State{sb, sa}
-		ch, ok := changed[pair]
-		if !ok {
-			ch = !bytes.Equal(acc.Before, acc.After)
-			changed[pair] = ch
-		}
-		acc.Changed = ch
-		pv.Accounts = append(pv.Accounts, acc)
+		pv.Accounts[i] = &accs[i]
 	}
 	// Validation reads shared, immutable values only (states, trees,
 	// baselines), so the distinct checks run on every core.
+	// States share most of their plans' documents (inherit.Shared), so
+	// each distinct plan is checked once.
+	memo := &backup.Memo{}
 	parallel(len(order), func(i int) {
 		c := order[i]
-		c.problems = Validate(c.s, c.eff, c.provided, oursID, label)
+		c.problems = validate(memo, c.s, c.eff, c.provided, oursID, label)
 	})
 	for i, acc := range pv.Accounts {
 		acc.Problems = checkOf[i].problems
@@ -177,18 +195,13 @@ func (p *Preview) Invalid() []*Account {
 
 // Groups returns the accounts that change or have problems, grouped by
 // identical before, after and problems, largest group first, then by the
-// first account id, with the diff of each group that changes. The groups
-// are computed once and shared; callers must not modify them.
+// first account id. The groups are computed once and shared; callers must
+// not modify them. Groups have no diffs: a JSON report shows none, and
+// the diffs of thousands of groups took a second to compute (see Diff).
 func (p *Preview) Groups() []*Group {
-	if !p.grouped {
-		p.groups, p.grouped = p.Grouped(true), true
+	if p.grouped {
+		return p.groups
 	}
-	return p.groups
-}
-
-// Grouped is Groups, with diffs only if asked for: the JSON report has no
-// diffs, and thousands of groups took a good part of its time to diff.
-func (p *Preview) Grouped(diffs bool) []*Group {
 	type gkey struct {
 		before, after, problems int
 	}
@@ -196,35 +209,29 @@ func (p *Preview) Grouped(diffs bool) []*Group {
 	// problems, so each distinct slice is interned by content once and
 	// then found by where it starts: hashing two documents of several KiB
 	// for each of 100,000 accounts was most of the time grouping took.
-	intern := map[string]int{}
-	id := func(b string) int {
-		if n, ok := intern[b]; ok {
-			return n
-		}
-		intern[b] = len(intern)
-		return len(intern) - 1
-	}
-	docs := map[*byte]int{}
+	var docs inherit.Interner
+	docAt := map[*byte]int{}
 	docID := func(b []byte) int {
 		if len(b) == 0 {
-			return id("")
+			return docs.ID(nil)
 		}
-		n, ok := docs[&b[0]]
+		n, ok := docAt[&b[0]]
 		if !ok {
-			n = id(string(b))
-			docs[&b[0]] = n
+			n = docs.ID(b)
+			docAt[&b[0]] = n
 		}
 		return n
 	}
-	probs := map[*Problem]int{}
+	var probs inherit.Interner
+	probAt := map[*Problem]int{}
 	problemsID := func(ps []Problem) int {
 		if len(ps) == 0 {
-			return id("")
+			return -1
 		}
-		n, ok := probs[&ps[0]]
+		n, ok := probAt[&ps[0]]
 		if !ok {
-			n = id(problemKey(ps))
-			probs[&ps[0]] = n
+			n = probs.ID([]byte(problemKey(ps)))
+			probAt[&ps[0]] = n
 		}
 		return n
 	}
@@ -238,14 +245,6 @@ func (p *Preview) Grouped(diffs bool) []*Group {
 		g := idx[k]
 		if g == nil {
 			g = &Group{Before: a.Before, After: a.After, Changed: a.Changed, Problems: a.Problems, Notes: a.Notes}
-			if a.Changed && diffs {
-				g.Diff = diff.Diff("before", a.Before, "after", a.After)
-				// The first line is a "diff before after" header, which says
-				// nothing the ---/+++ lines do not.
-				if i := bytes.IndexByte(g.Diff, '\n'); i >= 0 && bytes.HasPrefix(g.Diff, []byte("diff ")) {
-					g.Diff = g.Diff[i+1:]
-				}
-			}
 			idx[k] = g
 			groups = append(groups, g)
 		}
@@ -257,7 +256,32 @@ func (p *Preview) Grouped(diffs bool) []*Group {
 		}
 		return strings.Compare(x.Accounts[0].Account.ID, y.Accounts[0].Account.ID)
 	})
+	for i, g := range groups {
+		for _, a := range g.Accounts {
+			a.group = i + 1
+		}
+	}
+	p.groups, p.grouped = groups, true
 	return groups
+}
+
+// GroupOf returns the index in Groups of the group a is in, or -1 if a is
+// in none (it neither changes nor has problems).
+func (p *Preview) GroupOf(a *Account) int {
+	p.Groups()
+	return a.group - 1
+}
+
+// Diff returns a unified diff of two effective policies (canonical
+// indented JSON), labelled before and after.
+func Diff(before, after []byte) []byte {
+	d := diff.Diff("before", before, "after", after)
+	// The first line is a "diff before after" header, which says nothing
+	// the ---/+++ lines do not.
+	if i := bytes.IndexByte(d, '\n'); i >= 0 && bytes.HasPrefix(d, []byte("diff ")) {
+		d = d[i+1:]
+	}
+	return d
 }
 
 func problemKey(ps []Problem) string {

@@ -44,7 +44,9 @@ type Baselines struct {
 	org   *org.Org
 	list  []*policy.Baseline
 	reach []map[*org.Entity]bool // per baseline: the entities its targets resolve to
-	memo  map[*org.Entity]reached
+	// memo holds each entity's answer by its index, once known.
+	memo  []reached
+	known []bool
 }
 
 // reached is what reaches one entity: the baselines, and a key that is
@@ -58,7 +60,7 @@ type reached struct {
 // resolve reach nothing (Desired reports them for policies; validate for
 // baselines).
 func NewBaselines(o *org.Org, list []*policy.Baseline) *Baselines {
-	b := &Baselines{org: o, list: list, memo: map[*org.Entity]reached{}}
+	b := &Baselines{org: o, list: list, memo: make([]reached, o.NumEntities()), known: make([]bool, o.NumEntities())}
 	for _, bl := range list {
 		m := map[*org.Entity]bool{}
 		for _, t := range bl.Targets {
@@ -90,8 +92,8 @@ func (b *Baselines) reached(e *org.Entity) reached {
 	if b == nil || e == nil {
 		return reached{}
 	}
-	if p, ok := b.memo[e]; ok {
-		return p
+	if b.known[e.Index()] {
+		return b.memo[e.Index()]
 	}
 	p := b.reached(e.Parent)
 	own := false
@@ -112,7 +114,7 @@ func (b *Baselines) reached(e *org.Entity) reached {
 		}
 		p = reached{list: list, key: strings.Join(names, "\x00")}
 	}
-	b.memo[e] = p
+	b.memo[e.Index()], b.known[e.Index()] = p, true
 	return p
 }
 
@@ -128,11 +130,17 @@ func (b *Baselines) reached(e *org.Entity) reached {
 // eff is s's effective policy; callers usually hold it already (the Engine
 // memoises it), and computing it again per account would be wasted work.
 func Validate(s *inherit.State, eff *doc.Node, provided []*policy.Baseline, ours func(id string) bool, label func(id string) string) []Problem {
+	return validate(nil, s, eff, provided, ours, label)
+}
+
+// validate is Validate, checking each plan's document once with memo
+// (see backup.Memo). The problems' paths may be shared between accounts.
+func validate(memo *backup.Memo, s *inherit.State, eff *doc.Node, provided []*policy.Baseline, ours func(id string) bool, label func(id string) string) []Problem {
 	if Empty(eff) {
 		return nil
 	}
 	var out []Problem
-	for _, v := range backup.Check(eff, backup.Complete) {
+	for _, v := range memo.Check(eff, backup.Complete) {
 		if v.Warning {
 			// AWS accepts it: the policy is valid, if not what its author
 			// may expect; validate reports it on the policy itself.
@@ -158,9 +166,8 @@ func Validate(s *inherit.State, eff *doc.Node, provided []*policy.Baseline, ours
 	}
 	var order []gap
 	byGap := map[gap][]backup.Ref{}
-	for _, ref := range backup.References(eff) {
-		contributors := s.Contributors(ref.Path...)
-		if ref.Account != "" || !slices.ContainsFunc(contributors, ours) {
+	for _, ref := range memo.References(eff) {
+		if ref.Account != "" || !slices.ContainsFunc(s.Contributors(ref.Path...), ours) {
 			continue
 		}
 		var missing []string

@@ -84,6 +84,27 @@ func FuzzMerge(f *testing.F) {
 			t.Fatalf("notes are not deterministic")
 		}
 
+		// Compiled ahead (as the effective engine does, once per policy)
+		// or at each Apply, a document merges alike, notes and all, and
+		// one compiled form serves several merges.
+		var compiled []Level
+		for _, l := range levels {
+			c := Level{Target: l.Target}
+			for _, p := range l.Policies {
+				c.Policies = append(c.Policies, Compile(p))
+			}
+			compiled = append(compiled, c)
+		}
+		for range 2 {
+			cs := Merge(compiled...)
+			if x, y := got.Compact(), cs.Effective().Compact(); string(x) != string(y) {
+				t.Fatalf("compiled ahead, the merge differs:\n%s\n%s", y, x)
+			}
+			if !reflect.DeepEqual(s.Notes(), cs.Notes()) {
+				t.Fatalf("compiled ahead, the notes differ:\n%v\n%v", cs.Notes(), s.Notes())
+			}
+		}
+
 		// Apply leaves its receiver alone.
 		prefix := Merge(levels[:len(levels)-1]...)
 		before := string(prefix.Effective().Compact())

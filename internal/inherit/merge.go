@@ -54,7 +54,8 @@ func (a *applier) blame(nt *Note, by *limit) {
 }
 
 // applyDoc merges one policy document into root and returns the new root.
-func (a *applier) applyDoc(root *node, d *doc.Node) *node {
+func (a *applier) applyDoc(root *node, p Policy) *node {
+	d := p.Doc
 	if d == nil {
 		a.note(Malformed, nil, doc.Pos{}, "ignored the policy: it has no document")
 		return root
@@ -63,7 +64,11 @@ func (a *applier) applyDoc(root *node, d *doc.Node) *node {
 		a.note(Malformed, nil, d.Pos, "ignored the policy: a policy document is a JSON object, found "+kindName(d))
 		return root
 	}
-	o := a.split(d, nil, true)
+	o := p.compiled
+	if o == nil {
+		o = compile(d, nil, true, 0)
+	}
+	a.replay(o)
 	root = a.own(root)
 	if root.pos == (doc.Pos{}) {
 		root.pos = d.Pos
@@ -72,53 +77,87 @@ func (a *applier) applyDoc(root *node, d *doc.Node) *node {
 	return root
 }
 
-// split sorts the fields of a policy object into operators and ordinary
-// keys, reporting the ones that cannot be used.
-func (a *applier) split(obj *doc.Node, path []string, top bool) *object {
+// Compile returns p with its document split into operators and keys ahead
+// of time, which Apply otherwise does each time it merges the document: a
+// policy attached to thousands of entities is split once.
+func Compile(p Policy) Policy {
+	if p.Doc != nil && p.Doc.Kind == doc.Object {
+		p.compiled = compile(p.Doc, nil, true, 0)
+	}
+	return p
+}
+
+// compile splits the fields of a policy object at path (lower-cased keys)
+// into operators and ordinary keys, recording the ones that cannot be used
+// as notes for every merge to report, and does the same for the objects
+// below it, down to where merge stops (maxDepth). depth is that of path.
+func compile(obj *doc.Node, path []string, top bool, depth int) *object {
 	o := &object{node: obj}
+	note := func(p []string, pos doc.Pos, msg string) {
+		o.notes = append(o.notes, Note{Kind: Malformed, Path: slices.Clone(p), Pos: pos, Message: msg})
+	}
 	for i := range obj.Fields {
 		f := &obj.Fields[i]
 		switch f.Key {
 		case Assign, Append, Remove:
 			if top {
-				a.note(Malformed, path, f.KeyPos, "ignored "+f.Key+": the top level of a policy holds keys such as \"plans\", not value-setting operators")
+				note(path, f.KeyPos, "ignored "+f.Key+": the top level of a policy holds keys such as \"plans\", not value-setting operators")
 				continue
 			}
 			j := slices.IndexFunc(valueOps[:], func(op valueOp) bool { return op.name == f.Key })
 			if o.ops[j] != nil {
 				// Parse rejects duplicate keys; hand-built trees may have them.
-				a.note(Malformed, path, f.KeyPos, "ignored duplicate "+f.Key)
+				note(path, f.KeyPos, "ignored duplicate "+f.Key)
 				continue
 			}
 			o.ops[j] = f
 		case ChildControl:
 			if o.control != nil {
-				a.note(Malformed, path, f.KeyPos, "ignored duplicate "+ChildControl)
+				note(path, f.KeyPos, "ignored duplicate "+ChildControl)
 				continue
 			}
 			o.control = f
+			o.controlOps, o.controlProblem = parseChildControl(f.Value)
 		default:
 			if strings.HasPrefix(f.Key, "@@") {
 				// Operator names are matched exactly, as AWS spells them; a
 				// misspelt one must not turn silently into a key.
-				a.note(Malformed, path, f.KeyPos, "ignored unknown operator "+quote(f.Key))
+				note(path, f.KeyPos, "ignored unknown operator "+quote(f.Key))
 				continue
 			}
-			o.keys = append(o.keys, f)
+			o.keys = append(o.keys, key{f: f, lower: strings.ToLower(f.Key)})
 		}
 	}
 	if op := o.firstOp(); op != "" && len(o.keys) > 0 {
 		// A setting's object holds operators only (Org UG: each setting
 		// "contains" the operator and its value). INHERIT Ex 3 policy D nests
 		// enforced_for inside tag_value; that key sets nothing.
-		for _, f := range o.keys {
-			a.note(Malformed, append(path[:len(path):len(path)], strings.ToLower(f.Key)), f.KeyPos,
-				"ignored key "+quote(f.Key)+": it sits next to "+op+", and an object holding a value-setting operator is a single setting that cannot also hold keys")
+		for _, k := range o.keys {
+			note(append(path[:len(path):len(path)], k.lower), k.f.KeyPos,
+				"ignored key "+quote(k.f.Key)+": it sits next to "+op+", and an object holding a value-setting operator is a single setting that cannot also hold keys")
 		}
 		o.keys = nil
 	}
+	if f := o.ops[0]; f != nil && (isScalar(f.Value) || scalarList(f.Value)) {
+		// Stored as is by every merge that assigns it: values are never
+		// modified once stored.
+		o.assign = cloneValue(f.Value)
+	}
 	markFoldedDuplicates(o)
+	for i := range o.keys {
+		k := &o.keys[i]
+		if v := k.f.Value; v != nil && v.Kind == doc.Object && depth+1 <= maxDepth {
+			k.child = compile(v, append(path[:len(path):len(path)], k.lower), false, depth+1)
+		}
+	}
 	return o
+}
+
+// replay reports the notes compile recorded for o, as this merge's.
+func (a *applier) replay(o *object) {
+	for _, n := range o.notes {
+		a.note(n.Kind, n.Path, n.Pos, n.Message)
+	}
 }
 
 // markFoldedDuplicates finds keys that equal an earlier key of the same
@@ -132,16 +171,13 @@ func markFoldedDuplicates(o *object) {
 		return
 	}
 	seen := make(map[string]*doc.Field, len(o.keys))
-	for _, f := range o.keys {
-		lk := strings.ToLower(f.Key)
-		if first, dup := seen[lk]; dup {
-			if o.dups == nil {
-				o.dups = map[*doc.Field]*doc.Field{}
-			}
-			o.dups[f] = first
+	for i := range o.keys {
+		k := &o.keys[i]
+		if first, dup := seen[k.lower]; dup {
+			k.dup = first
 			continue
 		}
-		seen[lk] = f
+		seen[k.lower] = k.f
 	}
 }
 
@@ -160,19 +196,20 @@ func (a *applier) merge(n *node, o *object, path []string, depth int) {
 		}
 	}
 	if o.control != nil {
-		a.restrict(n, o.control, path)
+		a.restrict(n, o, path)
 	}
 	switch o.shape() {
 	case setting:
 		a.setValue(n, o, path)
 	case keyed:
-		for _, f := range o.keys {
-			if first := o.dups[f]; first != nil {
-				a.note(Malformed, append(path[:len(path):len(path)], strings.ToLower(f.Key)), f.KeyPos,
-					"ignored key "+quote(f.Key)+": it duplicates key "+quote(first.Key)+" of the same object, and keys match case-insensitively")
+		for i := range o.keys {
+			k := &o.keys[i]
+			if k.dup != nil {
+				a.note(Malformed, append(path[:len(path):len(path)], k.lower), k.f.KeyPos,
+					"ignored key "+quote(k.f.Key)+": it duplicates key "+quote(k.dup.Key)+" of the same object, and keys match case-insensitively")
 				continue
 			}
-			a.mergeKey(n, f, path, depth+1)
+			a.mergeKey(n, k, path, depth+1)
 		}
 	}
 }
@@ -195,18 +232,18 @@ func (a *applier) shapeConflict(n *node, o *object, path []string, have, got str
 // can only narrow what lower levels may do, never widen it, since the
 // restrictions on a node intersect (INHERIT note: "you can't reverse that
 // rule in a child policy"; Ex 5: same-level restrictions intersect).
-func (a *applier) restrict(n *node, f *doc.Field, path []string) {
-	ops, problem := parseChildControl(f.Value)
-	if problem != "" {
-		a.note(Malformed, path, f.KeyPos, "ignored "+ChildControl+": "+problem)
+func (a *applier) restrict(n *node, o *object, path []string) {
+	f := o.control
+	if o.controlProblem != "" {
+		a.note(Malformed, path, f.KeyPos, "ignored "+ChildControl+": "+o.controlProblem)
 		return
 	}
-	n.limits = append(n.limits, limit{level: a.level, policy: a.policy, target: a.target, pos: f.KeyPos, ops: ops})
+	n.limits = append(n.limits, limit{level: a.level, policy: a.policy, target: a.target, pos: f.KeyPos, ops: o.controlOps})
 }
 
 // mergeKey merges the value of one ordinary key into the child of n.
-func (a *applier) mergeKey(n *node, f *doc.Field, path []string, depth int) {
-	key := strings.ToLower(f.Key)
+func (a *applier) mergeKey(n *node, k *key, path []string, depth int) {
+	f, key := k.f, k.lower
 	// Siblings share one backing array for their paths: the walk is depth
 	// first and nothing keeps a path (notes clone theirs), so this saves an
 	// allocation per key.
@@ -242,7 +279,8 @@ func (a *applier) mergeKey(n *node, f *doc.Field, path []string, depth int) {
 		c = a.own(c)
 		n.kids[i].n = c
 	}
-	a.merge(c, a.split(v, cpath, false), cpath, depth)
+	a.replay(k.child)
+	a.merge(c, k.child, cpath, depth)
 }
 
 // setValue applies the value-setting operators of one setting object to n,
@@ -260,14 +298,14 @@ func (a *applier) setValue(n *node, o *object, path []string) {
 			a.blame(a.note(NotAllowed, path, f.KeyPos, msgOpNotAllowed(op.name, allowed, by)), by)
 			continue
 		}
-		if a.applyOp(n, op.bit, f, path) {
+		if a.applyOp(n, o, op.bit, f, path) {
 			n.addContributor(a.policy)
 		}
 	}
 }
 
 // applyOp applies one allowed operator and reports whether it was accepted.
-func (a *applier) applyOp(n *node, bit opSet, f *doc.Field, path []string) bool {
+func (a *applier) applyOp(n *node, o *object, bit opSet, f *doc.Field, path []string) bool {
 	v := f.Value
 	switch bit {
 	case allowAssign:
@@ -287,7 +325,7 @@ func (a *applier) applyOp(n *node, bit opSet, f *doc.Field, path []string) bool 
 		// @@assign "overwrites any inherited policy settings"; for lists it
 		// "removes any inherited values and replaces them". Values are kept
 		// exactly as written, duplicates included.
-		n.val = cloneValue(v)
+		n.val = o.assign
 	case allowAppend, allowRemove:
 		name := opName(bit)
 		if v == nil || v.Kind != doc.Array {

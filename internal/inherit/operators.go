@@ -128,15 +128,34 @@ const (
 	keyed
 )
 
-// object is a policy object split into its operators and ordinary keys.
+// object is a policy object split into its operators and ordinary keys,
+// with the objects below it: what merging it needs to know about the
+// document alone, worked out once (see compile).
 type object struct {
 	node    *doc.Node
 	ops     [len(valueOps)]*doc.Field // indexed like valueOps
+	assign  *doc.Node                 // ops[0]'s value, copied for merges to store, if valid
 	control *doc.Field
-	keys    []*doc.Field // ordinary keys
-	// dups maps a key to the earlier key of the object it equals under
+	// controlOps is what control allows, unless controlProblem says why
+	// it cannot be used.
+	controlOps     opSet
+	controlProblem string
+	keys           []key // ordinary keys
+	// notes are what compiling found unusable, for each merge to report
+	// (Kind, Path, Pos and Message set).
+	notes []Note
+}
+
+// key is an ordinary key of an object.
+type key struct {
+	f     *doc.Field
+	lower string
+	// dup is the earlier key of the object this one equals under
 	// case-insensitive matching.
-	dups map[*doc.Field]*doc.Field
+	dup *doc.Field
+	// child is the value compiled, when it is an object that merge would
+	// reach (not nested deeper than maxDepth).
+	child *object
 }
 
 func (o *object) shape() shape {

@@ -2,7 +2,8 @@ package inherit
 
 import (
 	"bytes"
-	"strings"
+	"encoding/binary"
+	"hash/maphash"
 
 	"github.com/orgbackup/orgbackup/internal/doc"
 )
@@ -10,26 +11,38 @@ import (
 // Shared renders the effective policies of many states that share parts of
 // their trees, as the states of one organization do: Apply copies only the
 // part of the tree a level touches, so an account's state shares every
-// other subtree with its OU's. Shared renders each subtree once, as a tree
-// and as canonical JSON, however many states hold it; a preview of 100,000
-// accounts with a few thousand distinct chains then costs what their
-// differences cost, not what their sum does.
+// other subtree with its OU's. Shared renders each subtree once as a tree,
+// and each plan once as canonical JSON, however many states hold it, and
+// tells equal documents apart from different ones by their plans (see
+// Doc); a preview of 100,000 accounts with a few thousand distinct chains
+// then costs what their differences cost, not what their sum does.
 //
 // What Shared returns is shared between states: callers must not modify
 // it. A Shared is not safe for concurrent use.
 type Shared struct {
 	kc    KeyCase
 	trees map[*node]*doc.Node // nil when the node is left out
-	// text is the canonical JSON of nodes deeper than memoFrom, at their
-	// depth, without a newline.
+	// text is the canonical JSON of nodes at memoDepth, without a
+	// newline.
 	text map[*node][]byte
 	keys map[string][]byte // a key's JSON string
+
+	// For Doc: the number of each distinct encoding of nodes at memoDepth,
+	// each node's, the Doc of each distinct shape, each state's.
+	parts  Interner
+	partOf map[*node]int
+	docs   map[string]*Doc
+	docOf  map[*State]*Doc
+
+	// scratch holds encode's buffer for each depth up to memoDepth.
+	scratch [memoDepth + 1][]byte
 }
 
 // NewShared returns an empty Shared that spells keys as kc says (see
 // KeyCaseOf).
 func NewShared(kc KeyCase) *Shared {
-	return &Shared{kc: kc, trees: map[*node]*doc.Node{}, text: map[*node][]byte{}, keys: map[string][]byte{}}
+	return &Shared{kc: kc, trees: map[*node]*doc.Node{}, text: map[*node][]byte{}, keys: map[string][]byte{},
+		partOf: map[*node]int{}, docs: map[string]*Doc{}, docOf: map[*State]*Doc{}}
 }
 
 // spelling is the key c shows in an effective policy.
@@ -59,9 +72,12 @@ func (r *Shared) tree(n *node) *doc.Node {
 	var t *doc.Node
 	switch {
 	case n.val != nil:
-		t = cloneValue(n.val)
+		// Stored values are never modified, and neither are Shared's
+		// trees: the value itself, not a copy.
+		t = n.val
 	case len(n.kids) > 0:
 		obj := doc.NewObject(n.pos)
+		obj.Fields = make([]doc.Field, 0, len(n.kids))
 		for _, c := range n.kids {
 			if v := r.tree(c.n); v != nil {
 				obj.Fields = append(obj.Fields, doc.Field{Key: r.spelling(c), KeyPos: c.n.keyPos, Value: v})
@@ -76,8 +92,56 @@ func (r *Shared) tree(n *node) *doc.Node {
 }
 
 // Canonical returns the effective policy of s as doc.Node.Indent encodes it
-// (keys sorted, two-space indentation, a trailing newline).
-func (r *Shared) Canonical(s *State) []byte {
+// (keys sorted, two-space indentation, a trailing newline). States whose
+// policies are equal share the bytes (see Doc).
+func (r *Shared) Canonical(s *State) []byte { return r.Doc(s).Bytes() }
+
+// Doc is the canonical JSON of an effective policy (what Canonical
+// returns). A Shared hands out one Doc for each distinct document, however
+// many states have it, so documents compare by pointer, and computes its
+// bytes only when asked: the states of 100,000 accounts compare and group
+// their documents without writing each out whole.
+type Doc struct {
+	r     *Shared
+	state *State // a state whose policy this is
+	bytes []byte
+}
+
+// Bytes returns the document, computed once; callers must not modify it.
+func (d *Doc) Bytes() []byte {
+	if d.bytes == nil {
+		d.bytes = d.r.canonical(d.state)
+	}
+	return d.bytes
+}
+
+// Doc returns the Doc of s's effective policy: the same *Doc for every
+// state whose effective policy has the same canonical JSON.
+func (r *Shared) Doc(s *State) *Doc {
+	if s == nil {
+		s = New()
+	}
+	if d, ok := r.docOf[s]; ok {
+		return d
+	}
+	var key []byte
+	if r.kc != LowerKeys {
+		// Tag policies are few and small: their bytes are their identity.
+		key = r.canonical(s)
+	} else if s.root != nil && s.root.val == nil {
+		key = r.shape(nil, s.root, 0)
+	}
+	d, ok := r.docs[string(key)]
+	if !ok {
+		d = &Doc{r: r, state: s}
+		r.docs[string(key)] = d
+	}
+	r.docOf[s] = d
+	return d
+}
+
+// canonical computes what Canonical returns.
+func (r *Shared) canonical(s *State) []byte {
 	if r.kc != LowerKeys {
 		// Kids are kept in the order of their lower-cased keys, which is
 		// the encoder's order only when keys are shown lower-cased.
@@ -93,11 +157,89 @@ func (r *Shared) Canonical(s *State) []byte {
 	return append(b, '\n')
 }
 
-// memoFrom is the depth below which encodings are kept. A root's and its
-// top-level keys' (a backup policy's "plans") change with every level that
-// sets anything, so each is its state's alone: the caller keeps the root's
-// if it wants to, and keeping the others doubled the memory of a preview.
-const memoFrom = 1
+// shape appends to key a description of n's canonical encoding at depth
+// that is equal for equal encodings and cheap to compute: the objects
+// above memoDepth with their keys, and at it the number of each
+// distinct encoding (see part). It describes what encode would write; an
+// empty key stands for a node left out.
+func (r *Shared) shape(key []byte, n *node, depth int) []byte {
+	if depth >= memoDepth || n.val != nil {
+		id := r.part(n, depth)
+		if id < 0 {
+			return key
+		}
+		return binary.AppendUvarint(append(key, 'v'), uint64(id))
+	}
+	mark := len(key)
+	key = append(key, '{')
+	empty := true
+	for _, c := range n.kids {
+		before := len(key)
+		k := r.key(c)
+		key = binary.AppendUvarint(key, uint64(len(k)))
+		key = append(key, k...)
+		after := len(key)
+		if key = r.shape(key, c.n, depth+1); len(key) == after {
+			key = key[:before] // left out
+			continue
+		}
+		empty = false
+	}
+	if empty {
+		return key[:mark]
+	}
+	return append(key, '}')
+}
+
+// part numbers the distinct encodings of nodes at depth, -1 for a node
+// left out. A node is always at the same depth, so its number is kept.
+func (r *Shared) part(n *node, depth int) int {
+	if id, ok := r.partOf[n]; ok {
+		return id
+	}
+	id := -1
+	if b := r.encode(n, depth); b != nil {
+		id = r.parts.ID(b)
+	}
+	r.partOf[n] = id
+	return id
+}
+
+// Interner numbers distinct byte strings by content without keeping a copy
+// of each as a map key (the parts of 100,000 accounts' policies are tens
+// of MB). The strings must not change while it is in use. The zero
+// Interner is ready to use.
+type Interner struct {
+	seed    maphash.Seed
+	buckets map[uint64][]int // hash → numbers of the strings with that hash
+	list    [][]byte
+}
+
+// ID returns b's number: 0 for the first string, 1 for the next distinct
+// one, and so on.
+func (in *Interner) ID(b []byte) int {
+	if in.buckets == nil {
+		in.seed, in.buckets = maphash.MakeSeed(), map[uint64][]int{}
+	}
+	h := maphash.Bytes(in.seed, b)
+	for _, n := range in.buckets[h] {
+		if bytes.Equal(in.list[n], b) {
+			return n
+		}
+	}
+	n := len(in.list)
+	in.list = append(in.list, b)
+	in.buckets[h] = append(in.buckets[h], n)
+	return n
+}
+
+// memoDepth is the depth whose encodings are kept: the plans of a backup
+// policy. The root and its top-level keys ("plans") change with every
+// level that sets anything, so each is its state's alone; below them, a
+// plan that one level changes is written out again whole rather than
+// joined from kept encodings of its parts, which kept every part's bytes
+// once for each level above it (130 MB at 100,000 accounts).
+const memoDepth = 2
 
 // key returns the JSON string of a kid's key, encoded once per key.
 func (r *Shared) key(c child) []byte {
@@ -111,56 +253,79 @@ func (r *Shared) key(c child) []byte {
 
 // encode returns the canonical JSON of n at depth (the indentation of the
 // line it starts on), or nil when n is left out of the effective policy.
-// The kids of a node are sorted by key as doc's encoder sorts fields, so
-// an object is its kids' encodings joined.
 func (r *Shared) encode(n *node, depth int) []byte {
-	if b, ok := r.text[n]; ok && depth > memoFrom {
-		return b
+	if depth == memoDepth {
+		if b, ok := r.text[n]; ok {
+			return b
+		}
 	}
+	// Written in scratch space and copied out at its size: appending to a
+	// growing slice allocated each document about twice.
 	var b []byte
+	if depth < len(r.scratch) {
+		w, ok := r.write(r.scratch[depth][:0], n, depth)
+		if ok {
+			b = bytes.Clone(w)
+		}
+		r.scratch[depth] = w
+	} else if w, ok := r.write(nil, n, depth); ok {
+		b = w
+	}
+	if depth == memoDepth {
+		r.text[n] = b
+	}
+	return b
+}
+
+// write appends the canonical JSON of n at depth to b, or reports false
+// and appends nothing when n is left out. The kids of a node are sorted by
+// key as doc's encoder sorts fields, so an object is its kids' encodings
+// joined.
+func (r *Shared) write(b []byte, n *node, depth int) ([]byte, bool) {
 	switch {
 	case n.val != nil:
-		// A setting is a scalar or a list of scalars: doc encodes it at
-		// depth 0; nested, each line after the first is indented further.
-		v := bytes.TrimSuffix(n.val.Indent(), []byte("\n"))
-		if depth > 0 && bytes.IndexByte(v, '\n') >= 0 {
-			v = bytes.ReplaceAll(v, []byte("\n"), []byte("\n"+strings.Repeat("  ", depth)))
-		}
-		b = v
-	case len(n.kids) > 0:
-		// The kids' encodings first, to allocate the object's once.
-		inner := "\n" + strings.Repeat("  ", depth+1)
-		type part struct{ key, val []byte }
-		parts := make([]part, 0, len(n.kids))
-		size := len(inner) + 2
-		for _, c := range n.kids {
-			v := r.encode(c.n, depth+1)
-			if v == nil {
-				continue
-			}
-			k := r.key(c)
-			parts = append(parts, part{k, v})
-			size += len(inner) + len(k) + len(v) + 3
-		}
-		if len(parts) > 0 {
-			out := make([]byte, 0, size)
-			for i, p := range parts {
-				if i == 0 {
-					out = append(out, '{')
-				} else {
-					out = append(out, ',')
-				}
-				out = append(out, inner...)
-				out = append(out, p.key...)
-				out = append(out, ": "...)
-				out = append(out, p.val...)
-			}
-			out = append(out, inner[:len(inner)-2]...)
-			b = append(out, '}')
-		}
+		// A setting is a scalar or a list of scalars, indented as doc
+		// indents it at this depth.
+		return n.val.AppendIndent(b, depth), true
+	case len(n.kids) == 0:
+		return b, false
 	}
-	if depth > memoFrom {
-		r.text[n] = b
+	start := len(b)
+	b = append(b, '{')
+	wrote := false
+	for _, c := range n.kids {
+		mark := len(b)
+		if wrote {
+			b = append(b, ',')
+		}
+		b = newline(b, depth+1)
+		b = append(b, r.key(c)...)
+		b = append(b, ": "...)
+		var ok bool
+		if depth+1 == memoDepth {
+			t := r.encode(c.n, depth+1)
+			b, ok = append(b, t...), t != nil
+		} else {
+			b, ok = r.write(b, c.n, depth+1)
+		}
+		if !ok {
+			b = b[:mark]
+			continue
+		}
+		wrote = true
+	}
+	if !wrote {
+		return b[:start], false
+	}
+	b = newline(b, depth)
+	return append(b, '}'), true
+}
+
+// newline appends a line break and the indentation of depth.
+func newline(b []byte, depth int) []byte {
+	b = append(b, '\n')
+	for range depth {
+		b = append(b, "  "...)
 	}
 	return b
 }

@@ -18,6 +18,7 @@ import (
 func TestSharedMatchesEffective(t *testing.T) {
 	o := orgtest.Synthetic(11, 2000, 120, 80)
 	r := inherit.NewShared(inherit.LowerKeys)
+	docs := map[string]*inherit.Doc{}
 	for _, typ := range []string{policy.Type, "TAG_POLICY"} {
 		states := map[*org.Entity]*inherit.State{}
 		var state func(e *org.Entity) *inherit.State
@@ -53,9 +54,15 @@ func TestSharedMatchesEffective(t *testing.T) {
 			if got, want := r.Canonical(s), want.Indent(); !bytes.Equal(got, want) {
 				t.Fatalf("%s: account %s: canonical JSON differs:\n%s\nwant\n%s", typ, a.ID, got, want)
 			}
+			// One Doc for each distinct document, whatever the state.
+			d := r.Doc(s)
+			if prev, ok := docs[string(d.Bytes())]; ok && prev != d {
+				t.Fatalf("%s: account %s: two Docs for one document", typ, a.ID)
+			}
+			docs[string(d.Bytes())] = d
 		}
-		if typ == policy.Type && len(distinct) < 50 {
-			t.Errorf("%s: %d distinct states; the fixture should have many", typ, len(distinct))
+		if typ == policy.Type && (len(distinct) < 50 || len(docs) < 20 || len(docs) == len(distinct)) {
+			t.Errorf("%s: %d distinct states, %d documents; the fixture should have many of both, and states with equal documents", typ, len(distinct), len(docs))
 		}
 	}
 	if got := r.Canonical(inherit.New()); string(got) != "{}\n" {

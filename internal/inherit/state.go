@@ -14,6 +14,8 @@ type Policy struct {
 	ID   string    // policy id (p-…) or name; used in reports
 	Name string    // used in reports when ID is empty
 	Doc  *doc.Node // operator form; nodes carry source positions where known
+
+	compiled *object // Doc compiled, or nil (see Compile)
 }
 
 // Level is the policies attached directly to one entity, in attachment order.
@@ -67,7 +69,7 @@ func (s *State) Apply(l Level) *State {
 	for i, p := range l.Policies {
 		a.index = i
 		a.policy = policyLabel(p, i)
-		root = a.applyDoc(root, p.Doc)
+		root = a.applyDoc(root, p)
 	}
 	return &State{root: root, levels: s.levels + 1, notes: slices.Concat(s.notes, a.notes)}
 }

@@ -39,6 +39,9 @@ func checkParse(t *testing.T, data []byte) {
 		return
 	}
 	enc := o.Encode()
+	if want := encodeJSON(o); !bytes.Equal(enc, want) {
+		t.Fatalf("Encode differs from encoding/json's encoding of Snapshot():\n%s", lineDiff(string(want), string(enc)))
+	}
 	o2, err := Parse("enc.json", enc)
 	if err != nil {
 		t.Fatalf("Parse(Encode()) failed: %v\n%s", err, enc)

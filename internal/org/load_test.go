@@ -1,6 +1,7 @@
 package org
 
 import (
+	"bytes"
 	"errors"
 	"fmt"
 	"os"
@@ -451,8 +452,12 @@ func TestLoadAccepts(t *testing.T) {
 		{"leading white space and CRLF", "\r\n \t{\"format_version\": \"1\",\r\n\"roots\": [{\"id\": \"r-ab12\"}]}\r\n"},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
-			if _, err := Parse("ok.json", []byte(tc.src)); err != nil {
+			o, err := Parse("ok.json", []byte(tc.src))
+			if err != nil {
 				t.Fatal(err)
+			}
+			if enc, want := o.Encode(), encodeJSON(o); !bytes.Equal(enc, want) {
+				t.Errorf("Encode differs from encoding/json's encoding of Snapshot():\n%s", lineDiff(string(want), string(enc)))
 			}
 			if parseFast("ok.json", []byte(tc.src)) == nil {
 				t.Error("the fast path refused it")

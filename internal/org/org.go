@@ -12,6 +12,7 @@ package org
 
 import (
 	"cmp"
+	"maps"
 	"slices"
 	"strings"
 	"time"
@@ -163,8 +164,18 @@ type Entity struct {
 
 	// segment is this entity's last Path element: the name for OUs, and for
 	// accounts the name unless that would be ambiguous among the siblings.
-	segment string
+	// path is the whole Path, built once: a preview shows every account's.
+	segment, path string
+	// index is Index's answer.
+	index int
 }
+
+// Index numbers the entities of an organization densely: 0 for the root,
+// then the OUs and then the accounts, each in id order, up to
+// Org.NumEntities. Clones share the entity tree and so the numbering;
+// callers that keep something per entity (the states of 100,000
+// accounts) can keep it in a slice rather than a map.
+func (e *Entity) Index() int { return e.index }
 
 // Policy is an Organizations policy: DescribePolicy's summary and content
 // plus ListTagsForResource's tags.
@@ -241,7 +252,15 @@ type Org struct {
 	// Keyed by *Entity rather than stored on the Entity so that clones can
 	// share the entity tree and still edit attachments independently.
 	attached map[*Entity]map[string][]*Policy
+	// targets is attached's reverse: the entities each policy is attached
+	// to directly. A plan asks for the targets of every policy it touches;
+	// scanning attached for each of them took seconds at 100,000 accounts.
+	targets map[*Policy]map[*Entity]bool
 }
+
+// NumEntities is the number of entities: the root, the OUs and the
+// accounts. Entity.Index is below it.
+func (o *Org) NumEntities() int { return 1 + len(o.ous) + len(o.accounts) }
 
 // Root returns the organization's root.
 func (o *Org) Root() *Entity { return o.root }
@@ -281,27 +300,7 @@ func (o *Org) Chain(e *Entity) []*Entity {
 // when the account has no name or shares it with a sibling. Resolve(Path(e))
 // returns e, unless an OU name containing "/" makes the path spell another
 // OU's path too (see FORMAT.md).
-func (o *Org) Path(e *Entity) string {
-	if e.Kind == Root {
-		return "Root"
-	}
-	n := 0
-	for x := e; x.Parent != nil; x = x.Parent {
-		n += len(x.segment) + 1
-	}
-	// Build back to front: paths are rendered for every account of a
-	// preview, so avoid the intermediate slices of a join.
-	b := make([]byte, len("Root")+n)
-	copy(b, "Root")
-	i := len(b)
-	for x := e; x.Parent != nil; x = x.Parent {
-		i -= len(x.segment)
-		copy(b[i:], x.segment)
-		i--
-		b[i] = '/'
-	}
-	return string(b)
-}
+func (o *Org) Path(e *Entity) string { return e.path }
 
 // AccountsUnder returns e itself if it is an account, otherwise every
 // account anywhere below e, sorted by id.
@@ -352,11 +351,9 @@ func (o *Org) AttachedTypes(e *Entity) []string {
 // ListTargetsForPolicy returns): the root first, then OUs, then accounts,
 // each sorted by id.
 func (o *Org) Targets(p *Policy) []*Entity {
-	var out []*Entity
-	for e, m := range o.attached {
-		if slices.Contains(m[p.Type], p) {
-			out = append(out, e)
-		}
+	out := make([]*Entity, 0, len(o.targets[p]))
+	for e := range o.targets[p] {
+		out = append(out, e)
 	}
 	slices.SortFunc(out, func(a, b *Entity) int {
 		return cmp.Or(cmp.Compare(a.Kind, b.Kind), strings.Compare(a.ID, b.ID))
@@ -436,7 +433,27 @@ func (o *Org) Clone() *Org {
 		}
 		c.attached[e] = cm
 	}
+	c.targets = make(map[*Policy]map[*Entity]bool, len(o.targets))
+	for p, es := range o.targets {
+		c.targets[remap[p]] = maps.Clone(es)
+	}
 	return &c
+}
+
+// link records that p is attached to e, or with on false that it is not.
+func (o *Org) link(p *Policy, e *Entity, on bool) {
+	es := o.targets[p]
+	switch {
+	case on && es == nil:
+		o.targets[p] = map[*Entity]bool{e: true}
+	case on:
+		es[e] = true
+	default:
+		delete(es, e)
+		if len(es) == 0 {
+			delete(o.targets, p)
+		}
+	}
 }
 
 // SetAttachments replaces the policies of policyType attached directly to
@@ -450,6 +467,12 @@ func (o *Org) SetAttachments(e *Entity, policyType string, policies []*Policy) {
 		}
 	}
 	m := o.attached[e]
+	for _, p := range m[policyType] {
+		o.link(p, e, false)
+	}
+	for _, p := range policies {
+		o.link(p, e, true)
+	}
 	if len(policies) == 0 {
 		delete(m, policyType)
 		if len(m) == 0 {
@@ -492,7 +515,8 @@ func (o *Org) AddPolicy(p *Policy) {
 	}
 	if old != nil {
 		o.policies = slices.DeleteFunc(o.policies, func(q *Policy) bool { return q == old })
-		for _, m := range o.attached {
+		for e := range o.targets[old] {
+			m := o.attached[e]
 			for t, ps := range m {
 				for i, q := range ps {
 					if q == old {
@@ -500,7 +524,9 @@ func (o *Org) AddPolicy(p *Policy) {
 					}
 				}
 			}
+			o.link(p, e, true)
 		}
+		delete(o.targets, old)
 	}
 	if p.ID != "" {
 		o.policyID[p.ID] = p

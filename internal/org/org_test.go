@@ -324,8 +324,20 @@ func TestCloneAndEdit(t *testing.T) {
 	if got := c.Attached(c.Root(), policy.Type); len(got) != 1 || got[0] != newP2 || len(c.Policies()) != 8 {
 		t.Errorf("AddPolicy(id-less) = %v, %d policies", policyIDs(got), len(c.Policies()))
 	}
+	// Targets follows every edit, in the clone and not in the original.
+	checkTargets(t, c)
+	checkTargets(t, o)
+	if got := ids(c.Targets(upd)); !slices.Equal(got, []string{"ou-ab12-22222222"}) {
+		t.Errorf("clone Targets(updated policy) = %v", got)
+	}
+	if got := ids(o.Targets(o.Policy("p-rootbackup1"))); len(got) != 1 {
+		t.Errorf("original Targets(p-rootbackup1) = %v", got)
+	}
 	// The edited clone encodes; the new policy is attached by name.
 	enc := string(c.Encode())
+	if want := string(encodeJSON(c)); enc != want {
+		t.Errorf("Encode differs from encoding/json's encoding of Snapshot():\n%s", lineDiff(want, enc))
+	}
 	if !strings.Contains(enc, `"test-bk-policy"`) || strings.Contains(enc, "p-rootbackup1\"\n") {
 		t.Errorf("clone encoding:\n%s", enc)
 	}
@@ -386,3 +398,37 @@ func obj(kv ...any) *doc.Node {
 }
 
 func str(s string) *doc.Node { return doc.NewString(s, doc.Pos{}) }
+
+// checkTargets compares Targets, which an index answers, with a scan of
+// every entity's attachments.
+func checkTargets(t *testing.T, o *Org) {
+	t.Helper()
+	ents := append(append([]*Entity{o.Root()}, o.OUs()...), o.Accounts()...)
+	for _, p := range o.Policies() {
+		var want []string
+		for _, e := range ents {
+			if slices.Contains(o.Attached(e, p.Type), p) {
+				want = append(want, e.ID)
+			}
+		}
+		if got := ids(o.Targets(p)); !slices.Equal(got, want) {
+			t.Errorf("Targets(%s) = %v, attachments say %v", p.ref(), got, want)
+		}
+	}
+}
+
+// TestIndex checks that Index numbers the root, the OUs and the accounts
+// densely in that order, the same in a clone.
+func TestIndex(t *testing.T) {
+	o := mustParse(t, treeSrc)
+	c := o.Clone()
+	all := append(append([]*Entity{o.Root()}, o.OUs()...), o.Accounts()...)
+	if o.NumEntities() != len(all) || c.NumEntities() != len(all) {
+		t.Errorf("NumEntities = %d, %d; want %d", o.NumEntities(), c.NumEntities(), len(all))
+	}
+	for i, e := range all {
+		if e.Index() != i || c.Entity(e.ID).Index() != i {
+			t.Errorf("%s: Index = %d, want %d", e.ID, e.Index(), i)
+		}
+	}
+}

@@ -64,10 +64,10 @@ func BenchmarkPreview10k(b *testing.B) {
 	b.ReportAllocs()
 	var peak uint64
 	for b.Loop() {
-		pv := Make(Input{Repo: repo, Actual: actual}).Preview
-		groups := pv.Groups()
-		for _, g := range groups {
-			_, _ = io.Discard.Write(g.Diff)
+		p := Make(Input{Repo: repo, Actual: actual})
+		pv := p.Preview
+		for i := range p.Effective {
+			_, _ = io.WriteString(io.Discard, p.Effective[i].DiffText())
 		}
 		var ms runtime.MemStats
 		runtime.ReadMemStats(&ms)

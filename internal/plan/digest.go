@@ -6,6 +6,7 @@ import (
 	"encoding/hex"
 	"encoding/json"
 	"fmt"
+	"slices"
 	"time"
 
 	"github.com/orgbackup/orgbackup/internal/doc"
@@ -108,7 +109,9 @@ func LiveDigest(o *org.Org) string {
 	c := *o
 	c.CapturedAt = time.Time{}
 	c.Source = ""
-	return digest(c.Encode())
+	h := sha256.New()
+	c.EncodeTo(h) // a hash never fails
+	return hex.EncodeToString(h.Sum(nil))
 }
 
 func digest(b []byte) string {
@@ -119,7 +122,13 @@ func digest(b []byte) string {
 // Encode returns the plan's JSON form: canonical (object keys sorted, two-
 // space indentation), so the same plan always encodes to the same bytes.
 func (p *Plan) Encode() []byte {
-	b, err := json.MarshalIndent(p, "", " ")
+	withDiffs := *p
+	withDiffs.Effective = slices.Clone(p.Effective)
+	for i := range withDiffs.Effective {
+		g := &withDiffs.Effective[i]
+		g.Diff = g.DiffText()
+	}
+	b, err := json.MarshalIndent(&withDiffs, "", " ")
 	if err != nil {
 		panic("internal error: encode plan: " + err.Error())
 	}

@@ -201,7 +201,7 @@ func TestUpdate(t *testing.T) {
 	if got := p.Summary.Line(); got != "Plan: 0 to create, 1 to update, 0 to delete, 0 attachments to add, 0 to remove" {
 		t.Errorf("summary = %q", got)
 	}
-	if p.Summary.AccountsChanged != 3 || len(p.Effective) != 1 || !strings.Contains(p.Effective[0].Diff, `+          "schedule_expression": "cron(0 6 ? * * *)"`) {
+	if p.Summary.AccountsChanged != 3 || len(p.Effective) != 1 || !strings.Contains(p.Effective[0].DiffText(), `+          "schedule_expression": "cron(0 6 ? * * *)"`) {
 		t.Errorf("effective change: %+v", p.Effective)
 	}
 
@@ -638,6 +638,16 @@ func TestDigests(t *testing.T) {
 	}
 	if Make(Input{Repo: repo(definition(t, "daily", completePlan, "r-ab12")), Actual: actual}).InputsDigest != base.InputsDigest {
 		t.Error("targets are digested as ids: Root and r-ab12 are one target")
+	}
+	// A plan that is only shown goes without the live digest, and without
+	// it is the same plan.
+	shown := Make(Input{Repo: repo(d), Actual: actual, NoLiveDigest: true})
+	if base.LiveDigest == "" || shown.LiveDigest != "" {
+		t.Errorf("live digest %q, without %q", base.LiveDigest, shown.LiveDigest)
+	}
+	shown.LiveDigest = base.LiveDigest
+	if !bytes.Equal(shown.Encode(), base.Encode()) {
+		t.Error("NoLiveDigest changes more than the live digest")
 	}
 }
 

@@ -447,8 +447,8 @@ func writeTextGroup(b *strings.Builder, g plan.EffectiveGroup, st Style, cmd str
 	for _, n := range g.Notes {
 		fmt.Fprintf(b, "    %s %s\n", st.Cyan("note:"), Inert(n))
 	}
-	if g.Diff != "" {
-		writeTextDiff(b, []byte(g.Diff), "    ", st)
+	if d := g.DiffText(); d != "" {
+		writeTextDiff(b, []byte(d), "    ", st)
 	}
 }
 
@@ -689,8 +689,8 @@ func markdownGroup(g plan.EffectiveGroup) Section {
 		fmt.Fprintf(&b, "\n- ℹ️ ignored: %s", EscapeMarkdown(n))
 	}
 	sec := Section{Body: b.String(), Items: len(g.Accounts)}
-	if g.Diff != "" {
-		sec.Children = []Section{{Summary: "Effective policy diff", Body: CodeBlock("diff", g.Diff), Detail: true, Items: 1, Noun: "diffs"}}
+	if d := g.DiffText(); d != "" {
+		sec.Children = []Section{{Summary: "Effective policy diff", Body: CodeBlock("diff", d), Detail: true, Items: 1, Noun: "diffs"}}
 	}
 	return sec
 }

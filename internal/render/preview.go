@@ -5,6 +5,7 @@ import (
 	"bytes"
 	"fmt"
 	"io"
+	"runtime"
 	"strconv"
 	"strings"
 
@@ -191,131 +192,158 @@ func fields(kv ...any) *doc.Node {
 // writePreviewJSON writes the JSON report: the canonical indented encoding
 // (keys sorted) of one document, streamed as it is produced rather than
 // built as a tree and encoded at the end. At 100,000 accounts the report is
-// about 100 MB; the tree and the buffer it was encoded into took several
+// about 75 MB; the tree and the buffer it was encoded into took several
 // times that. The groups' effective policies are the engine's canonical
 // bytes, each rendered once however many groups and accounts share it,
-// and nested here by indenting their lines.
+// and nested here by indenting their lines. The accounts and the groups
+// are rendered in chunks on every core (see writeChunks) and written in
+// order.
 func writePreviewJSON(w io.Writer, r *PreviewReport) error {
 	out := bufio.NewWriterSize(w, 256<<10)
 	total, changed, invalid := counts(r)
 	diags := r.previewDiags()
-	groups := r.Plan.Preview.Grouped(false)
-	groupOf := make(map[*effective.Account]int, len(r.Plan.Preview.Accounts))
-	for i, g := range groups {
-		for _, a := range g.Accounts {
-			groupOf[a] = i
-		}
-	}
+	pv := r.Plan.Preview
+	groups := pv.Groups()
 
 	out.WriteString("{\n  \"accounts\": ")
-	if len(r.Plan.Preview.Accounts) == 0 {
+	if len(pv.Accounts) == 0 {
 		out.WriteString("[]")
 	} else {
 		out.WriteByte('[')
-		for i, a := range r.Plan.Preview.Accounts {
+		writeChunks(out, len(pv.Accounts), 2048, func(b []byte, i int) []byte {
+			a := pv.Accounts[i]
 			if i > 0 {
-				out.WriteByte(',')
+				b = append(b, ',')
 			}
-			out.WriteString("\n    {\n      \"changed\": ")
-			out.WriteString(strconv.FormatBool(a.Changed))
-			out.WriteString(",\n      \"group\": ")
-			if g, ok := groupOf[a]; ok {
-				out.WriteString(strconv.Itoa(g))
+			b = append(b, "\n    {\n      \"changed\": "...)
+			b = strconv.AppendBool(b, a.Changed)
+			b = append(b, ",\n      \"group\": "...)
+			if g := pv.GroupOf(a); g >= 0 {
+				b = strconv.AppendInt(b, int64(g), 10)
 			} else {
-				out.WriteString("null")
+				b = append(b, "null"...)
 			}
-			out.WriteString(",\n      \"id\": ")
-			writeJSONString(out, a.Account.ID)
-			out.WriteString(",\n      \"name\": ")
-			writeJSONString(out, a.Account.Name)
-			out.WriteString(",\n      \"path\": ")
-			writeJSONString(out, a.Path)
-			out.WriteString(",\n      \"valid\": ")
-			out.WriteString(strconv.FormatBool(len(a.Problems) == 0))
-			out.WriteString("\n    }")
-		}
+			b = append(b, ",\n      \"id\": "...)
+			b = doc.AppendString(b, a.Account.ID)
+			b = append(b, ",\n      \"name\": "...)
+			b = doc.AppendString(b, a.Account.Name)
+			b = append(b, ",\n      \"path\": "...)
+			b = doc.AppendString(b, a.Path)
+			b = append(b, ",\n      \"valid\": "...)
+			b = strconv.AppendBool(b, len(a.Problems) == 0)
+			return append(b, "\n    }"...)
+		})
 		out.WriteString("\n  ]")
 	}
 	if r.Plan.Coverage != nil {
 		// How each account gets its role and vaults (keys stay sorted:
 		// "baselines" comes after "accounts").
 		out.WriteString(",\n  \"baselines\": ")
-		writeNested(out, CoverageJSON(r.Plan.Coverage).Indent(), "  ")
+		out.Write(appendCoverage(nil, r.Plan.Coverage, "  "))
 	}
 	out.WriteString(",\n  \"diagnostics\": ")
-	writeNested(out, doc.MustFromStruct(toJSONDiags(diags)).Indent(), "  ")
+	out.Write(appendNested(nil, doc.MustFromStruct(toJSONDiags(diags)).Indent(), "  "))
 	out.WriteString(",\n  \"directory\": ")
-	writeJSONString(out, r.Dir)
+	out.Write(doc.AppendString(nil, r.Dir))
 	out.WriteString(",\n  \"format_version\": ")
-	writeJSONString(out, FormatVersion)
+	out.Write(doc.AppendString(nil, FormatVersion))
 	out.WriteString(",\n  \"groups\": ")
 	if len(groups) == 0 {
 		out.WriteString("[]")
 	} else {
 		out.WriteByte('[')
-		for i, g := range groups {
+		writeChunks(out, len(groups), 16, func(b []byte, i int) []byte {
+			g := groups[i]
 			if i > 0 {
-				out.WriteByte(',')
+				b = append(b, ',')
 			}
-			out.WriteString("\n    {\n      \"accounts\": [")
+			b = append(b, "\n    {\n      \"accounts\": ["...)
 			for j, a := range g.Accounts {
 				if j > 0 {
-					out.WriteByte(',')
+					b = append(b, ',')
 				}
-				out.WriteString("\n        ")
-				writeJSONString(out, a.Account.ID)
+				b = append(b, "\n        "...)
+				b = doc.AppendString(b, a.Account.ID)
 			}
-			out.WriteString("\n      ],\n      \"after\": ")
-			writeNested(out, orEmpty(g.After), "      ")
-			out.WriteString(",\n      \"before\": ")
-			writeNested(out, orEmpty(g.Before), "      ")
-			out.WriteString(",\n      \"notes\": ")
-			writeNested(out, doc.MustFromStruct(notesJSON(g.Notes)).Indent(), "      ")
-			out.WriteString(",\n      \"problems\": ")
-			writeNested(out, doc.MustFromStruct(ProblemsJSON(g.Problems)).Indent(), "      ")
-			out.WriteString("\n    }")
-		}
+			b = append(b, "\n      ],\n      \"after\": "...)
+			b = appendNested(b, orEmpty(g.After), "      ")
+			b = append(b, ",\n      \"before\": "...)
+			b = appendNested(b, orEmpty(g.Before), "      ")
+			b = append(b, ",\n      \"notes\": "...)
+			b = appendNested(b, doc.MustFromStruct(notesJSON(g.Notes)).Indent(), "      ")
+			b = append(b, ",\n      \"problems\": "...)
+			b = appendNested(b, doc.MustFromStruct(ProblemsJSON(g.Problems)).Indent(), "      ")
+			return append(b, "\n    }"...)
+		})
 		out.WriteString("\n  ]")
 	}
 	out.WriteString(",\n  \"snapshot\": ")
-	writeJSONString(out, r.Snapshot)
+	out.Write(doc.AppendString(nil, r.Snapshot))
 	out.WriteString(",\n  \"summary\": ")
 	summary := map[string]int{"accounts": total, "changed": changed, "invalid": invalid, "unchanged": total - changed, "errors": diags.Count(diag.Error)}
-	writeNested(out, doc.MustFromStruct(summary).Indent(), "  ")
+	out.Write(appendNested(nil, doc.MustFromStruct(summary).Indent(), "  "))
 	out.WriteString("\n}\n")
 	return out.Flush()
 }
 
-// writeNested writes b, a value's canonical indented encoding as Indent
-// returns it, as a value nested in a document at a line indented by
-// prefix: every line after the first gets the prefix too.
-func writeNested(out *bufio.Writer, b []byte, prefix string) {
+// writeChunks writes the encodings of items 0 to n-1 to out, in order.
+// render appends item i's encoding to b. Chunks of size items are rendered
+// on up to GOMAXPROCS goroutines, while the ones before them are written;
+// at most two chunks per goroutine are held at a time, so memory stays
+// bounded however large the report. render must be safe for concurrent
+// use. Errors are out's, which reports them at Flush.
+func writeChunks(out io.Writer, n, size int, render func(b []byte, i int) []byte) {
+	chunks := (n + size - 1) / size
+	done := make([]chan []byte, chunks)
+	for c := range done {
+		done[c] = make(chan []byte, 1)
+	}
+	slots := make(chan struct{}, 2*runtime.GOMAXPROCS(0))
+	// Written buffers are used again: the report is tens of MB, its
+	// buffers a few.
+	free := make(chan []byte, cap(slots))
+	go func() {
+		for c := range chunks {
+			slots <- struct{}{}
+			go func() {
+				var b []byte
+				select {
+				case b = <-free:
+				default:
+				}
+				b = b[:0]
+				for i := c * size; i < min(n, (c+1)*size); i++ {
+					b = render(b, i)
+				}
+				done[c] <- b
+			}()
+		}
+	}()
+	for c := range chunks {
+		b := <-done[c]
+		out.Write(b)
+		select {
+		case free <- b:
+		default:
+		}
+		<-slots
+	}
+}
+
+// appendNested appends b, a value's canonical indented encoding as Indent
+// returns it, to dst as a value nested in a document at a line indented
+// by prefix: every line after the first gets the prefix too.
+func appendNested(dst, b []byte, prefix string) []byte {
 	b = bytes.TrimSuffix(b, []byte("\n"))
 	for {
 		i := bytes.IndexByte(b, '\n')
 		if i < 0 {
-			out.Write(b)
-			return
+			return append(dst, b...)
 		}
-		out.Write(b[:i+1])
-		out.WriteString(prefix)
+		dst = append(dst, b[:i+1]...)
+		dst = append(dst, prefix...)
 		b = b[i+1:]
 	}
-}
-
-// writeJSONString writes s as a JSON string, escaped exactly as package doc
-// does. Names and ids of plain ASCII need no escaping, which is every one
-// of them in most organizations, so they skip building a node.
-func writeJSONString(out *bufio.Writer, s string) {
-	for i := 0; i < len(s); i++ {
-		if c := s[i]; c < 0x20 || c >= 0x80 || c == '"' || c == '\\' {
-			out.Write(doc.NewString(s, doc.Pos{}).Compact())
-			return
-		}
-	}
-	out.WriteByte('"')
-	out.WriteString(s)
-	out.WriteByte('"')
 }
 
 // orEmpty is an effective policy's bytes, or an empty object's.
