@@ -81,6 +81,9 @@ func TestInlinedLeaves(t *testing.T) {
 		}
 		// Inside a definition, as every leaf is in the schema: its
 		// structs are closed there.
+		// cue.Scope needs the schema's own context: with another, CUE
+		// panics ("incompatible runtime").
+		//lint:ignore SA1019 the scope must be in the same context
 		ctx := s.v.Context()
 		asWritten := ctx.CompileString("#W: "+leaf, cue.Scope(s.v)).LookupPath(cue.MakePath(cue.Def("#W")))
 		inlined := ctx.CompileString("#W: "+inline, cue.Scope(s.v)).LookupPath(cue.MakePath(cue.Def("#W")))
