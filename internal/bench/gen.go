@@ -10,6 +10,8 @@ import (
 	"slices"
 	"strconv"
 	"strings"
+
+	"github.com/orgbackup/orgbackup/internal/inherit"
 )
 
 // DefaultPolicies is the size of the benchmark repository the speed
@@ -370,7 +372,7 @@ func (g *gen) policy(i int) (string, obj) {
 
 	plans := obj{}
 	if r.chance(10) {
-		plans = append(plans, kv{"@@operators_allowed_for_child_policies", strs([]string{"@@append"})})
+		plans = append(plans, kv{inherit.ChildControl, strs([]string{"@@append"})})
 	}
 	nplans := r.between(1, 3)
 	budget := 6 // rules per policy, to stay well under the 10,000-character limit
@@ -398,7 +400,7 @@ func (g *gen) plan(vaults, roles []*provider, nrules int) obj {
 	}
 	p := obj{}
 	if r.chance(8) {
-		p = append(p, kv{"@@operators_allowed_for_child_policies", strs([]string{"@@none"})})
+		p = append(p, kv{inherit.ChildControl, strs([]string{"@@none"})})
 	}
 	p = append(p, kv{"regions", leaf(r, strs(regions))})
 
@@ -462,7 +464,7 @@ func (g *gen) rule(vaults []*provider, regions []string) obj {
 	g.stats.Rules++
 	ru := obj{}
 	if r.chance(5) {
-		ru = append(ru, kv{"@@operators_allowed_for_child_policies", strs([]string{"@@assign", "@@append"})})
+		ru = append(ru, kv{inherit.ChildControl, strs([]string{"@@assign", "@@append"})})
 	}
 	ru = append(ru,
 		kv{"schedule_expression", leaf(r, pick(r, schedules))},
@@ -565,7 +567,7 @@ func leaf(r *rng, v any) any {
 	case n < 8:
 		return obj{{"@@assign", v}}
 	case n < 10:
-		return obj{{"@@assign", v}, {"@@operators_allowed_for_child_policies", strs([]string{"@@none"})}}
+		return obj{{"@@assign", v}, {inherit.ChildControl, strs([]string{"@@none"})}}
 	}
 	return v
 }

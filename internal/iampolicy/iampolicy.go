@@ -24,6 +24,8 @@ import (
 	"fmt"
 	"slices"
 	"strings"
+
+	"github.com/orgbackup/orgbackup/internal/policy"
 )
 
 // Role is one of the two roles.
@@ -152,7 +154,7 @@ func ownTags(key string) func(Scope) map[string]map[string]any {
 }
 
 func backupPolicyType(Scope) map[string]map[string]any {
-	return map[string]map[string]any{"StringEquals": {"organizations:PolicyType": "BACKUP_POLICY"}}
+	return map[string]map[string]any{"StringEquals": {"organizations:PolicyType": policy.Type}}
 }
 
 func backupService(Scope) map[string]map[string]any {
@@ -260,7 +262,7 @@ var catalog = []statement{
 		sid: "CreateBackupPolicies", role: Apply, when: func(s Scope) bool { return s.Policies }, resources: anyResource,
 		condition: func(s Scope) map[string]map[string]any {
 			c := ownTags("aws:RequestTag")(s)
-			c["StringEquals"]["organizations:PolicyType"] = "BACKUP_POLICY"
+			c["StringEquals"]["organizations:PolicyType"] = policy.Type
 			return c
 		},
 		grants: []grant{g("organizations:CreatePolicy", CmdApply)},

@@ -11,6 +11,7 @@ import (
 	"time"
 
 	"github.com/orgbackup/orgbackup/internal/doc"
+	"github.com/orgbackup/orgbackup/internal/inherit"
 	"github.com/orgbackup/orgbackup/internal/org"
 	"github.com/orgbackup/orgbackup/internal/policy"
 )
@@ -304,8 +305,8 @@ func (g *synth) backupPolicy(i int, tier string) *doc.Node {
 	if i%11 == 5 {
 		// A root-level guard rail: children may not change this plan, and
 		// may only append Regions.
-		plan.Set("@@operators_allowed_for_child_policies", strs("@@none"))
-		regions.Set("@@operators_allowed_for_child_policies", strs("@@append"))
+		plan.Set(inherit.ChildControl, strs("@@none"))
+		regions.Set(inherit.ChildControl, strs("@@append"))
 	}
 	if g.rng.IntN(5) == 0 {
 		plan.Set("advanced_backup_settings", obj("ec2", obj("windows_vss", assign(str("enabled")))))
