@@ -2,7 +2,6 @@ package baseline
 
 import (
 	"slices"
-	"strings"
 
 	"github.com/orgbackup/orgbackup/internal/backup"
 	"github.com/orgbackup/orgbackup/internal/generate"
@@ -51,59 +50,109 @@ func NewCoverage(d *Desired, repo *policy.Repo) *plan.Coverage {
 			reaches[i][e.Index()] = true
 		}
 	}
-	byKey := map[string]*plan.CoverageGroup{}
-	var order []*plan.CoverageGroup
-	for _, a := range o.Accounts() {
-		reached, needy := false, false
-		for _, e := range o.Chain(a) {
-			for _, p := range o.Attached(e, policy.Type) {
-				if repo.Policy(p.Name) != nil {
-					reached = true
-					needy = needy || needs[p.Name]
+	// Whether the repository's policies reach an account, and whether one
+	// of them needs a baseline there, depend on its chain: worked out
+	// once per entity, each from its parent's answer, rather than by
+	// walking every account's chain (most accounts have no policy of
+	// their own; the walks were 0.3 s at 100,000 accounts).
+	const (
+		known   = 1
+		reached = 2
+		needy   = 4
+	)
+	reach := make([]uint8, o.NumEntities())
+	var reachOf func(e *org.Entity) uint8
+	reachOf = func(e *org.Entity) uint8 {
+		if r := reach[e.Index()]; r != 0 {
+			return r
+		}
+		r := uint8(known)
+		if e.Parent != nil {
+			r |= reachOf(e.Parent)
+		}
+		for _, p := range o.Attached(e, policy.Type) {
+			if repo.Policy(p.Name) != nil {
+				r |= reached
+				if needs[p.Name] {
+					r |= needy
 				}
 			}
 		}
-		if !reached {
+		reach[e.Index()] = r
+		return r
+	}
+	byKey := map[string]int{}
+	var groups []plan.CoverageGroup
+	// Each account's group, -1 for none: the groups' lists are allocated
+	// at their final size once the accounts are counted (appending to
+	// them grew and copied 27 MB at 100,000 accounts).
+	accounts := o.Accounts()
+	groupOf := make([]int32, len(accounts))
+	var sizes []int
+	var key []byte
+	for j, a := range accounts {
+		groupOf[j] = -1
+		r := reachOf(a)
+		if r&reached == 0 {
 			continue
 		}
-		var via []plan.Via
+		// The group's key first, its Via list only for a new group:
+		// looking a map up by string(key) does not allocate.
+		key = key[:0]
 		for i, b := range repo.Baselines {
-			if !reaches[i][a.Index()] {
-				continue
+			if reaches[i][a.Index()] {
+				key = append(key, b.Name...)
+				key = append(key, 0)
+				key = append(key, how(b, a, d.Management)...)
+				key = append(key, 0)
 			}
-			how := plan.ViaStackSet
-			switch {
-			case b.Existing:
-				how = plan.ViaExisting
-			case a == d.Management:
-				how = plan.ViaManagement
-			}
-			via = append(via, plan.Via{Baseline: b.Name, How: how})
 		}
-		if len(via) == 0 {
-			if needy {
+		if len(key) == 0 {
+			if r&needy != 0 {
 				c.Uncovered = append(c.Uncovered, account(a))
 			}
 			continue
 		}
-		var k strings.Builder
-		for _, v := range via {
-			k.WriteString(v.Baseline + "\x00" + v.How + "\x00")
+		g, ok := byKey[string(key)]
+		if !ok {
+			var via []plan.Via
+			for i, b := range repo.Baselines {
+				if reaches[i][a.Index()] {
+					via = append(via, plan.Via{Baseline: b.Name, How: how(b, a, d.Management)})
+				}
+			}
+			g = len(groups)
+			byKey[string(key)] = g
+			groups = append(groups, plan.CoverageGroup{Via: via})
+			sizes = append(sizes, 0)
 		}
-		g := byKey[k.String()]
-		if g == nil {
-			g = &plan.CoverageGroup{Via: via}
-			byKey[k.String()] = g
-			order = append(order, g)
+		groupOf[j] = int32(g)
+		sizes[g]++
+	}
+	for g := range groups {
+		groups[g].Accounts = make([]plan.Account, 0, sizes[g])
+	}
+	for j, a := range accounts {
+		if g := groupOf[j]; g >= 0 {
+			groups[g].Accounts = append(groups[g].Accounts, account(a))
 		}
-		g.Accounts = append(g.Accounts, account(a))
 	}
 	// Accounts come sorted by id, so groups are in order of their first
 	// account.
-	for _, g := range order {
-		c.Groups = append(c.Groups, *g)
-	}
+	c.Groups = append(c.Groups, groups...)
 	return c
+}
+
+// how says how baseline b reaches account a, given the management
+// account.
+func how(b *policy.Baseline, a, management *org.Entity) string {
+	switch {
+	case b.Existing:
+		return plan.ViaExisting
+	case a == management:
+		return plan.ViaManagement
+	}
+	return plan.ViaStackSet
 }
 
 // memberRelativeNeeds reports, per repository policy, whether it names a

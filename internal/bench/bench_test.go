@@ -29,7 +29,9 @@ package bench
 //     example (policies/) against a synthetic organization of 100,000
 //     accounts, 2,000 OUs and 555 policies, 500 of them backup policies
 //     of varied content, with --output json, as a process: median s
-//     (target: under 1 s) and peak-MB (target: under 500 MB).
+//     (target: under 1 s), median cpu-s (user+system, which the load of a
+//     shared machine moves less than the wall time) and peak-MB (target:
+//     under 500 MB).
 //   - BenchmarkInProcess runs loader.Load, check.Run and generate.Build in
 //     this process and splits the time by stage (load-ns/op, check-ns/op,
 //     generate-ns/op). It is the one to profile, from the repository root:

@@ -115,7 +115,12 @@ func (c *cronSpec) runsOn(m month, d int) bool {
 // in order, starting at the given date, until fn returns false. About 84,000
 // days at most, so walking them is cheap enough for Parse.
 func (c *cronSpec) eachRunDay(y0, m0, d0 int, fn func(y, mo, d int, m month) bool) {
-	for y := max(y0, minYear); y <= maxYear; y++ {
+	c.eachRunDayUntil(y0, m0, d0, maxYear, fn)
+}
+
+// eachRunDayUntil is eachRunDay up to the end of year last.
+func (c *cronSpec) eachRunDayUntil(y0, m0, d0, last int, fn func(y, mo, d int, m month) bool) {
+	for y := max(y0, minYear); y <= last; y++ {
 		if !c.has(fYear, y) {
 			continue
 		}

@@ -141,3 +141,47 @@ func TestCheckMinInterval(t *testing.T) {
 		}
 	}
 }
+
+// TestMinDayGapCalendarOnly checks minDayGap's shortcut for schedules that
+// run every year and name no weekday (it walks 1970-1977) against walking
+// every year AWS allows, over day-of-month and month fields that make the
+// gaps depend on month lengths and leap years.
+func TestMinDayGapCalendarOnly(t *testing.T) {
+	doms := []string{"1", "15", "28", "29", "30", "31", "L", "29,30", "1,31", "30,31", "28-31", "1/10", "29/2", "*", "31,1"}
+	months := []string{"*", "2", "1,3", "2,3", "12", "2/12", "1/2", "JAN,FEB", "4,6,9,11", "2,4"}
+	n := 0
+	for _, dom := range doms {
+		for _, mon := range months {
+			for _, dow := range []string{"?", "*"} {
+				if dom == "*" && dow == "*" {
+					continue // AWS needs one of the day fields to be "?"
+				}
+				expr := "cron(0 5 " + dom + " " + mon + " " + dow + " *)"
+				s, err := Parse(expr)
+				if err != nil {
+					continue
+				}
+				if !s.cron.calendarOnly() {
+					t.Errorf("%s: not calendar-only", expr)
+					continue
+				}
+				n++
+				if got, want := s.cron.minDayGap(), s.cron.minDayGapUntil(maxYear); got != want {
+					t.Errorf("%s: minDayGap = %d, walking 1970-%d gives %d", expr, got, maxYear, want)
+				}
+			}
+		}
+	}
+	if n < 100 {
+		t.Fatalf("only %d schedules parsed; the table is wrong", n)
+	}
+	for _, expr := range []string{"cron(0 5 15W * ? *)", "cron(0 5 LW * ? *)", "cron(0 5 ? * 6L *)", "cron(0 5 ? * MON *)", "cron(0 5 1 * ? 2030-2040)"} {
+		s, err := Parse(expr)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if s.cron.calendarOnly() {
+			t.Errorf("%s: calendar-only, but which days it runs on depends on more than the month", expr)
+		}
+	}
+}

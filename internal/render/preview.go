@@ -239,7 +239,7 @@ func writePreviewJSON(w io.Writer, r *PreviewReport) error {
 		// How each account gets its role and vaults (keys stay sorted:
 		// "baselines" comes after "accounts").
 		out.WriteString(",\n  \"baselines\": ")
-		out.Write(appendCoverage(nil, r.Plan.Coverage, "  "))
+		writeCoverage(out, r.Plan.Coverage, "  ")
 	}
 	out.WriteString(",\n  \"diagnostics\": ")
 	out.Write(appendNested(nil, doc.MustFromStruct(toJSONDiags(diags)).Indent(), "  "))
