@@ -74,10 +74,24 @@ func (c *checker) overrides() {
 			return !restricts[p.Name]
 		})
 	}
+	// Each policy's document is compiled once, and the state after the
+	// upper policy's level once per target it is attached to, not once
+	// per pair: at 500 policies the pairs are tens of thousands, and
+	// merging each from scratch took a sixth of validate's CPU time.
+	compiled := make(map[string]inherit.Policy, len(c.repo.Policies))
+	policyOf := func(p *policy.Policy) inherit.Policy {
+		ip, ok := compiled[p.Name]
+		if !ok {
+			ip = inherit.Compile(inherit.Policy{ID: p.Name, Doc: c.docs[p.Name]})
+			compiled[p.Name] = ip
+		}
+		return ip
+	}
 	for _, a := range c.repo.Policies {
 		if !restricts[a.Name] {
 			continue
 		}
+		upper := map[string]*inherit.State{} // by a's target
 		for _, b := range c.repo.Policies {
 			if a == b {
 				continue
@@ -86,10 +100,12 @@ func (c *checker) overrides() {
 			if !ok {
 				continue
 			}
-			s := inherit.Merge(
-				inherit.Level{Target: ta.Raw, Policies: []inherit.Policy{{ID: a.Name, Doc: c.docs[a.Name]}}},
-				inherit.Level{Target: tb.Raw, Policies: []inherit.Policy{{ID: b.Name, Doc: c.docs[b.Name]}}},
-			)
+			sa, ok := upper[ta.Raw]
+			if !ok {
+				sa = inherit.New().Apply(inherit.Level{Target: ta.Raw, Policies: []inherit.Policy{policyOf(a)}})
+				upper[ta.Raw] = sa
+			}
+			s := sa.Apply(inherit.Level{Target: tb.Raw, Policies: []inherit.Policy{policyOf(b)}})
 			for _, n := range s.Notes() {
 				if n.Kind != inherit.NotAllowed || n.Policy != b.Name {
 					continue

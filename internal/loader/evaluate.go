@@ -148,15 +148,15 @@ func (l *load) checkItems(items []item, another func() (*load, cue.Value, bool))
 // checkShare validates and decodes the items i with i%n == w. It stops at
 // the first item that does not validate.
 func (l *load) checkShare(items []item, w, n int) (*policy.Repo, bool) {
-	policyDef := l.schema.LookupPath(cue.MakePath(cue.Def("#Policy")))
-	baselineDef := l.schema.LookupPath(cue.MakePath(cue.Def("#Baseline")))
+	policyDef := l.itemSchema.LookupPath(cue.MakePath(cue.Def("#Policy")))
+	baselineDef := l.itemSchema.LookupPath(cue.MakePath(cue.Def("#Baseline")))
 	repo := &policy.Repo{}
 	for i := w; i < len(items); i += n {
 		it := items[i]
 		if it.kind == "organization" || it.kind == "new_regions" {
 			// #Config with only this key set: its other keys are optional.
 			u := l.ctx.CompileString("{}").FillPath(cue.MakePath(cue.Str(it.kind)), it.u)
-			v := u.Unify(l.schema.LookupPath(cue.MakePath(cue.Def("#Config"))))
+			v := u.Unify(l.itemSchema.LookupPath(cue.MakePath(cue.Def("#Config"))))
 			if v.Validate(validateOptions...) != nil {
 				return nil, false
 			}

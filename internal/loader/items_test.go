@@ -11,6 +11,26 @@ import (
 	"cuelang.org/go/cue"
 )
 
+// loadItems parses and evaluates the configuration in dir, the current
+// directory, and lists its items, failing the test on any diagnostic.
+func loadItems(t *testing.T, dir string) (*load, []source, cue.Value, []item) {
+	t.Helper()
+	srcs, _, ds := discover(".", dir)
+	l := newLoad()
+	files, more := l.parse(srcs)
+	ds = append(ds, more...)
+	user, more := l.build(".", files)
+	ds = append(ds, more...)
+	if ds.HasErrors() {
+		t.Fatalf("setup:%s", dump(ds))
+	}
+	items, ok := l.items(user)
+	if !ok {
+		t.Fatal("items: the configuration's top level was not recognised")
+	}
+	return l, srcs, user, items
+}
+
 // TestItemsMatchWhole checks that evaluating item by item, split between
 // workers, decodes exactly what unifying the whole configuration with
 // #Config decodes: the same values, positions and order, including
@@ -44,19 +64,7 @@ func TestItemsMatchWhole(t *testing.T) {
 		write(fmt.Sprintf("b-%03d.cue", i), fmt.Sprintf("package orgbackup\n\nbaselines: \"b%03d\": {targets: [\"Root\"], regions: [\"us-east-1\"], role_name: \"r%d\"}\n", i, i))
 	}
 
-	srcs, _, ds := discover(".", dir)
-	l := newLoad()
-	files, more := l.parse(srcs)
-	ds = append(ds, more...)
-	user, more := l.build(".", files)
-	ds = append(ds, more...)
-	if ds.HasErrors() {
-		t.Fatalf("setup:%s", dump(ds))
-	}
-	items, ok := l.items(user)
-	if !ok {
-		t.Fatal("items: the configuration's top level was not recognised")
-	}
+	l, srcs, user, items := loadItems(t, dir)
 	got, ok := l.checkItems(items, worker(".", srcs))
 	if !ok {
 		t.Fatal("checkItems failed on a valid configuration")

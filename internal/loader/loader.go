@@ -147,19 +147,20 @@ func internalError(at doc.Pos, r any) diag.Diagnostic {
 // context (a context is not safe for concurrent use, and grows with what
 // is evaluated in it), and the schema every load shares.
 type load struct {
-	ctx    *cue.Context
-	schema cue.Value // the compiled schema, shared: see compiledSchema
-	notes  *notes
-	pkg    string
-	decls  decls               // where the user's files declare each path
-	keysOf map[string][]string // definition → its fields, cached
-	keyOK  map[string]bool     // definition and map key → valid, cached
-	worker bool                // a second evaluation, for checkItems
+	ctx        *cue.Context
+	schema     cue.Value // the compiled schema, shared: see compiledSchema
+	itemSchema cue.Value // the same with its leaves inlined: see leafExpansions
+	notes      *notes
+	pkg        string
+	decls      decls               // where the user's files declare each path
+	keysOf     map[string][]string // definition → its fields, cached
+	keyOK      map[string]bool     // definition and map key → valid, cached
+	worker     bool                // a second evaluation, for checkItems
 }
 
 func newLoad() *load {
 	s := compiledSchema()
-	return &load{ctx: cuecontext.New(), schema: s.v, notes: s.notes, decls: decls{}, keysOf: map[string][]string{}, keyOK: map[string]bool{}}
+	return &load{ctx: cuecontext.New(), schema: s.v, itemSchema: s.items, notes: s.notes, decls: decls{}, keysOf: map[string][]string{}, keyOK: map[string]bool{}}
 }
 
 // build evaluates the user's package on its own, without the schema, so

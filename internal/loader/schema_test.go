@@ -1120,19 +1120,8 @@ func TestSchemaConstraintsCovered(t *testing.T) {
 // "#CompletePlan.rules.[#RuleName].target_backup_vault_name", "#Plan._at_most_10_rules".
 func schemaConstraints(t *testing.T) []string {
 	var out []string
-	entries, err := fs.ReadDir(schema.FS, ".")
-	if err != nil {
-		t.Fatal(err)
-	}
-	for _, e := range entries {
-		if !strings.HasSuffix(e.Name(), ".cue") {
-			continue
-		}
-		data, err := fs.ReadFile(schema.FS, e.Name())
-		if err != nil {
-			t.Fatal(err)
-		}
-		f, err := parser.ParseFile(e.Name(), data, parser.ParseComments)
+	for name, data := range schemaFiles(t) {
+		f, err := parser.ParseFile(name, data, parser.ParseComments)
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -1160,7 +1149,7 @@ func schemaConstraints(t *testing.T) []string {
 		}
 		// vet.cue repeats #Config for plain `cue vet`; its fields are
 		// tested through #Config.
-		if e.Name() != "vet.cue" {
+		if name != "vet.cue" {
 			walk("", f.Decls)
 		}
 	}
@@ -1221,4 +1210,27 @@ func labelText(l ast.Label) string {
 		}
 	}
 	return fmt.Sprintf("%T", l)
+}
+
+// schemaFiles yields the name and contents of each embedded schema file,
+// in the order of their names.
+func schemaFiles(t *testing.T) func(yield func(string, []byte) bool) {
+	return func(yield func(string, []byte) bool) {
+		entries, err := fs.ReadDir(schema.FS, ".")
+		if err != nil {
+			t.Fatal(err)
+		}
+		for _, e := range entries {
+			if !strings.HasSuffix(e.Name(), ".cue") {
+				continue
+			}
+			data, err := fs.ReadFile(schema.FS, e.Name())
+			if err != nil {
+				t.Fatal(err)
+			}
+			if !yield(e.Name(), data) {
+				return
+			}
+		}
+	}
 }

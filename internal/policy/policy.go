@@ -216,11 +216,14 @@ func (t Target) Kind() TargetKind {
 		return RootTarget
 	case strings.HasPrefix(t.Raw, "Root/"):
 		return OUPathTarget
-	case rootIDRe.MatchString(t.Raw):
+	// The prefix and length tests only spare the regular expressions
+	// targets they cannot match: checks ask for the kind of every pair of
+	// targets, hundreds of thousands of times in a large repository.
+	case strings.HasPrefix(t.Raw, "r-") && rootIDRe.MatchString(t.Raw):
 		return RootIDTarget
-	case ouIDRe.MatchString(t.Raw):
+	case strings.HasPrefix(t.Raw, "ou-") && ouIDRe.MatchString(t.Raw):
 		return OUIDTarget
-	case accountRe.MatchString(t.Raw):
+	case len(t.Raw) == 12 && accountRe.MatchString(t.Raw):
 		return AccountTarget
 	}
 	return OUPathTarget
