@@ -104,20 +104,47 @@ func loadRepo(o *IO, dir string) (*policy.Repo, error) {
 
 // loadRepoAndOrg loads and validates the definitions and the org snapshot:
 // orgFile, or the only *.snapshot.json in dir.
+//
+// Given orgFile, the snapshot is read while the definitions load: the two
+// are independent, and on two cores that hides CUE's start (about 0.1 s)
+// behind a 100,000-account snapshot's half second. The errors are the
+// ones a sequential load gives: the definitions' first.
 func loadRepoAndOrg(o *IO, dir, orgFile string) (*policy.Repo, *org.Org, string, error) {
+	type loaded struct {
+		org *org.Org
+		err error
+	}
+	var early chan loaded
+	if orgFile != "" {
+		early = make(chan loaded, 1)
+		go func() {
+			actual, err := org.Load(orgFile)
+			early <- loaded{actual, err}
+		}()
+	}
 	repo, err := loadRepo(o, dir)
+	if early != nil {
+		// Waited for even when the definitions failed, so that no load
+		// outlives the command.
+		l := <-early
+		if err != nil {
+			return nil, nil, "", err
+		}
+		if l.err != nil {
+			return nil, nil, "", l.err
+		}
+		return repo, l.org, loader.DisplayPath(orgFile), nil
+	}
 	if err != nil {
 		return nil, nil, "", err
 	}
-	if orgFile == "" {
-		switch len(repo.Snapshots) {
-		case 0:
-			return nil, nil, "", usagef("no org snapshot: pass --org FILE, or put one *.snapshot.json file in %s (format: see internal/org/FORMAT.md)", dir)
-		case 1:
-			orgFile = repo.Snapshots[0]
-		default:
-			return nil, nil, "", usagef("%d snapshot files in %s (%s); choose one with --org", len(repo.Snapshots), dir, strings.Join(repo.Snapshots, ", "))
-		}
+	switch len(repo.Snapshots) {
+	case 0:
+		return nil, nil, "", usagef("no org snapshot: pass --org FILE, or put one *.snapshot.json file in %s (format: see internal/org/FORMAT.md)", dir)
+	case 1:
+		orgFile = repo.Snapshots[0]
+	default:
+		return nil, nil, "", usagef("%d snapshot files in %s (%s); choose one with --org", len(repo.Snapshots), dir, strings.Join(repo.Snapshots, ", "))
 	}
 	actual, err := org.Load(orgFile)
 	if err != nil {

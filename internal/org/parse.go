@@ -2,6 +2,7 @@ package org
 
 import (
 	"bytes"
+	"encoding/binary"
 	"encoding/json"
 	"fmt"
 	"slices"
@@ -236,9 +237,31 @@ func (p *positioner) pos(off int) doc.Pos {
 	if line != p.line || off < p.off {
 		p.line, p.off, p.col = line, p.lines[line], 1
 	}
-	p.col += utf8.RuneCount(p.data[p.off:off])
+	p.col += runeCount(p.data[p.off:off])
 	p.off = off
 	return doc.Pos{File: p.file, Line: line + 1, Col: p.col}
+}
+
+// runeCount is utf8.RuneCount, eight ASCII bytes at a time: the
+// positioner counts the columns of a one-line snapshot up to its last
+// policy, 30 MB at 100,000 accounts, and utf8.RuneCount looks at one byte
+// at a time (50 ms there, on the sequential path of every preview).
+func runeCount(p []byte) int {
+	n, i := 0, 0
+	for i < len(p) {
+		if i+8 <= len(p) && binary.LittleEndian.Uint64(p[i:])&0x8080808080808080 == 0 {
+			n, i = n+8, i+8
+			continue
+		}
+		if p[i] < utf8.RuneSelf {
+			n, i = n+1, i+1
+			continue
+		}
+		// One rune as utf8.RuneCount counts it: an invalid byte is one.
+		_, size := utf8.DecodeRune(p[i:])
+		n, i = n+1, i+size
+	}
+	return n
 }
 
 // --- the slow path's decoder -----------------------------------------------------
