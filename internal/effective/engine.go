@@ -32,19 +32,12 @@ type Engine struct {
 // NewEngine returns an engine for policies of policyType in o. The Engine
 // caches results; o must not change while it is in use.
 func NewEngine(o *org.Org, policyType string) *Engine {
-	return newEngine(o, policyType, inherit.NewShared(inherit.KeyCaseOf(policyType)))
-}
-
-// newEngine returns an engine that renders with shared, which other
-// engines may use too: engines that share it share their Docs, so the
-// documents of two states of an organization compare by pointer.
-func newEngine(o *org.Org, policyType string, shared *inherit.Shared) *Engine {
 	return &Engine{
 		org:    o,
 		typ:    policyType,
 		states: make([]*inherit.State, o.NumEntities()),
 		docs:   map[*org.Policy]inherit.Policy{},
-		shared: shared,
+		shared: inherit.NewShared(inherit.KeyCaseOf(policyType)),
 	}
 }
 

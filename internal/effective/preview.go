@@ -63,11 +63,11 @@ type Preview struct {
 // baselines (see Validate). ours may be nil.
 func Compute(actual, desired *org.Org, baselines []*policy.Baseline, ours func(*org.Policy) bool) *Preview {
 	pv := &Preview{Actual: actual, Desired: desired}
-	// One Shared for both: equal documents are then one Doc, so comparing
-	// and grouping them compares pointers, not kilobytes of JSON.
-	shared := inherit.NewShared(inherit.KeyCaseOf(policy.Type))
-	before := newEngine(actual, policy.Type, shared)
-	after := newEngine(desired, policy.Type, shared)
+	// Each side renders with its own Shared, which is not safe for
+	// concurrent use, so that the before side's documents are encoded on
+	// another core while this one does the after side's (below).
+	before := NewEngine(actual, policy.Type)
+	after := NewEngine(desired, policy.Type)
 	bl := NewBaselines(desired, baselines)
 	label := Label(desired)
 	var oursID func(id string) bool
@@ -94,25 +94,28 @@ func Compute(actual, desired *org.Org, baselines []*policy.Baseline, ours func(*
 	checks := map[key]*check{}
 	var order []*check
 	accounts := desired.Accounts()
-	// The two organizations' merges are independent (an Engine is not
-	// safe for concurrent use, but two are, and States are immutable):
-	// the before side on another core.
+	// The two organizations' merges and encodings are independent (an
+	// Engine is not safe for concurrent use, but two are, and States are
+	// immutable): the before side on another core, all of it, while this
+	// one merges and encodes the after side.
+	beforeDocs, afterDocs := make([]*inherit.Doc, len(accounts)), make([]*inherit.Doc, len(accounts))
 	var wg sync.WaitGroup
 	wg.Go(func() {
-		for _, a := range accounts {
-			before.State(a)
+		for i, a := range accounts {
+			d := before.Doc(before.State(a))
+			d.Bytes() // computed here, on this core, not when read below
+			beforeDocs[i] = d
 		}
 	})
 	for _, a := range accounts {
 		after.State(a)
 	}
-	wg.Wait()
 	checkOf := make([]*check, len(accounts))
 	notes := map[*inherit.State][]inherit.Note{}
 	accs := make([]Account, len(accounts)) // one allocation, not 100,000
 	pv.Accounts = make([]*Account, len(accounts))
 	for i, a := range accounts {
-		sb, sa := before.State(a), after.State(a)
+		sa := after.State(a)
 		provided := bl.reached(a)
 		k := key{s: sa, baselines: provided.key}
 		c, ok := checks[k]
@@ -127,13 +130,11 @@ func Compute(actual, desired *org.Org, baselines []*policy.Baseline, ours func(*
 			ns = sa.Notes()
 			notes[sa] = ns
 		}
-		db, da := before.Doc(sb), after.Doc(sa)
+		afterDocs[i] = after.Doc(sa)
 		accs[i] = Account{
 			Account: a,
 			Path:    desired.Path(a),
-			Before:  db.Bytes(),
-			After:   da.Bytes(),
-			Changed: db != da,
+			After:   afterDocs[i].Bytes(),
 			Notes:   ns,
 		}
 		pv.Accounts[i] = &accs[i]
@@ -147,8 +148,21 @@ func Compute(actual, desired *org.Org, baselines []*policy.Baseline, ours func(*
 		c := order[i]
 		c.problems = validate(memo, c.s, c.eff, c.provided, oursID, label)
 	})
-	for i, acc := range pv.Accounts {
-		acc.Problems = checkOf[i].problems
+	wg.Wait() // the before side, which validation does not read
+	// A Shared hands out one Doc per distinct document, so the sides'
+	// documents are compared once per distinct pair, not once per account
+	// (100,000 comparisons of several KiB).
+	type pair struct{ before, after *inherit.Doc }
+	changed := map[pair]bool{}
+	for i := range accs {
+		db, da := beforeDocs[i], afterDocs[i]
+		c, ok := changed[pair{db, da}]
+		if !ok {
+			c = !bytes.Equal(db.Bytes(), da.Bytes())
+			changed[pair{db, da}] = c
+		}
+		accs[i].Before, accs[i].Changed = db.Bytes(), c
+		accs[i].Problems = checkOf[i].problems
 	}
 	return pv
 }
