@@ -40,11 +40,12 @@ roles orgbackup runs with in GitHub Actions, for the definitions in DIR
 (default: policies); with --trust, the role's trust policy for GitHub's OIDC
 provider instead.
 
-  plan   reads the organization, its backup policies and settings (and
-         orgbackup's StackSets when DIR defines baselines), and nothing
-         else. Assumed by pull requests (repo:OWNER/REPO:pull_request) and
-         by the read-only jobs on main (repo:OWNER/REPO:ref:refs/heads/main):
-         the plan before apply and the scheduled drift run.
+  plan   reads the organization, its backup policies and settings,
+         orgbackup's StackSets and stacks (and its KMS keys when a baseline
+         uses them), and, for status, AWS Backup's jobs; nothing else.
+         Assumed by pull requests (repo:OWNER/REPO:pull_request) and by
+         the read-only jobs on main (repo:OWNER/REPO:ref:refs/heads/main):
+         the plan before apply and the scheduled status and drift run.
   apply  the plan role's reads, plus exactly the changes orgbackup makes:
          create backup policies tagged managed-by=orgbackup; update, tag,
          attach, detach and delete only backup policies with that tag (and
