@@ -1,0 +1,128 @@
+package org
+
+import (
+	"bytes"
+	"encoding/json"
+	"fmt"
+	"reflect"
+	"strings"
+	"testing"
+)
+
+// chunkSrc has accounts whose strings hold what a cut between two
+// accounts looks like ("},{" and "} , {"), escapes, and nested "policies"
+// objects, so that some cuts land inside a string or an account.
+const chunkSrc = `{"format_version": "1",
+"roots": [{"id": "r-ab12"}],
+"organizational_units": [{"id": "ou-ab12-11111111", "name": "a},{b"}, {"id": "ou-ab12-22222222", "name": "c"}],
+"accounts": [
+  {"id": "111111111111", "name": "x},{\"id\":\"1\"}"},
+  {"id": "222222222222", "name": "y} , {z", "parent_id": "ou-ab12-11111111", "policies": {"BACKUP_POLICY": ["p-11111111"], "TAG_POLICY": []}},
+  {"id": "333333333333", "name": "\u00e9},{", "policies": {"BACKUP_POLICY": ["p-11111111"]}, "email": "a@b"},
+  {"id": "444444444444", "parent_id": "ou-ab12-22222222", "policies": {}},
+  {"id": "555555555555", "name": "},{}", "joined_timestamp": "2020-01-01T00:00:00Z"}
+],
+"policies": [{"id": "p-11111111", "name": "b},{", "type": "BACKUP_POLICY", "content": {"plans": {"a": {}}, "x": [{}, {}]}},
+  {"id": "p-22222222", "name": "t", "type": "TAG_POLICY", "content": "{\"tags\": {}}"}]
+}`
+
+// TestAccountChunks cuts the accounts of chunkSrc, written in several
+// ways (one line, Encode's indentation, odd indentation), at every comma
+// of the file and at every pair of commas, and checks that decoding in
+// chunks gives the accounts and end that decoding in one piece does, or
+// fails: of the cuts inside the array, exactly those between two accounts
+// work.
+func TestAccountChunks(t *testing.T) {
+	o, err := Parse("chunks.json", []byte(chunkSrc))
+	if err != nil {
+		t.Fatal(err)
+	}
+	var compact, tabs, odd bytes.Buffer
+	for _, err := range []error{
+		json.Compact(&compact, []byte(chunkSrc)),
+		json.Indent(&tabs, []byte(chunkSrc), "", "\t"),
+		json.Indent(&odd, []byte(chunkSrc), "   ", " \r\n "),
+	} {
+		if err != nil {
+			t.Fatal(err)
+		}
+	}
+	for name, data := range map[string][]byte{
+		"as written": []byte(chunkSrc), "compact": compact.Bytes(), "encoded": o.Encode(),
+		"tabs": tabs.Bytes(), "odd": odd.Bytes(),
+	} {
+		t.Run(name, func(t *testing.T) {
+			text := string(data)
+			body := strings.Index(text, `"accounts"`)
+			body += strings.IndexByte(text[body:], '[') + 1
+			d := &fast{data: data, text: text, i: body - 1}
+			want := list(d, (*fast).account)
+			if d.bad || len(want) != 5 {
+				t.Fatalf("decoding in one piece: bad %v, %d accounts", d.bad, len(want))
+			}
+			wantEnd := d.i
+			var commas []int
+			for i := body; i < len(data); i++ {
+				if data[i] == ',' {
+					commas = append(commas, i)
+				}
+			}
+			check := func(cuts []int) bool {
+				as, end, ok := decodeChunks(data, text, cuts)
+				if ok && (end != wantEnd || !reflect.DeepEqual(as, want)) {
+					t.Fatalf("cuts at %v: decoded %d accounts to %d, want %d to %d", cuts, len(as), end, len(want), wantEnd)
+				}
+				return ok
+			}
+			worked := 0
+			for _, c := range commas {
+				// A cut after the array's end works: the first chunk
+				// reads the whole array.
+				if check([]int{body, c}) && c < wantEnd {
+					worked++
+					if !elementComma(data, c) {
+						t.Errorf("cut at %d, not between two accounts, worked", c)
+					}
+				}
+			}
+			if worked != len(want)-1 {
+				t.Errorf("%d single cuts worked, want %d (one between each two accounts)", worked, len(want)-1)
+			}
+			for i, c := range commas {
+				for _, c2 := range commas[i+1:] {
+					check([]int{body, c, c2})
+				}
+			}
+		})
+	}
+}
+
+// TestAccountCutsWork checks that the cuts accountCuts picks in a
+// snapshot of plain names, on one line and as Encode writes it, decode.
+func TestAccountCutsWork(t *testing.T) {
+	var src strings.Builder
+	src.WriteString(`{"format_version":"1","roots":[{"id":"r-ab12"}],"accounts":[`)
+	for i := range 200 {
+		if i > 0 {
+			src.WriteByte(',')
+		}
+		fmt.Fprintf(&src, `{"id":"%012d","name":"a%d","policies":{"BACKUP_POLICY":[]}}`, 100000000000+i, i)
+	}
+	src.WriteString(`],"policies":[]}`)
+	o, err := Parse("cuts.json", []byte(src.String()))
+	if err != nil {
+		t.Fatal(err)
+	}
+	for name, data := range map[string][]byte{"one line": []byte(src.String()), "encoded": o.Encode()} {
+		text := string(data)
+		body := strings.Index(text, `"accounts"`)
+		body += strings.IndexByte(text[body:], '[') + 1
+		cuts := accountCuts(data, body, 4)
+		if len(cuts) != 4 {
+			t.Fatalf("%s: cuts %v, want 4", name, cuts)
+		}
+		if as, _, ok := decodeChunks(data, text, cuts); !ok || len(as) != 200 {
+			t.Errorf("%s: cuts %v decode %d accounts, ok %v; want 200", name, cuts, len(as), ok)
+		}
+	}
+}
