@@ -709,7 +709,7 @@ func decodeChunks(data []byte, text string, cuts []int) (as []SnapshotAccount, e
 		wg.Go(func() {
 			c := &chunks[k]
 			d := &fast{data: data[:to], text: text[:to], i: cuts[k]}
-			c.as, c.closed = d.chunk(k == 0)
+			c.as, c.closed = d.chunk(k == 0, k+1 == len(cuts))
 			c.end, c.bad = d.i, d.bad
 		})
 	}
@@ -724,10 +724,15 @@ func decodeChunks(data []byte, text string, cuts []int) (as []SnapshotAccount, e
 		if c.closed {
 			// The array ended in this chunk; what follows was decoded
 			// for nothing (and may have failed, which does not matter).
-			as = make([]SnapshotAccount, 0, n)
+			// Joining 17 MB of accounts is worth two cores too.
+			as = make([]SnapshotAccount, n)
+			at := 0
 			for _, c := range chunks[:k+1] {
-				as = append(as, c.as...)
+				to := as[at : at+len(c.as)]
+				wg.Go(func() { copy(to, c.as) })
+				at += len(c.as)
 			}
+			wg.Wait()
 			return as, c.end, true
 		}
 	}
@@ -737,8 +742,8 @@ func decodeChunks(data []byte, text string, cuts []int) (as []SnapshotAccount, e
 // chunk reads array elements to the end of d.data, or to the closing
 // bracket of the array and reports true. The first chunk starts after
 // the opening bracket, the others at the comma before their first
-// element.
-func (d *fast) chunk(first bool) (as []SnapshotAccount, closed bool) {
+// element; the last runs to the end of the file.
+func (d *fast) chunk(first, last bool) (as []SnapshotAccount, closed bool) {
 	as = []SnapshotAccount{}
 	if first {
 		if !d.first(']') {
@@ -747,9 +752,19 @@ func (d *fast) chunk(first bool) (as []SnapshotAccount, closed bool) {
 	} else if !d.open(',') {
 		return nil, false
 	}
+	start := d.i
 	for {
 		if len(as) == cap(as) {
-			as = slices.Grow(as, max(len(as), 16)) // as list does
+			grow := max(len(as), 16) // as list does
+			if len(as) >= 256 && !last {
+				// Enough accounts to tell how long one is: make room
+				// for the rest of the chunk, and a little more, at
+				// once. Doubling allocated three times the accounts.
+				// (The last chunk runs to the end of the file, which
+				// may hold more than accounts.)
+				grow = len(as)*(len(d.data)-start)/(d.i-start)/16*17 - len(as) + 16
+			}
+			as = slices.Grow(as, grow)
 		}
 		as = append(as, SnapshotAccount{})
 		d.account(&as[len(as)-1])
