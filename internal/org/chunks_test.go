@@ -2,9 +2,13 @@ package org
 
 import (
 	"bytes"
+	"cmp"
 	"encoding/json"
 	"fmt"
+	"math/rand/v2"
 	"reflect"
+	"slices"
+	"strconv"
 	"strings"
 	"testing"
 )
@@ -124,5 +128,47 @@ func TestAccountCutsWork(t *testing.T) {
 		if as, _, ok := decodeChunks(data, text, cuts); !ok || len(as) != 200 {
 			t.Errorf("%s: cuts %v decode %d accounts, ok %v; want 200", name, cuts, len(as), ok)
 		}
+	}
+}
+
+// TestAccountRanks checks the radix sort of accountRanks against sorting
+// by comparison, on ids of every sort: account ids, repeats, numbers too
+// large for 64 bits, and no numbers at all.
+func TestAccountRanks(t *testing.T) {
+	r := rand.New(rand.NewPCG(1, 2))
+	var as []SnapshotAccount
+	for i := range 5000 {
+		id := fmt.Sprintf("%012d", r.Uint64N(1e12))
+		switch i % 10 {
+		case 1:
+			id = as[r.IntN(len(as))].ID
+		case 2:
+			id = fmt.Sprint(r.Uint64())
+		case 3:
+			id = "99999999999999999999999"
+		case 4:
+			id = "x" + id
+		}
+		as = append(as, SnapshotAccount{ID: id})
+	}
+	type keyed struct {
+		id uint64
+		i  int
+	}
+	ks := make([]keyed, len(as))
+	for i := range as {
+		n, _ := strconv.ParseUint(as[i].ID, 10, 64)
+		ks[i] = keyed{n, i}
+	}
+	slices.SortFunc(ks, func(x, y keyed) int { return cmp.Or(cmp.Compare(x.id, y.id), cmp.Compare(x.i, y.i)) })
+	want := make([]int, len(as))
+	for r, k := range ks {
+		want[k.i] = r
+	}
+	if got := accountRanks(as); !slices.Equal(got, want) {
+		t.Errorf("accountRanks differs from sorting by comparison")
+	}
+	if got := accountRanks(nil); len(got) != 0 {
+		t.Errorf("accountRanks(nil) = %v", got)
 	}
 }
