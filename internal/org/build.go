@@ -541,11 +541,14 @@ func (b *builder) parents() {
 				"%s is nested %d levels below the root; AWS allows at most %d", describe(u), u.Depth, MaxOUDepth)
 		}
 	}
-	for _, a := range o.accounts {
-		if known[a.Parent] {
-			a.Depth = a.Parent.Depth + 1
+	chunked(len(o.accounts), minChunkItems, func(lo, hi int) struct{} {
+		for _, a := range o.accounts[lo:hi] {
+			if known[a.Parent] {
+				a.Depth = a.Parent.Depth + 1
+			}
 		}
-	}
+		return struct{}{}
+	})
 
 	// Sibling OU names must be unique: AWS enforces it, and paths rely on it.
 	type key struct {
@@ -790,14 +793,12 @@ func (b *builder) servicePrincipal(pos doc.Pos, sp string) bool {
 func (b *builder) finish() {
 	o := b.o
 	sortByID(o.ous)
-	if len(b.accounts) == len(o.accounts) {
-		// entities placed each account at its rank in id order (every id
-		// is a valid, distinct account id once build gets here).
-		for i := range b.accounts {
-			o.accounts[i] = &b.accounts[i]
-		}
+	// accountEntities placed each account at its rank in id order: every
+	// id is a valid, distinct account id once build gets here, and the
+	// numbers twelve digits spell sort as the digits do.
+	for i := range b.accounts {
+		o.accounts[i] = &b.accounts[i]
 	}
-	sortAccounts(o.accounts)
 	o.root.index = 0
 	for i, u := range o.ous {
 		u.index = 1 + i
@@ -844,25 +845,31 @@ func (b *builder) finish() {
 	})
 	o.root.path = "Root"
 	setPaths(o.root)
-	// The accounts' paths, in id order, share one allocation: 100,000
-	// strings allocated one by one were as many objects for the
-	// collector, and scattered.
-	n := 0
-	for _, a := range o.accounts {
-		n += len(a.Parent.path) + 1 + len(a.segment)
-	}
-	var all strings.Builder
-	all.Grow(n)
-	for _, a := range o.accounts {
-		all.WriteString(a.Parent.path)
-		all.WriteByte('/')
-		all.WriteString(a.segment)
-	}
-	paths := all.String()
-	for _, a := range o.accounts {
-		k := len(a.Parent.path) + 1 + len(a.segment)
-		a.path, paths = paths[:k], paths[k:]
-	}
+	// The accounts' paths, in id order, share an allocation per chunk of
+	// accounts: 100,000 strings allocated one by one were as many objects
+	// for the collector, and scattered. The chunks are written side by
+	// side; reading every account's name from all over the file is the
+	// slow part.
+	chunked(len(o.accounts), minChunkItems, func(lo, hi int) struct{} {
+		as := o.accounts[lo:hi]
+		n := 0
+		for _, a := range as {
+			n += len(a.Parent.path) + 1 + len(a.segment)
+		}
+		var all strings.Builder
+		all.Grow(n)
+		for _, a := range as {
+			all.WriteString(a.Parent.path)
+			all.WriteByte('/')
+			all.WriteString(a.segment)
+		}
+		paths := all.String()
+		for _, a := range as {
+			k := len(a.Parent.path) + 1 + len(a.segment)
+			a.path, paths = paths[:k], paths[k:]
+		}
+		return struct{}{}
+	})
 }
 
 // setPaths sets the paths of the OUs below e from e's.
@@ -906,32 +913,9 @@ func sortByID(es []*Entity) {
 	}
 }
 
-// sortAccounts sorts accounts by id. Their ids are twelve digits, so the
-// numbers they spell sort as they do: comparing numbers held side by side
-// is several times as fast as comparing strings all over the heap, which
-// took 150 ms for 100,000 accounts.
-func sortAccounts(as []*Entity) {
-	if slices.IsSortedFunc(as, byEntityID) {
-		return
-	}
-	type keyed struct {
-		id uint64
-		e  *Entity
-	}
-	ks := make([]keyed, len(as))
-	for i, a := range as {
-		n, _ := strconv.ParseUint(a.ID, 10, 64) // IsAccountID holds: build checked it
-		ks[i] = keyed{n, a}
-	}
-	slices.SortFunc(ks, func(x, y keyed) int { return cmp.Compare(x.id, y.id) })
-	for i, k := range ks {
-		as[i] = k.e
-	}
-}
-
-// accountRanks returns where each account comes in id order, as
-// sortAccounts orders them when every id is an account id (twelve
-// digits); the order of others is arbitrary (build reports them).
+// accountRanks returns where each account comes in id order when every
+// id is an account id (twelve digits); the order of others is arbitrary
+// (build reports them).
 //
 // The numbers the ids spell are sorted by radix, a byte at a time from
 // the lowest, skipping the bytes all numbers share (twelve digits use
