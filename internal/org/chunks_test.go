@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"cmp"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"math/rand/v2"
 	"reflect"
@@ -11,6 +12,7 @@ import (
 	"strconv"
 	"strings"
 	"testing"
+	"unicode/utf8"
 )
 
 // chunkSrc has accounts whose strings hold what a cut between two
@@ -170,5 +172,40 @@ func TestAccountRanks(t *testing.T) {
 	}
 	if got := accountRanks(nil); len(got) != 0 {
 		t.Errorf("accountRanks(nil) = %v", got)
+	}
+	for _, id := range []string{"", "0", "012345678901", "9999999999999999999", "18446744073709551615", "18446744073709551616", "-1", "+1", "1_0", "12a"} {
+		if want, _ := strconv.ParseUint(id, 10, 64); idNumber(id) != want {
+			t.Errorf("idNumber(%q) = %d, want %d", id, idNumber(id), want)
+		}
+	}
+}
+
+// TestFastStr checks the fast decoder's strings, read eight bytes at a
+// time, against encoding/json: every length up to three words, with an
+// escape, a control character, a multi-byte character, a byte that is not
+// UTF-8 or the closing quote at every place.
+func TestFastStr(t *testing.T) {
+	for n := range 26 {
+		for p := range n + 1 {
+			for _, special := range []string{"", `\"`, `\\`, `\n`, `\u00e9`, "\x01", "\x1f", "é", "\xff", "~", " "} {
+				body := strings.Repeat("a", p) + special + strings.Repeat("b", n-p)
+				src := `"` + body + `"` + "   "
+				d := &fast{data: []byte(src), text: src}
+				got := d.str()
+				var want string
+				err := json.Unmarshal([]byte(src), &want)
+				if !utf8.ValidString(body) {
+					err = errors.New("not UTF-8") // encoding/json would replace it; the fast path gives up
+				}
+				switch {
+				case err != nil && !d.bad:
+					t.Errorf("str(%q) = %q, want a failure", src, got)
+				case err == nil && (d.bad || got != want):
+					t.Errorf("str(%q) = %q, bad %v; want %q", src, got, d.bad, want)
+				case err == nil && d.i != len(src)-3:
+					t.Errorf("str(%q) ends at %d, want %d", src, d.i, len(src)-3)
+				}
+			}
+		}
 	}
 }
