@@ -62,6 +62,15 @@ func decodeFastChunks(data []byte, text string, least int) (f *Snapshot, content
 func (d *fast) fail() { d.bad, d.i = true, len(d.data) }
 
 func (d *fast) ws() {
+	// Small enough to be inlined where, in a snapshot on one line, there
+	// is never any white space.
+	if d.i < len(d.data) && d.data[d.i] > ' ' {
+		return
+	}
+	d.spaces()
+}
+
+func (d *fast) spaces() {
 	for d.i < len(d.data) {
 		switch d.data[d.i] {
 		case ' ', '\t', '\r', '\n':
