@@ -3,6 +3,7 @@ package org
 import (
 	"cmp"
 	"fmt"
+	"hash/maphash"
 	"slices"
 	"strconv"
 	"strings"
@@ -27,6 +28,22 @@ type builder struct {
 	metas []meta
 	// accounts holds the accounts, each at its rank in id order.
 	accounts []Entity
+	// names holds, for each account at its rank, its nameKey, read while
+	// the account's bytes are at hand for finish, which otherwise read
+	// every name from all over the file.
+	names []uint64
+	seed  maphash.Seed
+}
+
+// nameKey is 63 bits of name's hash, shifted up, and in the lowest bit
+// whether the name can be a path segment: it is not empty, has no "/",
+// and cannot be read as an account id.
+func nameKey(seed maphash.Seed, name string) uint64 {
+	k := maphash.String(seed, name) << 1
+	if name != "" && !strings.Contains(name, "/") && !IsAccountID(name) {
+		k |= 1
+	}
+	return k
 }
 
 // meta is what the builder knows about an entity while it checks it.
@@ -331,6 +348,8 @@ func (b *builder) accountEntities(f *Snapshot) {
 	rank := accountRanks(f.Accounts)
 	n := len(f.Accounts)
 	b.accounts = make([]Entity, n)
+	b.names = make([]uint64, n)
+	b.seed = maphash.MakeSeed()
 	o.accounts = make([]*Entity, n)
 	base := len(b.ents)
 	b.ents, b.metas = b.ents[:base+n], b.metas[:base+n]
@@ -367,6 +386,7 @@ func (b *builder) accountEntities(f *Snapshot) {
 		for i := lo; i < hi; i++ {
 			e := &b.accounts[rank[i]]
 			c.account(&f.Accounts[i], e, base+i)
+			b.names[rank[i]] = nameKey(b.seed, e.Name)
 			b.ents[base+i], o.accounts[i] = e, e
 			b.metas[base+i] = meta{loc: f.Accounts[i].loc, parentID: f.Accounts[i].ParentID, refs: f.Accounts[i].Policies}
 			for len(r.of) < len(r.ps.list) {
@@ -856,9 +876,10 @@ func (b *builder) finish() {
 	// Parents are independent of one another: chunks of them, holding
 	// minChunkItems accounts or so, are finished side by side.
 	chunked(len(parents), minChunkItems*len(parents)/max(len(o.accounts), 1), func(lo, hi int) struct{} {
-		count := map[string]int{} // reused: one map per parent was a hundred thousand entries
+		// Reused: one map per parent was a hundred thousand entries.
+		s := siblings{b: b, keys: map[uint64]int{}, names: map[string]int{}}
 		for i, e := range parents[lo:hi] {
-			finishChildren(e, ous[lo+i], count)
+			s.finish(e, ous[lo+i])
 		}
 		return struct{}{}
 	})
@@ -901,24 +922,51 @@ func setPaths(e *Entity) {
 	}
 }
 
-// finishChildren sorts e's children, the first ous of which are OUs (OUs
-// by name, then accounts by id, which they are already), and picks each
-// account's path segment (count is scratch space): its name, unless the name is empty, shared with
-// a sibling, or could be read as something else in a path.
-func finishChildren(e *Entity, ous int, count map[string]int) {
+// siblings is scratch space for finishing the children of parents.
+type siblings struct {
+	b     *builder
+	keys  map[uint64]int
+	names map[string]int
+}
+
+// finish sorts e's children, the first ous of which are OUs (OUs by name,
+// then accounts by id, which they are already), and picks each account's
+// path segment: its name, unless the name is empty, shared with a
+// sibling, or could be read as something else in a path.
+//
+// Names are told apart by the hashes in b.names (OUs, being few, are
+// hashed here): when no two children's hashes are equal, no two names
+// are. Only when two are (a name shared, or a hash) are the names
+// themselves counted.
+func (s *siblings) finish(e *Entity, ous int) {
 	slices.SortFunc(e.Children[:ous], func(x, y *Entity) int {
 		return cmp.Or(strings.Compare(x.Name, y.Name), strings.Compare(x.ID, y.ID))
 	})
-	clear(count)
+	first := 1 + len(s.b.o.ous) // the index of the account of rank 0
+	clear(s.keys)
+	shared := false
 	for _, c := range e.Children {
-		count[c.Name]++
+		k := uint64(0)
+		if c.Kind == Account {
+			k = s.b.names[c.index-first] >> 1
+		} else {
+			k = nameKey(s.b.seed, c.Name) >> 1
+		}
+		s.keys[k]++
+		shared = shared || s.keys[k] > 1
+	}
+	if shared {
+		clear(s.names)
+		for _, c := range e.Children {
+			s.names[c.Name]++
+		}
 	}
 	for _, c := range e.Children {
 		if c.Kind != Account {
 			continue
 		}
 		c.segment = c.ID
-		if c.Name != "" && count[c.Name] == 1 && !strings.Contains(c.Name, "/") && !IsAccountID(c.Name) {
+		if s.b.names[c.index-first]&1 != 0 && (!shared || s.names[c.Name] == 1) {
 			c.segment = c.Name
 		}
 	}
