@@ -28,6 +28,8 @@ type builder struct {
 	metas []meta
 	// accounts holds the accounts, each at its rank in id order.
 	accounts []Entity
+	// found is what attachments resolved, for applyAttachments.
+	found []attachment
 	// names holds, for each account at its rank, its nameKey, read while
 	// the account's bytes are at hand for finish, which otherwise read
 	// every name from all over the file.
@@ -81,7 +83,13 @@ func build(f *Snapshot, ps *problems) *Org {
 	if len(ps.list) > 0 {
 		return nil
 	}
+	applied := make(chan struct{})
+	go func() {
+		defer close(applied)
+		b.applyAttachments()
+	}()
 	b.finish()
+	<-applied
 	return b.o
 }
 
@@ -627,7 +635,8 @@ func (b *builder) cycle(c []*Entity) {
 		"parent cycle: %s", strings.Join(names, " → "))
 }
 
-// attachments resolves every attachment list.
+// attachments resolves every attachment list, for applyAttachments to
+// record once build knows there are no problems.
 func (b *builder) attachments() {
 	o := b.o
 	var enabled map[string]bool
@@ -644,74 +653,113 @@ func (b *builder) attachments() {
 			byName[k] = p
 		}
 	}
-	for _, e := range b.ents {
-		l := b.meta(e).loc
-		m := b.meta(e).refs
-		if m == nil {
-			continue
+	// Resolving is independent from one entity to the next: chunks of
+	// them are resolved side by side, each with problems of its own, put
+	// back in order. b.ents[i]'s meta is b.metas[i] until finish.
+	type resolved struct {
+		ps    problems
+		found []attachment
+	}
+	for _, r := range chunked(len(b.ents), minChunkItems, func(lo, hi int) *resolved {
+		r := &resolved{}
+		c := *b
+		c.ps = &r.ps
+		for i, e := range b.ents[lo:hi] {
+			if m := &b.metas[lo+i]; m.refs != nil {
+				r.found = c.resolve(e, m, enabled, byName, r.found)
+			}
 		}
-		for _, t := range sortedKeys(m) {
-			refs := m[t]
-			if !b.policyType(l.typeKey(t), t) {
-				continue
-			}
-			if enabled != nil && !enabled[t] && len(refs) > 0 {
-				b.ps.add(l.typeKey(t), fmt.Sprintf(`add {"type": %q, "status": "ENABLED"} to the root's policy_types, or remove these attachments`, t),
-					"%s policies are attached to %s but the policy type is not enabled on the root", t, describe(e))
-			}
-			if len(refs) > MaxAttachedPerType {
-				b.ps.add(l.list(t), fmt.Sprintf("AWS allows at most %d policies of one type attached directly to an entity; detach some or attach them higher up", MaxAttachedPerType),
-					"%d %s policies attached to %s", len(refs), t, describe(e))
-			}
-			var ps []*Policy
-			for i, ref := range refs {
-				if ref == badRef {
-					continue
-				}
-				p := o.policyID[ref]
-				if p == nil {
-					p = byName[[2]string{t, ref}]
-				}
-				if p != nil && p.Type != t {
-					b.ps.add(l.ref(t, i), fmt.Sprintf("list it under %q", p.Type), "policy %q is a %s, not a %s", ref, p.Type, t)
-					continue
-				}
-				if p == nil {
-					var other *Policy
-					var cands []string
-					for _, q := range o.policies {
-						if q.Name == ref && other == nil {
-							other = q
-						}
-						if q.Type == t {
-							cands = append(cands, q.ID, q.Name)
-						}
-					}
-					if other != nil {
-						b.ps.add(l.ref(t, i), fmt.Sprintf("list it under %q", other.Type), "policy %q is a %s, not a %s", ref, other.Type, t)
-						continue
-					}
-					b.ps.add(l.ref(t, i), joinHints(didYouMean(suggest(ref, cands)), "attach a policy listed under policies, by its id or name"),
-						"attachment to unknown policy %q", ref)
-					continue
-				}
-				if slices.Contains(ps, p) {
-					b.ps.add(l.ref(t, i), "a policy is attached to an entity at most once; remove the repeat", "policy %q is attached to %s twice", ref, describe(e))
-					continue
-				}
-				ps = append(ps, p)
-			}
-			if len(ps) > 0 {
-				if o.attached[e] == nil {
-					o.attached[e] = map[string][]*Policy{}
-				}
-				o.attached[e][t] = ps
-				for _, p := range ps {
-					o.link(p, e, true)
-				}
-			}
+		return r
+	}) {
+		b.ps.list = append(b.ps.list, r.ps.list...)
+		b.found = append(b.found, r.found...)
+	}
+}
+
+// attachment is a list of policies of one type attached to an entity.
+type attachment struct {
+	e  *Entity
+	t  string
+	ps []*Policy
+}
+
+// applyAttachments records what attachments resolved, once there are no
+// problems. It writes only o.attached and o.targets, so it can run beside
+// finish.
+func (b *builder) applyAttachments() {
+	o := b.o
+	for _, a := range b.found {
+		if o.attached[a.e] == nil {
+			o.attached[a.e] = map[string][]*Policy{}
+		}
+		o.attached[a.e][a.t] = a.ps
+		for _, p := range a.ps {
+			o.link(p, a.e, true)
 		}
 	}
+}
+
+// resolve resolves the attachments of e, whose meta is m, appending what
+// it finds to found.
+func (b *builder) resolve(e *Entity, m *meta, enabled map[string]bool, byName map[[2]string]*Policy, found []attachment) []attachment {
+	o := b.o
+	l := m.loc
+	for _, t := range sortedKeys(m.refs) {
+		refs := m.refs[t]
+		if !b.policyType(l.typeKey(t), t) {
+			continue
+		}
+		if enabled != nil && !enabled[t] && len(refs) > 0 {
+			b.ps.add(l.typeKey(t), fmt.Sprintf(`add {"type": %q, "status": "ENABLED"} to the root's policy_types, or remove these attachments`, t),
+				"%s policies are attached to %s but the policy type is not enabled on the root", t, describe(e))
+		}
+		if len(refs) > MaxAttachedPerType {
+			b.ps.add(l.list(t), fmt.Sprintf("AWS allows at most %d policies of one type attached directly to an entity; detach some or attach them higher up", MaxAttachedPerType),
+				"%d %s policies attached to %s", len(refs), t, describe(e))
+		}
+		var ps []*Policy
+		for i, ref := range refs {
+			if ref == badRef {
+				continue
+			}
+			p := o.policyID[ref]
+			if p == nil {
+				p = byName[[2]string{t, ref}]
+			}
+			if p != nil && p.Type != t {
+				b.ps.add(l.ref(t, i), fmt.Sprintf("list it under %q", p.Type), "policy %q is a %s, not a %s", ref, p.Type, t)
+				continue
+			}
+			if p == nil {
+				var other *Policy
+				var cands []string
+				for _, q := range o.policies {
+					if q.Name == ref && other == nil {
+						other = q
+					}
+					if q.Type == t {
+						cands = append(cands, q.ID, q.Name)
+					}
+				}
+				if other != nil {
+					b.ps.add(l.ref(t, i), fmt.Sprintf("list it under %q", other.Type), "policy %q is a %s, not a %s", ref, other.Type, t)
+					continue
+				}
+				b.ps.add(l.ref(t, i), joinHints(didYouMean(suggest(ref, cands)), "attach a policy listed under policies, by its id or name"),
+					"attachment to unknown policy %q", ref)
+				continue
+			}
+			if slices.Contains(ps, p) {
+				b.ps.add(l.ref(t, i), "a policy is attached to an entity at most once; remove the repeat", "policy %q is attached to %s twice", ref, describe(e))
+				continue
+			}
+			ps = append(ps, p)
+		}
+		if len(ps) > 0 {
+			found = append(found, attachment{e, t, ps})
+		}
+	}
+	return found
 }
 
 func (b *builder) managementAccount(f *Snapshot) {
