@@ -205,7 +205,49 @@ func TestFastStr(t *testing.T) {
 				case err == nil && d.i != len(src)-3:
 					t.Errorf("str(%q) ends at %d, want %d", src, d.i, len(src)-3)
 				}
+				// A key is taken only as written: plain ASCII.
+				src = `"` + body + `" :`
+				d = &fast{data: []byte(src), text: src}
+				k := d.key()
+				plain := !strings.ContainsFunc(body, func(r rune) bool { return r < 0x20 || r == '\\' || r >= utf8.RuneSelf })
+				switch {
+				case plain && (d.bad || string(k) != body || d.i != len(src)):
+					t.Errorf("key(%q) = %q, bad %v, at %d", src, k, d.bad, d.i)
+				case !plain && !d.bad:
+					t.Errorf("key(%q) = %q, want a failure", src, k)
+				}
 			}
 		}
+	}
+}
+
+// TestFastAccountFields checks that the fast decoder puts each member of
+// an account, told apart by its index in accountKeys, where
+// encoding/json puts it by the field's tag.
+func TestFastAccountFields(t *testing.T) {
+	var src strings.Builder
+	src.WriteByte('{')
+	for i, k := range accountKeys {
+		if i > 0 {
+			src.WriteByte(',')
+		}
+		if k == "policies" {
+			fmt.Fprintf(&src, `%q:{"BACKUP_POLICY":["p-%d"]}`, k, i)
+		} else {
+			fmt.Fprintf(&src, `%q:"value %d"`, k, i)
+		}
+	}
+	src.WriteByte('}')
+	d := &fast{data: []byte(src.String()), text: src.String()}
+	var got, want SnapshotAccount
+	d.account(&got)
+	if d.bad {
+		t.Fatalf("decoding %s failed", src.String())
+	}
+	if err := json.Unmarshal([]byte(src.String()), &want); err != nil {
+		t.Fatal(err)
+	}
+	if !reflect.DeepEqual(got, want) {
+		t.Errorf("decoded %+v, want %+v", got, want)
 	}
 }
