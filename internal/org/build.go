@@ -932,7 +932,7 @@ func (b *builder) finish() {
 		return struct{}{}
 	})
 	o.root.path = "Root"
-	setPaths(o.root)
+	setPaths(o.root, ous)
 	// The accounts' paths, in id order, share an allocation per chunk of
 	// accounts: 100,000 strings allocated one by one were as many objects
 	// for the collector, and scattered. The chunks are written side by
@@ -960,13 +960,13 @@ func (b *builder) finish() {
 	})
 }
 
-// setPaths sets the paths of the OUs below e from e's.
-func setPaths(e *Entity) {
-	for _, c := range e.Children {
-		if c.Kind != Account {
-			c.path = e.path + "/" + c.segment
-			setPaths(c)
-		}
+// setPaths sets the paths of the OUs below e from e's. The OUs come
+// first among a parent's children, ous[its index] of them: looking at the
+// accounts after them to pass them by missed the cache for every one.
+func setPaths(e *Entity, ous []int) {
+	for _, c := range e.Children[:ous[e.index]] {
+		c.path = e.path + "/" + c.segment
+		setPaths(c, ous)
 	}
 }
 
