@@ -813,7 +813,9 @@ func (d *fast) chunk(first, last bool) (as []SnapshotAccount, closed bool) {
 				// for the rest of the chunk, and a little more, at
 				// once. Doubling allocated three times the accounts.
 				// (The last chunk runs to the end of the file, which
-				// may hold more than accounts.)
+				// may hold more than accounts.) A guess from small first
+				// accounts is no more than the chunk could hold at three
+				// bytes an account, as doubling would come to.
 				grow = len(as)*(len(d.data)-start)/(d.i-start)/16*17 - len(as) + 16
 			}
 			as = slices.Grow(as, grow)
