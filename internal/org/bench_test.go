@@ -1,6 +1,8 @@
 package org_test
 
 import (
+	"os"
+	"path/filepath"
 	"runtime"
 	"sync"
 	"testing"
@@ -77,4 +79,31 @@ func retainedMB(data []byte) float64 {
 	runtime.ReadMemStats(&after)
 	runtime.KeepAlive(o)
 	return float64(int64(after.HeapAlloc)-int64(before.HeapAlloc)) / (1 << 20)
+}
+
+// bench100k is the snapshot of issue 10 (orgbackup preview of 100,000
+// accounts in under a second): what benchgen -accounts 100000 -ous 2000
+// -org-policies 555 writes.
+var bench100k = sync.OnceValue(func() []byte { return orgtest.Snapshot(1, 100000, 2000, 555) })
+
+// BenchmarkLoad100k measures Load of that snapshot from a file, reading
+// included, as preview does it.
+func BenchmarkLoad100k(b *testing.B) {
+	path := filepath.Join(b.TempDir(), "org.snapshot.json")
+	if err := os.WriteFile(path, bench100k(), 0o644); err != nil {
+		b.Fatal(err)
+	}
+	b.ReportAllocs()
+	runtime.GC()
+	start := cpuTime()
+	n := 0
+	for b.Loop() {
+		if _, err := org.Load(path); err != nil {
+			b.Fatal(err)
+		}
+		n++
+	}
+	// The process's CPU time, the collector's included: what using more
+	// cores costs.
+	b.ReportMetric(float64(cpuTime()-start)/float64(n)/1e6, "cpu-ms/op")
 }

@@ -7,3 +7,7 @@ var ParseSlow = parseSlow
 // ParseFast lets package org_test check that the fast path takes the
 // snapshots the generator writes.
 var ParseFast = parseFast
+
+// Every test of the package takes the parallel paths, in chunks of a few
+// accounts, which is where their problems could come out of order.
+func init() { minChunkItems = 2 }

@@ -3,6 +3,8 @@ package org
 import (
 	"bytes"
 	"errors"
+	"math"
+	"reflect"
 	"testing"
 )
 
@@ -22,6 +24,12 @@ func FuzzParse(f *testing.F) {
 
 // checkParse is FuzzParse's property check.
 func checkParse(t *testing.T, data []byte) {
+	// Decoding the accounts in chunks, here of a few bytes, decodes what
+	// decoding them in one piece does, or fails as it does.
+	whole, _, ok := decodeFastChunks(data, string(data), math.MaxInt)
+	if chunked, _, ok2 := decodeFastChunks(data, string(data), 1); ok != ok2 || !reflect.DeepEqual(whole, chunked) {
+		t.Fatalf("decoding accounts in chunks disagrees: ok %v, in one piece ok %v", ok2, ok)
+	}
 	o, err := Parse("fuzz.json", data)
 	if err != nil {
 		var le *LoadError

@@ -62,22 +62,34 @@ func parseFastText(file string, data []byte, text string) *Org {
 	if !ok {
 		return nil
 	}
-	var at *positioner
-	for i := range f.Policies {
-		p := &f.Policies[i]
-		if at == nil {
-			at = &positioner{file: file, data: data, lines: lineStarts(data), line: -1}
+	// The policies' documents are parsed beside build, which does not
+	// look at them: build files each policy under its id, and the
+	// documents are put in once both are done.
+	contents := make([]*doc.Node, len(f.Policies))
+	parsed := make(chan bool, 1)
+	go func() {
+		var at *positioner
+		for i := range f.Policies {
+			if at == nil {
+				at = &positioner{file: file, data: data, lines: lineStarts(data), line: -1}
+			}
+			var problem *Problem
+			contents[i], problem = parseContent(file, f.Policies[i].Content, at.pos(contentAt[i]), nil)
+			if problem != nil {
+				parsed <- false
+				return
+			}
 		}
-		base := at.pos(contentAt[i])
-		p.content, p.contentProblem = parseContent(file, p.Content, base, nil)
-		if p.contentProblem != nil {
-			return nil
-		}
-	}
+		parsed <- true
+	}()
 	var ps problems
 	o := build(f, &ps)
-	if len(ps.list) > 0 {
+	if !<-parsed || o == nil || len(ps.list) > 0 {
 		return nil
+	}
+	// Every policy has an id of its own, or build would have said so.
+	for i := range f.Policies {
+		o.policyID[f.Policies[i].ID].Content = contents[i]
 	}
 	return o
 }
