@@ -274,6 +274,12 @@ func (a *applier) mergeKey(n *node, k *key, path []string, depth int) {
 			return
 		}
 		c = &node{gen: a.gen, pos: v.Pos, keyPos: f.KeyPos, origin: a.policy, name: f.Key}
+		if k.child != nil && len(k.child.keys) > 0 {
+			// The merge below inserts the object's keys one by one:
+			// room for all of them at once, not a slice grown four
+			// times for a rule's eight settings.
+			c.kids = make([]child, 0, len(k.child.keys))
+		}
 		n.kids = slices.Insert(n.kids, i, child{key: key, n: c})
 	} else {
 		c = a.own(c)
