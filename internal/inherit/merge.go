@@ -21,6 +21,11 @@ type applier struct {
 	index  int    // attachment index of the policy being merged
 	policy string // its ID
 	notes  []Note
+	// path holds the path of the key being merged: merge walks depth
+	// first and nothing keeps a path (notes clone theirs), so every key
+	// of a merge extends this one array instead of allocating its own,
+	// 65,000 allocations for each side of a 100,000-account preview.
+	path [16]string
 }
 
 // own returns n if this Apply may modify it, or a copy that it may. Slices
@@ -39,9 +44,13 @@ func (a *applier) own(n *node) *node {
 }
 
 func (a *applier) note(kind NoteKind, path []string, pos doc.Pos, msg string) *Note {
+	var p []string // nil at the top, as it always was
+	if len(path) > 0 {
+		p = slices.Clone(path)
+	}
 	a.notes = append(a.notes, Note{
 		Kind: kind, Level: a.level, Target: a.target, Policy: a.policy,
-		Path: slices.Clone(path), Pos: pos, Message: msg,
+		Path: p, Pos: pos, Message: msg,
 	})
 	return &a.notes[len(a.notes)-1]
 }
@@ -73,7 +82,7 @@ func (a *applier) applyDoc(root *node, p Policy) *node {
 	if root.pos == (doc.Pos{}) {
 		root.pos = d.Pos
 	}
-	a.merge(root, o, nil, 0)
+	a.merge(root, o, a.path[:0], 0)
 	return root
 }
 
@@ -244,9 +253,8 @@ func (a *applier) restrict(n *node, o *object, path []string) {
 // mergeKey merges the value of one ordinary key into the child of n.
 func (a *applier) mergeKey(n *node, k *key, path []string, depth int) {
 	f, key := k.f, k.lower
-	// Siblings share one backing array for their paths: the walk is depth
-	// first and nothing keeps a path (notes clone theirs), so this saves an
-	// allocation per key.
+	// Siblings share one backing array for their paths (see
+	// applier.path).
 	cpath := append(path, key)
 	v := f.Value
 	if depth > maxDepth {
@@ -274,6 +282,12 @@ func (a *applier) mergeKey(n *node, k *key, path []string, depth int) {
 			return
 		}
 		c = &node{gen: a.gen, pos: v.Pos, keyPos: f.KeyPos, origin: a.policy, name: f.Key}
+		if k.child != nil && len(k.child.keys) > 0 {
+			// The merge below inserts the object's keys one by one:
+			// room for all of them at once, not a slice grown four
+			// times for a rule's eight settings.
+			c.kids = make([]child, 0, len(k.child.keys))
+		}
 		n.kids = slices.Insert(n.kids, i, child{key: key, n: c})
 	} else {
 		c = a.own(c)

@@ -177,6 +177,10 @@ type node struct {
 	set     setter    // which policy last changed val
 	limits  []limit   // child controls placed on this node, in merge order
 	contrib []string  // sorted IDs of policies whose operators applied here
+	// first holds contrib's first ID: most settings have one contributor,
+	// and a separate allocation for it was one object in six that a merge
+	// made.
+	first [1]string
 	origin  string    // the policy that created the node
 	name    string    // its key as that policy spelled it
 	pos     doc.Pos   // the object that created the node
@@ -245,6 +249,13 @@ func (n *node) allowedAt(level int, need opSet) (allowed opSet, blame *limit) {
 }
 
 func (n *node) addContributor(id string) {
+	if n.contrib == nil {
+		// Full at one: a second contributor, or one added by a later
+		// Apply to its copy of n, moves contrib to an array of its own.
+		n.first[0] = id
+		n.contrib = n.first[:1:1]
+		return
+	}
 	if i, ok := slices.BinarySearch(n.contrib, id); !ok {
 		n.contrib = slices.Insert(n.contrib, i, id)
 	}
