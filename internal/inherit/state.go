@@ -177,14 +177,15 @@ type node struct {
 	set     setter    // which policy last changed val
 	limits  []limit   // child controls placed on this node, in merge order
 	contrib []string  // sorted IDs of policies whose operators applied here
-	// first holds contrib's first ID: most settings have one contributor,
-	// and a separate allocation for it was one object in six that a merge
-	// made.
-	first [1]string
 	origin  string    // the policy that created the node
 	name    string    // its key as that policy spelled it
 	pos     doc.Pos   // the object that created the node
 	keyPos  doc.Pos   // its key
+
+	// first holds contrib's first ID: most settings have one contributor,
+	// and a separate allocation for it was one object in six that a merge
+	// made.
+	first [1]string
 }
 
 type child struct {
