@@ -40,8 +40,9 @@ func Load(path string) (*Org, error) {
 // panics.
 //
 // Parse has two paths that accept exactly the same files. The fast one
-// decodes with encoding/json into structs and tracks no positions; it is
-// what a valid 10,000-account snapshot takes. When it finds any problem at
+// decodes into structs without reflection (see fast), a large snapshot's
+// accounts on every core (see parallel.go), and tracks no positions; it
+// is what a valid snapshot takes. When it finds any problem at
 // all, Parse starts over on the slow path, which parses with doc.Parse so
 // that every problem can be reported at its line and column. Invalid
 // snapshots are rare and small enough to afford that.
