@@ -102,11 +102,14 @@ type Report struct {
 	Dir string
 	// Unread says that the definitions could not be read (a file does not
 	// parse): Policies and Baselines are not known.
-	Unread    bool
-	Policies  int
-	Baselines int
-	Diags     diag.List // sorted
-	Sizes     []Size    // of every policy document that could be read
+	Unread bool
+	// Unfinished says that they were not read because evaluating them
+	// ran out of time (diag.CodeTooSlow); Unread is set too.
+	Unfinished bool
+	Policies   int
+	Baselines  int
+	Diags      diag.List // sorted
+	Sizes      []Size    // of every policy document that could be read
 	// Coverage, with an organization (validate --org), says how each
 	// account a policy reaches gets its role and vaults.
 	Coverage *plan.Coverage
@@ -122,6 +125,7 @@ func (r *Report) Valid() bool { return !r.Diags.HasErrors() }
 // in the same run (see merge).
 func NewReport(dir string, repo *policy.Repo, loaded diag.List, r Resolver) *Report {
 	rep := &Report{Dir: dir, Diags: slices.Clone(loaded), Unread: repo == nil}
+	rep.Unfinished = rep.Unread && slices.ContainsFunc(loaded, func(d diag.Diagnostic) bool { return d.Code == diag.CodeTooSlow })
 	if repo != nil {
 		rep.Policies, rep.Baselines = len(repo.Policies), len(repo.Baselines)
 		res := run(repo, r, settled(loaded))

@@ -11,6 +11,12 @@ import (
 	"github.com/orgbackup/orgbackup/internal/doc"
 )
 
+// CodeTooSlow is the code of the error the loader reports when evaluating
+// the definitions runs out of time. Summaries say the definitions did not
+// finish rather than that they could not be read: nothing in them is
+// wrong that anyone knows of.
+const CodeTooSlow = "too-slow"
+
 // Severity says whether a diagnostic makes the input invalid.
 type Severity int
 

@@ -76,7 +76,7 @@ func Load(dir string) (repo *policy.Repo, diags diag.List) {
 		}
 		repo = r.repo
 	case <-timer.C:
-		return nil, append(diags, diag.Errorf("too-slow", at, "evaluating the definitions did not finish within %v", evalTimeout).
+		return nil, append(diags, diag.Errorf(diag.CodeTooSlow, at, "evaluating the definitions did not finish within %v", evalTimeout).
 			WithHint("look for a comprehension over a huge range (list.Range) or a value built by repetition; policy definitions evaluate in seconds"))
 	}
 	repo.Dir = dir

@@ -186,7 +186,10 @@ func validationJSON(v *check.Report) *doc.Node {
 // hold, or that they could not be read (a file does not parse): then
 // nobody knows, and "0 policies" would be wrong.
 func counted(v *check.Report, dir string) string {
-	if v.Unread {
+	switch {
+	case v.Unfinished:
+		return "the definitions in " + dir + " did not finish evaluating"
+	case v.Unread:
 		return "the definitions in " + dir + " could not be read"
 	}
 	return fmt.Sprintf("%s, %s in %s", plural(v.Policies, "policy", "policies"), plural(v.Baselines, "baseline", "baselines"), dir)
