@@ -2,7 +2,6 @@ package backup
 
 import (
 	"fmt"
-	"io/fs"
 	"path"
 	"slices"
 	"strings"
@@ -27,19 +26,12 @@ const childControl = "@@operators_allowed_for_child_policies"
 func loadSchema(t *testing.T) cue.Value {
 	t.Helper()
 	inst := build.NewContext().NewInstance("schema", nil)
-	entries, err := fs.ReadDir(schema.FS, ".")
+	files, err := schema.Files()
 	if err != nil {
 		t.Fatal(err)
 	}
-	for _, e := range entries {
-		if !strings.HasSuffix(e.Name(), ".cue") {
-			continue
-		}
-		data, err := fs.ReadFile(schema.FS, e.Name())
-		if err != nil {
-			t.Fatal(err)
-		}
-		f, err := parser.ParseFile(path.Join("schema", e.Name()), data, parser.ParseComments)
+	for _, src := range files {
+		f, err := parser.ParseFile(path.Join("schema", src.Name), src.Data, parser.ParseComments)
 		if err != nil {
 			t.Fatal(err)
 		}

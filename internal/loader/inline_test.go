@@ -9,6 +9,7 @@ import (
 	"testing"
 
 	"cuelang.org/go/cue"
+	"github.com/orgbackup/orgbackup/schema"
 )
 
 // TestInlinedLeavesEverywhere checks that the schema checkItems uses has
@@ -19,7 +20,12 @@ func TestInlinedLeavesEverywhere(t *testing.T) {
 	use := regexp.MustCompile(`#(Str|Int|Bool|List)?Leaf\b`)
 	def := regexp.MustCompile(`^#(Str|Int|Bool|List)?Leaf: `)
 	expanded := 0
-	for name, data := range schemaFiles(t) {
+	files, err := schema.Files()
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, src := range files {
+		name, data := src.Name, src.Data
 		expanded += len(use.FindAll(data, -1)) - len(use.FindAll(inlineLeaves(data), -1))
 		for i, line := range strings.Split(string(inlineLeaves(data)), "\n") {
 			if use.MatchString(line) && !def.MatchString(line) && !strings.HasPrefix(strings.TrimSpace(line), "//") {

@@ -1,10 +1,8 @@
 package loader
 
 import (
-	"io/fs"
 	"path"
 	"regexp"
-	"strings"
 	"sync"
 
 	"cuelang.org/go/cue"
@@ -33,19 +31,13 @@ var compiledSchema = sync.OnceValue(func() *embeddedSchema {
 	inst := build.NewContext().NewInstance(SchemaDir, nil)
 	items := build.NewContext().NewInstance(SchemaDir, nil)
 	var files []*ast.File
-	entries, err := fs.ReadDir(schema.FS, ".")
+	sources, err := schema.Files()
 	if err != nil {
 		panic("internal error: reading embedded schema: " + err.Error())
 	}
-	for _, e := range entries {
-		if !strings.HasSuffix(e.Name(), ".cue") {
-			continue
-		}
-		data, err := fs.ReadFile(schema.FS, e.Name())
-		if err != nil {
-			panic("internal error: reading embedded schema: " + err.Error())
-		}
-		name := path.Join(SchemaDir, e.Name())
+	for _, src := range sources {
+		data := src.Data
+		name := path.Join(SchemaDir, src.Name)
 		f, err := parser.ParseFile(name, data, parser.ParseComments)
 		if err != nil {
 			panic("internal error: embedded schema does not parse: " + err.Error())

@@ -2,7 +2,6 @@ package loader
 
 import (
 	"fmt"
-	"io/fs"
 	"os"
 	"path/filepath"
 	"regexp"
@@ -1120,8 +1119,13 @@ func TestSchemaConstraintsCovered(t *testing.T) {
 // "#CompletePlan.rules.[#RuleName].target_backup_vault_name", "#Plan._at_most_10_rules".
 func schemaConstraints(t *testing.T) []string {
 	var out []string
-	for name, data := range schemaFiles(t) {
-		f, err := parser.ParseFile(name, data, parser.ParseComments)
+	files, err := schema.Files()
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, src := range files {
+		name := src.Name
+		f, err := parser.ParseFile(name, src.Data, parser.ParseComments)
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -1210,27 +1214,4 @@ func labelText(l ast.Label) string {
 		}
 	}
 	return fmt.Sprintf("%T", l)
-}
-
-// schemaFiles yields the name and contents of each embedded schema file,
-// in the order of their names.
-func schemaFiles(t *testing.T) func(yield func(string, []byte) bool) {
-	return func(yield func(string, []byte) bool) {
-		entries, err := fs.ReadDir(schema.FS, ".")
-		if err != nil {
-			t.Fatal(err)
-		}
-		for _, e := range entries {
-			if !strings.HasSuffix(e.Name(), ".cue") {
-				continue
-			}
-			data, err := fs.ReadFile(schema.FS, e.Name())
-			if err != nil {
-				t.Fatal(err)
-			}
-			if !yield(e.Name(), data) {
-				return
-			}
-		}
-	}
 }
