@@ -1,7 +1,6 @@
 package render
 
 import (
-	"bytes"
 	"fmt"
 	"io"
 	"strings"
@@ -134,14 +133,6 @@ func accountCodes(as []plan.Account) string {
 
 // CoverageJSON is the coverage as a JSON value: every account listed.
 func CoverageJSON(c *plan.Coverage) *doc.Node { return doc.MustFromStruct(c) }
-
-// appendCoverage appends what appendNested(dst, CoverageJSON(c).Indent(),
-// prefix) does (see writeCoverage).
-func appendCoverage(dst []byte, c *plan.Coverage, prefix string) []byte {
-	b := bytes.NewBuffer(dst)
-	writeCoverage(b, c, prefix)
-	return b.Bytes()
-}
 
 // writeCoverage writes what appendNested(nil, CoverageJSON(c).Indent(),
 // prefix) returns, writing the account lists directly: they name every

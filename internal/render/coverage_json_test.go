@@ -8,11 +8,11 @@ import (
 	"github.com/orgbackup/orgbackup/internal/plan"
 )
 
-// TestAppendCoverageMatchesCoverageJSON: the preview writes the coverage's
+// TestWriteCoverageMatchesCoverageJSON: the preview writes the coverage's
 // account lists directly; the bytes must be CoverageJSON's, for empty and
 // full lists, names left out, names that need escaping and a management
 // account or none.
-func TestAppendCoverageMatchesCoverageJSON(t *testing.T) {
+func TestWriteCoverageMatchesCoverageJSON(t *testing.T) {
 	accounts := func(n int) []plan.Account {
 		var as []plan.Account
 		for i := range n {
@@ -40,8 +40,10 @@ func TestAppendCoverageMatchesCoverageJSON(t *testing.T) {
 		},
 	} {
 		want := appendNested(nil, CoverageJSON(c).Indent(), "  ")
-		if got := appendCoverage(nil, c, "  "); !bytes.Equal(got, want) {
-			t.Errorf("appendCoverage:\n%s\nCoverageJSON:\n%s", got, want)
+		var got bytes.Buffer
+		writeCoverage(&got, c, "  ")
+		if !bytes.Equal(got.Bytes(), want) {
+			t.Errorf("writeCoverage:\n%s\nCoverageJSON:\n%s", got.Bytes(), want)
 		}
 	}
 }
