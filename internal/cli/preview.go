@@ -107,7 +107,7 @@ func loadRepo(o *IO, dir string) (*policy.Repo, error) {
 //
 // Given orgFile, the snapshot is read while the definitions load: the two
 // are independent, and on two cores that hides CUE's start (about 0.1 s)
-// behind a 100,000-account snapshot's half second. The errors are the
+// behind a 100,000-account snapshot's load (0.3 s). The errors are the
 // ones a sequential load gives: the definitions' first.
 func loadRepoAndOrg(o *IO, dir, orgFile string) (*policy.Repo, *org.Org, string, error) {
 	type loaded struct {

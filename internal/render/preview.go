@@ -192,7 +192,7 @@ func fields(kv ...any) *doc.Node {
 // writePreviewJSON writes the JSON report: the canonical indented encoding
 // (keys sorted) of one document, streamed as it is produced rather than
 // built as a tree and encoded at the end. At 100,000 accounts the report is
-// about 75 MB; the tree and the buffer it was encoded into took several
+// about 92 MB; the tree and the buffer it was encoded into took several
 // times that. The groups' effective policies are the engine's canonical
 // bytes, each rendered once however many groups and accounts share it,
 // and nested here by indenting their lines. The accounts and the groups
