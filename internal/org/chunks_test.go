@@ -251,3 +251,42 @@ func TestFastAccountFields(t *testing.T) {
 		t.Errorf("decoded %+v, want %+v", got, want)
 	}
 }
+
+// TestAccountChunksOutgrowRoom checks decoding in chunks where the first
+// accounts are long and the later ones short, so that the room
+// accountRoom makes from the first is too small for the later chunks,
+// and the other way round: both decode what one piece does.
+func TestAccountChunksOutgrowRoom(t *testing.T) {
+	for _, longFirst := range []bool{true, false} {
+		var src strings.Builder
+		src.WriteString(`{"format_version":"1","roots":[{"id":"r-ab12"}],"accounts":[`)
+		for i := range 3000 {
+			if i > 0 {
+				src.WriteByte(',')
+			}
+			name := "a"
+			if (i < 300) == longFirst {
+				name = strings.Repeat("n", 40)
+			}
+			fmt.Fprintf(&src, `{"id":"%012d","name":"%s%d"}`, 100000000000+i, name, i)
+		}
+		src.WriteString(`],"policies":[]}`)
+		data := []byte(src.String())
+		text := src.String()
+		body := strings.Index(text, `"accounts"`)
+		body += strings.IndexByte(text[body:], '[') + 1
+		d := &fast{data: data, text: text, i: body - 1}
+		want := list(d, (*fast).account)
+		cuts := accountCuts(data, body, 4)
+		_, parts := accountRoom(data, text, cuts)
+		as, end, ok := decodeChunks(data, text, cuts)
+		if !ok || end != d.i || !reflect.DeepEqual(as, want) {
+			t.Errorf("long first %v: cuts %v, parts %v: decoded %d accounts to %d, ok %v; want %d to %d", longFirst, cuts, parts, len(as), end, ok, len(want), d.i)
+		}
+		// The room of the last chunk, sized from the long accounts, is
+		// too small for the short ones.
+		if longFirst && parts[4]-parts[3] >= len(want)/4 {
+			t.Errorf("parts %v: the last chunk has room for its accounts; the test does not outgrow it", parts)
+		}
+	}
+}
