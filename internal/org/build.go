@@ -248,7 +248,7 @@ func at(p doc.Pos) string {
 }
 
 func (b *builder) add(e *Entity, l *loc, parentID string, policies map[string][]string) {
-	e.index = len(b.ents)
+	e.index = int32(len(b.ents))
 	b.ents = append(b.ents, e)
 	b.metas = append(b.metas, meta{loc: l, parentID: parentID, refs: policies})
 	if e.ID == "" || l.isBad("id") {
@@ -423,7 +423,7 @@ func (b *builder) accountEntities(f *Snapshot) {
 // the order of the file.
 func (b *builder) account(a *SnapshotAccount, e *Entity, index int) {
 	l := a.loc
-	*e = Entity{Kind: Account, ID: a.ID, Name: a.Name, ARN: a.ARN, Email: a.Email, Status: a.Status, State: a.State, JoinedMethod: a.JoinedMethod, index: index}
+	*e = Entity{Kind: Account, ID: a.ID, Name: a.Name, ARN: a.ARN, Email: a.Email, Status: a.Status, State: a.State, JoinedMethod: a.JoinedMethod, index: int32(index)}
 	switch {
 	case l.isBad("id"):
 	case a.ID == "":
@@ -888,10 +888,10 @@ func (b *builder) finish() {
 	}
 	o.root.index = 0
 	for i, u := range o.ous {
-		u.index = 1 + i
+		u.index = int32(1 + i)
 	}
 	for i, a := range o.accounts {
-		a.index = 1 + len(o.ous) + i
+		a.index = int32(1 + len(o.ous) + i)
 	}
 	// The parents (the root and the OUs, each at its index) and how many
 	// OUs and children each has: the children of all share one array,
@@ -915,7 +915,6 @@ func (b *builder) finish() {
 	// OUs first, then accounts, each in id order: each parent's accounts
 	// are then in order already, and only its OUs need sorting, by name.
 	for _, u := range o.ous {
-		u.segment = u.Name
 		u.Parent.Children = append(u.Parent.Children, u)
 	}
 	for _, a := range o.accounts {
@@ -942,18 +941,18 @@ func (b *builder) finish() {
 		as := o.accounts[lo:hi]
 		n := 0
 		for _, a := range as {
-			n += len(a.Parent.path) + 1 + len(a.segment)
+			n += len(a.Parent.path) + 1 + len(a.segment())
 		}
 		var all strings.Builder
 		all.Grow(n)
 		for _, a := range as {
 			all.WriteString(a.Parent.path)
 			all.WriteByte('/')
-			all.WriteString(a.segment)
+			all.WriteString(a.segment())
 		}
 		paths := all.String()
 		for _, a := range as {
-			k := len(a.Parent.path) + 1 + len(a.segment)
+			k := len(a.Parent.path) + 1 + len(a.segment())
 			a.path, paths = paths[:k], paths[k:]
 		}
 		return struct{}{}
@@ -965,7 +964,7 @@ func (b *builder) finish() {
 // accounts after them to pass them by missed the cache for every one.
 func setPaths(e *Entity, ous []int) {
 	for _, c := range e.Children[:ous[e.index]] {
-		c.path = e.path + "/" + c.segment
+		c.path = e.path + "/" + c.segment()
 		setPaths(c, ous)
 	}
 }
@@ -996,7 +995,7 @@ func (s *siblings) finish(e *Entity, ous int) {
 	for _, c := range e.Children {
 		k := uint64(0)
 		if c.Kind == Account {
-			k = s.b.names[c.index-first] >> 1
+			k = s.b.names[int(c.index)-first] >> 1
 		} else {
 			k = nameKey(s.b.seed, c.Name) >> 1
 		}
@@ -1013,10 +1012,7 @@ func (s *siblings) finish(e *Entity, ous int) {
 		if c.Kind != Account {
 			continue
 		}
-		c.segment = c.ID
-		if s.b.names[c.index-first]&1 != 0 && (!shared || s.names[c.Name] == 1) {
-			c.segment = c.Name
-		}
+		c.idSegment = s.b.names[int(c.index)-first]&1 == 0 || shared && s.names[c.Name] != 1
 	}
 }
 
