@@ -999,26 +999,42 @@ func (b *builder) finish() {
 		kids[a.Parent.index]++
 	}
 	shared := make([]*Entity, len(o.ous)+len(o.accounts))
+	// keys holds the children's name keys (see nameKey) where shared
+	// holds the children, for siblings.finish to tell the names apart
+	// without reading each child: a parent's accounts are spread over
+	// all of them, and reading each one missed the cache.
+	keys := make([]uint64, len(shared))
+	at := make([]int, len(parents)) // where each parent's children start
 	for i, p := range parents {
+		if i > 0 {
+			at[i] = at[i-1] + kids[i-1]
+		}
 		if kids[i] > 0 {
-			p.Children, shared = shared[:0:kids[i]], shared[kids[i]:]
+			p.Children = shared[at[i] : at[i] : at[i]+kids[i]]
 		}
 	}
 	// OUs first, then accounts, each in id order: each parent's accounts
 	// are then in order already, and only its OUs need sorting, by name.
 	for _, u := range o.ous {
-		u.Parent.Children = append(u.Parent.Children, u)
+		p := u.Parent
+		keys[at[p.index]+len(p.Children)] = nameKey(b.seed, u.Name) >> 1
+		p.Children = append(p.Children, u)
 	}
-	for _, a := range o.accounts {
-		a.Parent.Children = append(a.Parent.Children, a)
+	for r, a := range o.accounts {
+		p := a.Parent
+		keys[at[p.index]+len(p.Children)] = b.names[r] >> 1
+		// An account goes by its name if the name can be a segment, and
+		// (siblings.finish sees to it) no sibling shares it.
+		a.idSegment = b.names[r]&1 == 0
+		p.Children = append(p.Children, a)
 	}
 	// Parents are independent of one another: chunks of them, holding
 	// minChunkItems accounts or so, are finished side by side.
 	chunked(len(parents), minChunkItems*len(parents)/max(len(o.accounts), 1), func(lo, hi int) struct{} {
 		// Reused: one map per parent was a hundred thousand entries.
-		s := siblings{b: b, keys: map[uint64]int{}, names: map[string]int{}}
+		s := siblings{names: map[string]int{}}
 		for i, e := range parents[lo:hi] {
-			s.finish(e, ous[lo+i])
+			s.finish(e, ous[lo+i], keys[at[lo+i]:at[lo+i]+kids[lo+i]])
 		}
 		return struct{}{}
 	})
@@ -1063,48 +1079,36 @@ func setPaths(e *Entity, ous []int) {
 
 // siblings is scratch space for finishing the children of parents.
 type siblings struct {
-	b     *builder
-	keys  map[uint64]int
 	names map[string]int
 }
 
 // finish sorts e's children, the first ous of which are OUs (OUs by name,
-// then accounts by id, which they are already), and picks each account's
-// path segment: its name, unless the name is empty, shared with a
-// sibling, or could be read as something else in a path.
+// then accounts by id, which they are already), and sees that no account
+// goes by a name a sibling shares (see Entity.idSegment).
 //
-// Names are told apart by the hashes in b.names (OUs, being few, are
-// hashed here): when no two children's hashes are equal, no two names
-// are. Only when two are (a name shared, or a hash) are the names
-// themselves counted.
-func (s *siblings) finish(e *Entity, ous int) {
+// Names are told apart by their hashes, keys, which finish may reorder:
+// when no two are equal, no two names are. Only when two are (a name
+// shared, or a hash) are the names themselves counted.
+func (s *siblings) finish(e *Entity, ous int, keys []uint64) {
 	slices.SortFunc(e.Children[:ous], func(x, y *Entity) int {
 		return cmp.Or(strings.Compare(x.Name, y.Name), strings.Compare(x.ID, y.ID))
 	})
-	first := 1 + len(s.b.o.ous) // the index of the account of rank 0
-	clear(s.keys)
+	slices.Sort(keys)
 	shared := false
+	for i := 1; i < len(keys) && !shared; i++ {
+		shared = keys[i] == keys[i-1]
+	}
+	if !shared {
+		return
+	}
+	clear(s.names)
 	for _, c := range e.Children {
-		k := uint64(0)
+		s.names[c.Name]++
+	}
+	for _, c := range e.Children {
 		if c.Kind == Account {
-			k = s.b.names[int(c.index)-first] >> 1
-		} else {
-			k = nameKey(s.b.seed, c.Name) >> 1
+			c.idSegment = c.idSegment || s.names[c.Name] != 1
 		}
-		s.keys[k]++
-		shared = shared || s.keys[k] > 1
-	}
-	if shared {
-		clear(s.names)
-		for _, c := range e.Children {
-			s.names[c.Name]++
-		}
-	}
-	for _, c := range e.Children {
-		if c.Kind != Account {
-			continue
-		}
-		c.idSegment = s.b.names[int(c.index)-first]&1 == 0 || shared && s.names[c.Name] != 1
 	}
 }
 
