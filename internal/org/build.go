@@ -32,6 +32,9 @@ type builder struct {
 	// sorted holds the accounts' places in the file and id numbers in id
 	// order: the account of rank r is accounts[r] and accts[sorted[r].i].
 	sorted []keyed
+	// unlinked are the accounts accountEntities did not link to a parent
+	// (see parents), in the order of the file.
+	unlinked []int
 	// accounts holds the accounts, each at its rank in id order.
 	accounts []Entity
 	// found is what attachments resolved, for applyAttachments.
@@ -373,8 +376,9 @@ func (b *builder) accountEntities(f *Snapshot) {
 	go func() { dups <- b.accountDups() }()
 
 	type checked struct {
-		ps problems
-		of []int // of[j] is the account ps.list[j] is about
+		ps       problems
+		of       []int // of[j] is the account ps.list[j] is about
+		unlinked []int // the accounts whose parent is not the root or an OU
 	}
 	res := chunked(n, minChunkItems, func(lo, hi int) *checked {
 		r := &checked{}
@@ -385,6 +389,17 @@ func (b *builder) accountEntities(f *Snapshot) {
 			c.account(&f.Accounts[i], e, base+i)
 			b.names[rank[i]] = nameKey(b.seed, e.Name)
 			o.accounts[i] = e
+			// Linked to its parent while at hand, where parents did it
+			// later, reading every account once more at random. byID
+			// holds the root and the OUs, done by now: what it does not
+			// have is reported by parents, in order.
+			if pid := f.Accounts[i].ParentID; pid == "" {
+				e.Parent = o.root
+			} else if p := o.byID[pid]; p != nil {
+				e.Parent = p
+			} else {
+				r.unlinked = append(r.unlinked, i)
+			}
 			for len(r.of) < len(r.ps.list) {
 				r.of = append(r.of, i)
 			}
@@ -392,6 +407,9 @@ func (b *builder) accountEntities(f *Snapshot) {
 		return r
 	})
 	dup := <-dups
+	for _, r := range res {
+		b.unlinked = append(b.unlinked, r.unlinked...)
+	}
 
 	d := 0
 	for _, r := range res {
@@ -610,20 +628,11 @@ func (b *builder) parents() {
 	for _, u := range o.ous {
 		link(b, u, b.meta(u))
 	}
-	// The accounts' links only read the maps of ids: chunks of them are
-	// linked side by side, each with problems of its own, put back in
-	// order. The accounts come last among the entities, in the order of
-	// the file, as in o.accounts, so their metas are found without
-	// reading each account's index (a cache miss each).
-	for _, ps := range chunked(len(o.accounts), minChunkItems, func(lo, hi int) *problems {
-		c := *b
-		c.ps = &problems{}
-		for i, a := range o.accounts[lo:hi] {
-			link(&c, a, accountMeta(&b.accts[lo+i]))
-		}
-		return c.ps
-	}) {
-		b.ps.list = append(b.ps.list, ps.list...)
+	// accountEntities linked the accounts under the root or an OU; the
+	// others, in the order of the file, as in o.accounts (until finish),
+	// have a parent that is unknown or an account.
+	for _, i := range b.unlinked {
+		link(b, o.accounts[i], accountMeta(&b.accts[i]))
 	}
 
 	// Depths, and cycles among OUs. An OU below a broken link or a cycle
