@@ -258,6 +258,13 @@ func (p *positioner) pos(off int) doc.Pos {
 func runeCount(p []byte) int {
 	n, i := 0, 0
 	for i < len(p) {
+		// 32 bytes at a time where they are all ASCII: twice as fast
+		// as 8 on a snapshot's long runs of names.
+		if i+32 <= len(p) && (binary.LittleEndian.Uint64(p[i:])|binary.LittleEndian.Uint64(p[i+8:])|
+			binary.LittleEndian.Uint64(p[i+16:])|binary.LittleEndian.Uint64(p[i+24:]))&0x8080808080808080 == 0 {
+			n, i = n+32, i+32
+			continue
+		}
 		if i+8 <= len(p) && binary.LittleEndian.Uint64(p[i:])&0x8080808080808080 == 0 {
 			n, i = n+8, i+8
 			continue
