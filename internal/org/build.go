@@ -32,6 +32,8 @@ type builder struct {
 	// sorted holds the accounts' places in the file and id numbers in id
 	// order: the account of rank r is accounts[r] and accts[sorted[r].i].
 	sorted []keyed
+	// detach says to copy the strings the Org keeps (see build).
+	detach bool
 	// unlinked are the accounts accountEntities did not link to a parent
 	// (see parents), in the order of the file.
 	unlinked []int
@@ -68,12 +70,16 @@ type meta struct {
 const badRef = "\x00bad"
 
 // build validates f and returns the Org, or nil with problems added to ps.
-func build(f *Snapshot, ps *problems) *Org {
+// With detach, f's strings are substrings of a buffer (the snapshot file)
+// that the Org is not to keep alive: the Org gets copies of those it
+// keeps.
+func build(f *Snapshot, ps *problems, detach bool) *Org {
 	b := &builder{
-		ps:    ps,
-		ents:  make([]*Entity, 0, len(f.Roots)+len(f.OUs)),
-		metas: make([]meta, 0, len(f.Roots)+len(f.OUs)),
-		accts: f.Accounts,
+		ps:     ps,
+		detach: detach,
+		ents:   make([]*Entity, 0, len(f.Roots)+len(f.OUs)),
+		metas:  make([]meta, 0, len(f.Roots)+len(f.OUs)),
+		accts:  f.Accounts,
 		o: &Org{
 			byID:     make(map[string]*Entity, len(f.Roots)+len(f.OUs)),
 			policyID: make(map[string]*Policy, len(f.Policies)),
@@ -100,6 +106,9 @@ func build(f *Snapshot, ps *problems) *Org {
 	}()
 	b.finish()
 	<-applied
+	if detach {
+		b.o.detach()
+	}
 	return b.o
 }
 
@@ -810,6 +819,7 @@ func (b *builder) resolve(e *Entity, m *meta, enabled map[string]bool, byName ma
 		if !b.policyType(l.typeKey(t), t) {
 			continue
 		}
+		t = policyTypeName(t) // not the snapshot's string (see detach)
 		if enabled != nil && !enabled[t] && len(refs) > 0 {
 			b.ps.add(l.typeKey(t), fmt.Sprintf(`add {"type": %q, "status": "ENABLED"} to the root's policy_types, or remove these attachments`, t),
 				"%s policies are attached to %s but the policy type is not enabled on the root", t, describe(e))
@@ -1056,6 +1066,9 @@ func (b *builder) finish() {
 	// slow part.
 	chunked(len(o.accounts), minChunkItems, func(lo, hi int) struct{} {
 		as := o.accounts[lo:hi]
+		if b.detach {
+			detachAccounts(as)
+		}
 		n := 0
 		for _, a := range as {
 			n += len(a.Parent.path) + 1 + len(a.segment())
@@ -1214,4 +1227,123 @@ func sortedKeys[V any](m map[string]V) []string {
 	}
 	slices.Sort(ks)
 	return ks
+}
+
+// policyTypeName returns the element of PolicyTypes that is t: the Org
+// keeps that, rather than t, which may be part of the snapshot's text.
+func policyTypeName(t string) string {
+	if i, ok := slices.BinarySearch(PolicyTypes, t); ok {
+		return PolicyTypes[i]
+	}
+	return t
+}
+
+// detachAccounts gives the accounts copies of their strings, one
+// allocation for them all, in their order. finish calls it for each chunk
+// of accounts in id order before it reads their names for the paths: the
+// strings were scattered over the 30 MB snapshot in the order of the
+// file, and every later pass over the accounts in id order (the
+// preview's report makes three) missed the cache reading them.
+func detachAccounts(as []*Entity) {
+	n := 0
+	for _, a := range as {
+		n += len(a.ID) + len(a.Name) + len(a.ARN) + len(a.Email)
+	}
+	var all strings.Builder
+	all.Grow(n)
+	for _, a := range as {
+		all.WriteString(a.ID)
+		all.WriteString(a.Name)
+		all.WriteString(a.ARN)
+		all.WriteString(a.Email)
+	}
+	s := all.String()
+	cut := func(p *string) { *p, s = s[:len(*p)], s[len(*p):] }
+	for _, a := range as {
+		cut(&a.ID)
+		cut(&a.Name)
+		cut(&a.ARN)
+		cut(&a.Email)
+		a.Status = known(a.Status, accountStatuses)
+		a.State = known(a.State, accountStates)
+		a.JoinedMethod = known(a.JoinedMethod, joinedMethods)
+	}
+}
+
+// The values of an account's enumerated fields.
+var (
+	accountStatuses = []string{"ACTIVE", "SUSPENDED", "PENDING_CLOSURE"}
+	accountStates   = []string{"PENDING_ACTIVATION", "ACTIVE", "SUSPENDED", "PENDING_CLOSURE", "CLOSED"}
+	joinedMethods   = []string{"INVITED", "CREATED"}
+)
+
+// known returns the element of values that is s, or a copy of s: a
+// string the Org keeps rather than s.
+func known(s string, values []string) string {
+	if s == "" {
+		return ""
+	}
+	for _, v := range values {
+		if v == s {
+			return v
+		}
+	}
+	return strings.Clone(s)
+}
+
+// detach gives o copies of the strings it keeps other than the
+// accounts' (see build and detachAccounts): those of the root, the OUs,
+// the policies, the organization and its settings, and the keys of the
+// maps that hold them. There are a few thousand.
+func (o *Org) detach() {
+	c := strings.Clone
+	o.Source = known(o.Source, []string{"hand-written", "aws", "synthetic"})
+	o.Info = Info{ID: c(o.Info.ID), ARN: c(o.Info.ARN), ManagementAccountID: c(o.Info.ManagementAccountID), FeatureSet: c(o.Info.FeatureSet)}
+	if s := o.Settings; s != nil {
+		for i, sp := range s.TrustedServices {
+			s.TrustedServices[i] = c(sp)
+		}
+		if s.DelegatedAdministrators != nil {
+			m := make(map[string][]string, len(s.DelegatedAdministrators))
+			for sp, ids := range s.DelegatedAdministrators {
+				for i, id := range ids {
+					ids[i] = c(id)
+				}
+				m[c(sp)] = ids
+			}
+			s.DelegatedAdministrators = m
+		}
+		s.BackupGlobalSettings = cloneStrings(s.BackupGlobalSettings)
+	}
+	byID := make(map[string]*Entity, len(o.byID))
+	for _, e := range append([]*Entity{o.root}, o.ous...) {
+		e.ID, e.Name, e.ARN = c(e.ID), c(e.Name), c(e.ARN)
+		for i, pt := range e.PolicyTypes {
+			e.PolicyTypes[i] = PolicyTypeStatus{Type: policyTypeName(pt.Type), Status: known(pt.Status, []string{"ENABLED", "PENDING_ENABLE", "PENDING_DISABLE"})}
+		}
+		byID[e.ID] = e
+	}
+	o.byID = byID
+	policyID := make(map[string]*Policy, len(o.policyID))
+	for _, p := range o.policies {
+		p.ID, p.Name, p.ARN, p.Description = c(p.ID), c(p.Name), c(p.ARN), c(p.Description)
+		p.Type = policyTypeName(p.Type)
+		p.Tags = cloneStrings(p.Tags)
+		if p.ID != "" {
+			policyID[p.ID] = p
+		}
+	}
+	o.policyID = policyID
+}
+
+// cloneStrings returns a copy of m whose keys and values are copies.
+func cloneStrings(m map[string]string) map[string]string {
+	if m == nil {
+		return nil
+	}
+	out := make(map[string]string, len(m))
+	for k, v := range m {
+		out[strings.Clone(k)] = strings.Clone(v)
+	}
+	return out
 }

@@ -84,7 +84,7 @@ func parseFastText(file string, data []byte, text string) *Org {
 		parsed <- true
 	}()
 	var ps problems
-	o := build(f, &ps)
+	o := build(f, &ps, true)
 	if !<-parsed || o == nil || len(ps.list) > 0 {
 		return nil
 	}
@@ -113,7 +113,7 @@ func parseSlow(file string, data []byte) (*Org, error) {
 	}
 	d := &decoder{ps: &ps, file: file}
 	if f := d.decodeFile(n); f != nil {
-		if o := build(f, &ps); len(ps.list) == 0 {
+		if o := build(f, &ps, false); len(ps.list) == 0 {
 			return o, nil
 		}
 	}
