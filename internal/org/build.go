@@ -9,6 +9,7 @@ import (
 	"strings"
 	"time"
 	"unicode/utf8"
+	"unsafe"
 
 	"github.com/orgbackup/orgbackup/internal/doc"
 )
@@ -384,6 +385,30 @@ func (b *builder) accountEntities(f *Snapshot) {
 	dups := make(chan []dup, 1)
 	go func() { dups <- b.accountDups() }()
 
+	// With detach, the strings accounts keep are copied into one array,
+	// each account's where its rank puts it (at[i] for account i): they
+	// were scattered over the 30 MB snapshot in the order of the file,
+	// and every pass over the accounts in id order (the preview's report
+	// makes three) missed the cache reading them. They are copied here,
+	// where the checks have just read them.
+	var arena []byte
+	var at []int
+	if b.detach {
+		at = make([]int, n)
+		chunked(n, minChunkItems, func(lo, hi int) struct{} {
+			for i := lo; i < hi; i++ {
+				a := &f.Accounts[i]
+				at[i] = len(a.ID) + len(a.Name) + len(a.ARN) + len(a.Email)
+			}
+			return struct{}{}
+		})
+		size := 0
+		for _, k := range b.sorted {
+			at[k.i], size = size, size+at[k.i]
+		}
+		arena = make([]byte, size)
+	}
+
 	type checked struct {
 		ps       problems
 		of       []int // of[j] is the account ps.list[j] is about
@@ -396,6 +421,9 @@ func (b *builder) accountEntities(f *Snapshot) {
 		for i := lo; i < hi; i++ {
 			e := &b.accounts[rank[i]]
 			c.account(&f.Accounts[i], e, base+i)
+			if arena != nil {
+				e.detach(arena[at[i]:])
+			}
 			b.names[rank[i]] = nameKey(b.seed, e.Name)
 			o.accounts[i] = e
 			// Linked to its parent while at hand, where parents did it
@@ -545,15 +573,20 @@ func (b *builder) account(a *SnapshotAccount, e *Entity, index int) {
 		b.ps.add(l.at("email"), "write the account's root user email address, or leave the key out", "bad email %q", a.Email)
 	}
 	b.arn(l, a.ARN)
-	b.enum(l, "status", a.Status, "ACTIVE", "SUSPENDED", "PENDING_CLOSURE")
-	b.enum(l, "state", a.State, "PENDING_ACTIVATION", "ACTIVE", "SUSPENDED", "PENDING_CLOSURE", "CLOSED")
-	b.enum(l, "joined_method", a.JoinedMethod, "INVITED", "CREATED")
+	b.enum(l, "status", a.Status, accountStatuses...)
+	b.enum(l, "state", a.State, accountStates...)
+	b.enum(l, "joined_method", a.JoinedMethod, joinedMethods...)
 	if a.JoinedTimestamp != "" {
 		t, err := time.Parse(time.RFC3339, a.JoinedTimestamp)
 		if err != nil {
 			b.ps.add(l.at("joined_timestamp"), `write an RFC 3339 time, e.g. "2021-04-01T12:00:00Z"`, "joined_timestamp %q is not an RFC 3339 time", a.JoinedTimestamp)
 		}
 		e.JoinedTimestamp = t
+	}
+	if b.detach {
+		e.Status = known(a.Status, accountStatuses)
+		e.State = known(a.State, accountStates)
+		e.JoinedMethod = known(a.JoinedMethod, joinedMethods)
 	}
 }
 
@@ -1066,9 +1099,6 @@ func (b *builder) finish() {
 	// slow part.
 	chunked(len(o.accounts), minChunkItems, func(lo, hi int) struct{} {
 		as := o.accounts[lo:hi]
-		if b.detach {
-			detachAccounts(as)
-		}
 		n := 0
 		for _, a := range as {
 			n += len(a.Parent.path) + 1 + len(a.segment())
@@ -1238,35 +1268,16 @@ func policyTypeName(t string) string {
 	return t
 }
 
-// detachAccounts gives the accounts copies of their strings, one
-// allocation for them all, in their order. finish calls it for each chunk
-// of accounts in id order before it reads their names for the paths: the
-// strings were scattered over the 30 MB snapshot in the order of the
-// file, and every later pass over the accounts in id order (the
-// preview's report makes three) missed the cache reading them.
-func detachAccounts(as []*Entity) {
-	n := 0
-	for _, a := range as {
-		n += len(a.ID) + len(a.Name) + len(a.ARN) + len(a.Email)
-	}
-	var all strings.Builder
-	all.Grow(n)
-	for _, a := range as {
-		all.WriteString(a.ID)
-		all.WriteString(a.Name)
-		all.WriteString(a.ARN)
-		all.WriteString(a.Email)
-	}
-	s := all.String()
-	cut := func(p *string) { *p, s = s[:len(*p)], s[len(*p):] }
-	for _, a := range as {
-		cut(&a.ID)
-		cut(&a.Name)
-		cut(&a.ARN)
-		cut(&a.Email)
-		a.Status = known(a.Status, accountStatuses)
-		a.State = known(a.State, accountStates)
-		a.JoinedMethod = known(a.JoinedMethod, joinedMethods)
+// detach copies the account e's ID, Name, ARN and Email into buf, one
+// after the other, and makes them refer to the copies. Nothing writes
+// buf again.
+func (e *Entity) detach(buf []byte) {
+	for _, p := range []*string{&e.ID, &e.Name, &e.ARN, &e.Email} {
+		n := copy(buf, *p)
+		if n > 0 {
+			*p = unsafe.String(unsafe.SliceData(buf), n)
+		}
+		buf = buf[n:]
 	}
 }
 
