@@ -348,3 +348,20 @@ func TestAccountDups(t *testing.T) {
 		}
 	}
 }
+
+// TestFastRepeatedKey checks that the fast decoder refuses a key written
+// twice in an account when its guess of the next key (learned from the
+// accounts before) is that key.
+func TestFastRepeatedKey(t *testing.T) {
+	for src, ok := range map[string]bool{
+		`[{"name":"a","id":"1"},{"id":"2","name":"b"}]`:            true,
+		`[{"name":"a","id":"1"},{"id":"2","name":"b","id":"3"}]`:   false,
+		`[{"name":"a","id":"1"},{"name":"b","id":"2","name":"c"}]`: false,
+	} {
+		d := &fast{data: []byte(src), text: src}
+		as := list(d, (*fast).account)
+		if d.bad == ok || ok && len(as) != 2 {
+			t.Errorf("%s: decoded %d accounts, bad %v", src, len(as), d.bad)
+		}
+	}
+}

@@ -37,6 +37,8 @@ type fast struct {
 	contentAt []int
 	// chunkMin is the least input a goroutine decodes accounts from.
 	chunkMin int
+	// accountKeys is fieldsAt's guess of the order of accounts' keys.
+	accountKeys [33]int8
 }
 
 // decodeFast returns the snapshot in data and where each policy's content
@@ -344,31 +346,45 @@ func (d *fast) strings() []string {
 // (fileKeys, accountKeys, ...), calling fn with each key to read its
 // value. An unknown or repeated key fails.
 func (d *fast) fields(keys []string, fn func(key string)) {
-	d.fieldsAt(keys, func(i int) { fn(keys[i]) })
+	var follows [33]int8
+	d.fieldsAt(keys, &follows, func(i int) { fn(keys[i]) })
 }
 
 // fieldsAt is fields calling fn with the index of each key in keys,
 // which a switch finds at once where one on strings compares them.
-func (d *fast) fieldsAt(keys []string, fn func(i int)) {
+//
+// Keys usually come in the same order in every object of a kind, though
+// not always in the order of keys (a snapshot that encoding/json wrote
+// from maps has them sorted), so what followed a key in the last object
+// is the first guess for what follows it: follows[i]-1 for key i, and
+// follows[len(keys)]-1 for the first key; until a key has been followed,
+// the next in keys. Looking keys up otherwise was a tenth of decoding
+// 100,000 accounts.
+func (d *fast) fieldsAt(keys []string, follows *[33]int8, fn func(i int)) {
 	if !d.open('{') {
 		return
 	}
 	var seen uint32
-	guess := 0
+	prev := len(keys)
 	for more := d.first('}'); more; more = d.next('}') {
 		k := d.key()
-		// Keys usually come in the same order in every object, so the
-		// one after the last is a good first guess.
-		i := guess
+		i := int(follows[prev]) - 1
+		if i < 0 {
+			i = (prev + 1) % (len(keys) + 1)
+		}
 		if i >= len(keys) || keys[i] != string(k) {
 			i = slices.IndexFunc(keys, func(s string) bool { return s == string(k) })
-		}
-		guess = i + 1
-		if i < 0 || seen&(1<<i) != 0 {
+			if i < 0 || seen&(1<<i) != 0 {
+				d.fail()
+				return
+			}
+			follows[prev] = int8(i + 1)
+		} else if seen&(1<<i) != 0 {
 			d.fail()
 			return
 		}
 		seen |= 1 << i
+		prev = i
 		fn(i)
 	}
 }
@@ -598,7 +614,7 @@ func (d *fast) ou(u *SnapshotOU) {
 // account reads an account: at 100,000 accounts, a million members, so
 // its keys are told apart by index (in the order of accountKeys).
 func (d *fast) account(a *SnapshotAccount) {
-	d.fieldsAt(accountKeys, func(i int) {
+	d.fieldsAt(accountKeys, &d.accountKeys, func(i int) {
 		switch i {
 		case 0:
 			a.ID = d.str()
