@@ -1303,48 +1303,72 @@ func known(s string, values []string) string {
 }
 
 // detach gives o copies of the strings it keeps other than the
-// accounts' (see build and detachAccounts): those of the root, the OUs,
+// accounts' (see build and Entity.detach): those of the root, the OUs,
 // the policies, the organization and its settings, and the keys of the
-// maps that hold them. There are a few thousand.
+// maps that hold them. There are a few thousand, copied into one
+// allocation but for the maps'.
 func (o *Org) detach() {
-	c := strings.Clone
 	o.Source = known(o.Source, []string{"hand-written", "aws", "synthetic"})
-	o.Info = Info{ID: c(o.Info.ID), ARN: c(o.Info.ARN), ManagementAccountID: c(o.Info.ManagementAccountID), FeatureSet: c(o.Info.FeatureSet)}
+	strs := make([]*string, 0, 4+3*(1+len(o.ous))+4*len(o.policies)+16)
+	strs = append(strs, &o.Info.ID, &o.Info.ARN, &o.Info.ManagementAccountID, &o.Info.FeatureSet)
 	if s := o.Settings; s != nil {
-		for i, sp := range s.TrustedServices {
-			s.TrustedServices[i] = c(sp)
+		for i := range s.TrustedServices {
+			strs = append(strs, &s.TrustedServices[i])
 		}
 		if s.DelegatedAdministrators != nil {
 			m := make(map[string][]string, len(s.DelegatedAdministrators))
 			for sp, ids := range s.DelegatedAdministrators {
-				for i, id := range ids {
-					ids[i] = c(id)
+				for i := range ids {
+					strs = append(strs, &ids[i])
 				}
-				m[c(sp)] = ids
+				m[strings.Clone(sp)] = ids
 			}
 			s.DelegatedAdministrators = m
 		}
 		s.BackupGlobalSettings = cloneStrings(s.BackupGlobalSettings)
 	}
-	byID := make(map[string]*Entity, len(o.byID))
-	for _, e := range append([]*Entity{o.root}, o.ous...) {
-		e.ID, e.Name, e.ARN = c(e.ID), c(e.Name), c(e.ARN)
+	ents := append([]*Entity{o.root}, o.ous...)
+	for _, e := range ents {
+		strs = append(strs, &e.ID, &e.Name, &e.ARN)
 		for i, pt := range e.PolicyTypes {
 			e.PolicyTypes[i] = PolicyTypeStatus{Type: policyTypeName(pt.Type), Status: known(pt.Status, []string{"ENABLED", "PENDING_ENABLE", "PENDING_DISABLE"})}
 		}
-		byID[e.ID] = e
 	}
-	o.byID = byID
-	policyID := make(map[string]*Policy, len(o.policyID))
 	for _, p := range o.policies {
-		p.ID, p.Name, p.ARN, p.Description = c(p.ID), c(p.Name), c(p.ARN), c(p.Description)
+		strs = append(strs, &p.ID, &p.Name, &p.ARN, &p.Description)
 		p.Type = policyTypeName(p.Type)
 		p.Tags = cloneStrings(p.Tags)
+	}
+	copyStrings(strs)
+	// The maps' keys were the old strings.
+	o.byID = make(map[string]*Entity, len(o.byID))
+	for _, e := range ents {
+		o.byID[e.ID] = e
+	}
+	o.policyID = make(map[string]*Policy, len(o.policyID))
+	for _, p := range o.policies {
 		if p.ID != "" {
-			policyID[p.ID] = p
+			o.policyID[p.ID] = p
 		}
 	}
-	o.policyID = policyID
+}
+
+// copyStrings gives each string that strs points to a copy, all of them
+// in one allocation.
+func copyStrings(strs []*string) {
+	n := 0
+	for _, p := range strs {
+		n += len(*p)
+	}
+	var all strings.Builder
+	all.Grow(n)
+	for _, p := range strs {
+		all.WriteString(*p)
+	}
+	s := all.String()
+	for _, p := range strs {
+		*p, s = s[:len(*p)], s[len(*p):]
+	}
 }
 
 // cloneStrings returns a copy of m whose keys and values are copies.
