@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"hash/maphash"
 	"slices"
+	"sort"
 	"strconv"
 	"strings"
 	"time"
@@ -35,6 +36,9 @@ type builder struct {
 	sorted []keyed
 	// detach says to copy the strings the Org keeps (see build).
 	detach bool
+	// runs maps the number of a long run of accounts in sorted (see
+	// accountDups) to the rank of the first account of each id in it.
+	runs map[uint64]map[string]int
 	// unlinked are the accounts accountEntities did not link to a parent
 	// (see parents), in the order of the file.
 	unlinked []int
@@ -480,9 +484,14 @@ func (b *builder) accountDups() []dup {
 	filed := func(i int) bool { return as[i].ID != "" && !as[i].loc.isBad("id") }
 	var out []dup
 	// Accounts with the id of a root or an OU, which were filed first.
+	// Long runs of one number are left to the loop below.
 	taken := map[int]bool{}
 	for id, x := range b.o.byID {
-		for r, end := b.numbered(idNumber(id)); r < end; r++ {
+		lo, hi := b.numbered(idNumber(id))
+		if hi-lo > longRun {
+			continue
+		}
+		for r := lo; r < hi; r++ {
 			if i := b.sorted[r].i; as[i].ID == id && filed(i) {
 				out = append(out, dup{i, x})
 				taken[i] = true
@@ -492,7 +501,9 @@ func (b *builder) accountDups() []dup {
 	// Accounts with the id of an earlier account. Equal ids spell equal
 	// numbers, and accounts of equal numbers are in the order of the
 	// file; only different ids that spell the same number (not account
-	// ids, which build reports) make a run of more than a few.
+	// ids, which build reports) make a run of more than a few. A long
+	// run, which looking through for each id would make quadratic, has
+	// its first account of each id kept in b.runs for accountByID.
 	firstOf := map[string]int{}
 	for lo := 0; lo < len(b.sorted); {
 		hi := lo + 1
@@ -500,16 +511,28 @@ func (b *builder) accountDups() []dup {
 			hi++
 		}
 		if hi-lo > 1 {
-			clear(firstOf)
+			long := hi-lo > longRun
+			first := firstOf
+			if long {
+				first = map[string]int{}
+				if b.runs == nil {
+					b.runs = map[uint64]map[string]int{}
+				}
+				b.runs[b.sorted[lo].id] = first
+			} else {
+				clear(first)
+			}
 			for r := lo; r < hi; r++ {
 				i := b.sorted[r].i
 				if !filed(i) || taken[i] {
 					continue
 				}
-				if f, ok := firstOf[as[i].ID]; ok {
+				if x := b.o.byID[as[i].ID]; x != nil && long {
+					out = append(out, dup{i, x})
+				} else if f, ok := first[as[i].ID]; ok {
 					out = append(out, dup{i, &b.accounts[f]})
 				} else {
-					firstOf[as[i].ID] = r
+					first[as[i].ID] = r
 				}
 			}
 		}
@@ -519,12 +542,15 @@ func (b *builder) accountDups() []dup {
 	return out
 }
 
+// longRun is how many accounts whose ids spell one number accountDups
+// and accountByID look through one by one; a longer run has a map.
+const longRun = 16
+
 // numbered returns the ranks [lo, hi) of the accounts whose ids spell
 // the number n.
 func (b *builder) numbered(n uint64) (lo, hi int) {
 	lo, _ = slices.BinarySearchFunc(b.sorted, n, func(k keyed, n uint64) int { return cmp.Compare(k.id, n) })
-	for hi = lo; hi < len(b.sorted) && b.sorted[hi].id == n; hi++ {
-	}
+	hi = lo + sort.Search(len(b.sorted)-lo, func(j int) bool { return b.sorted[lo+j].id != n })
 	return lo, hi
 }
 
@@ -543,7 +569,15 @@ func (b *builder) accountByID(id string) *Entity {
 	if id == "" {
 		return nil
 	}
-	for r, end := b.numbered(idNumber(id)); r < end; r++ {
+	n := idNumber(id)
+	lo, hi := b.numbered(n)
+	if hi-lo > longRun {
+		if r, ok := b.runs[n][id]; ok && b.o.byID[id] == nil {
+			return &b.accounts[r]
+		}
+		return nil
+	}
+	for r := lo; r < hi; r++ {
 		if a := &b.accts[b.sorted[r].i]; a.ID == id && !a.loc.isBad("id") {
 			if b.o.byID[id] != nil {
 				return nil
