@@ -34,8 +34,10 @@ type Shared struct {
 	docs   map[string]*Doc
 	docOf  map[*State]*Doc
 
-	// scratch holds encode's buffer for each depth up to memoDepth.
+	// scratch holds encode's buffer for each depth up to memoDepth, and
+	// hashBuf Hash's.
 	scratch [memoDepth + 1][]byte
+	hashBuf []byte
 }
 
 // NewShared returns an empty Shared that spells keys as kc says (see
@@ -101,10 +103,21 @@ func (r *Shared) Canonical(s *State) []byte { return r.Doc(s).Bytes() }
 // many states have it, so documents compare by pointer, and computes its
 // bytes only when asked: the states of 100,000 accounts compare and group
 // their documents without writing each out whole.
+//
+// A Doc need not hold its bytes to be compared or written out: Equal
+// compares two by a hash of their bytes, and AppendNested writes one from
+// the parts its Shared keeps. At 100,000 accounts the documents' bytes,
+// held whole, were 36 MB that no report needed.
 type Doc struct {
 	r     *Shared
 	state *State // a state whose policy this is
 	bytes []byte
+
+	// hashed says sum and size are set: the hash and the length of the
+	// document's bytes.
+	hashed bool
+	sum    uint64
+	size   int
 }
 
 // Bytes returns the document, computed once; callers must not modify it.
@@ -113,6 +126,76 @@ func (d *Doc) Bytes() []byte {
 		d.bytes = d.r.canonical(d.state)
 	}
 	return d.bytes
+}
+
+// docSeed seeds the hashes of every Shared's documents, so that documents
+// of different Shareds compare.
+var docSeed = maphash.MakeSeed()
+
+// Hash computes the hash Equal compares, if it is not known yet: a
+// Shared's documents can be hashed on the core that made them, so that
+// Equal, on another, finds it done. Like Doc, it is not safe for
+// concurrent use with the Shared's other methods.
+func (d *Doc) Hash() {
+	if d.hashed {
+		return
+	}
+	var b []byte
+	if d.bytes != nil {
+		b = d.bytes
+	} else {
+		b = d.r.canonicalInto(d.r.hashBuf[:0], d.state)
+		d.r.hashBuf = b
+	}
+	d.sum, d.size, d.hashed = maphash.Bytes(docSeed, b), len(b), true
+}
+
+// Equal reports whether d and o are the same document, which may come
+// from different Shareds. Documents whose hashes differ are different;
+// ones whose hashes agree are compared byte by byte, so the answer never
+// rests on the hash alone. Neither Shared may be in use meanwhile.
+func (d *Doc) Equal(o *Doc) bool {
+	if d == o {
+		return true
+	}
+	d.Hash()
+	o.Hash()
+	if d.sum != o.sum || d.size != o.size {
+		return false
+	}
+	return bytes.Equal(d.AppendNested(nil, 0), o.AppendNested(nil, 0))
+}
+
+// AppendNested appends the document to b as Bytes spells it, without the
+// final newline, nested in a JSON document at a line indented by depth
+// levels (two spaces each): every line after the first is indented by
+// depth levels more. It reads what the Shared has kept and changes
+// nothing, so documents may be written on many goroutines at once, as
+// long as none of them uses the Shared otherwise.
+func (d *Doc) AppendNested(b []byte, depth int) []byte {
+	if d.bytes != nil {
+		return nest(b, bytes.TrimSuffix(d.bytes, []byte("\n")), depth)
+	}
+	if s := d.state; s != nil && s.root != nil && s.root.val == nil {
+		if w, ok := d.r.appendAt(b, s.root, 0, depth); ok {
+			return w
+		}
+	}
+	return append(b, "{}"...)
+}
+
+// nest appends t to b with every line after the first indented by depth
+// more levels.
+func nest(b, t []byte, depth int) []byte {
+	for {
+		i := bytes.IndexByte(t, '\n')
+		if i < 0 {
+			return append(b, t...)
+		}
+		b = append(b, t[:i]...)
+		b = newline(b, depth)
+		t = t[i+1:]
+	}
 }
 
 // Doc returns the Doc of s's effective policy: the same *Doc for every
@@ -124,16 +207,19 @@ func (r *Shared) Doc(s *State) *Doc {
 	if d, ok := r.docOf[s]; ok {
 		return d
 	}
-	var key []byte
+	var key, text []byte
 	if r.kc != LowerKeys {
 		// Tag policies are few and small: their bytes are their identity.
 		key = r.canonical(s)
+		text = key
 	} else if s.root != nil && s.root.val == nil {
 		key = r.shape(nil, s.root, 0)
 	}
 	d, ok := r.docs[string(key)]
 	if !ok {
-		d = &Doc{r: r, state: s}
+		// A tag policy's Doc keeps the bytes it is known by: AppendNested
+		// writes only backup policies' from their parts.
+		d = &Doc{r: r, state: s, bytes: text}
 		r.docs[string(key)] = d
 	}
 	r.docOf[s] = d
@@ -155,6 +241,20 @@ func (r *Shared) canonical(s *State) []byte {
 		return []byte("{}\n")
 	}
 	return append(b, '\n')
+}
+
+// canonicalInto appends what canonical returns to b, without keeping a
+// copy of the whole document.
+func (r *Shared) canonicalInto(b []byte, s *State) []byte {
+	if r.kc != LowerKeys {
+		return append(b, r.canonical(s)...)
+	}
+	if s != nil && s.root != nil && s.root.val == nil {
+		if w, ok := r.write(b, s.root, 0); ok {
+			return append(w, '\n')
+		}
+	}
+	return append(b, "{}\n"...)
 }
 
 // shape appends to key a description of n's canonical encoding at depth
@@ -318,6 +418,54 @@ func (r *Shared) write(b []byte, n *node, depth int) ([]byte, bool) {
 		return b[:start], false
 	}
 	b = newline(b, depth)
+	return append(b, '}'), true
+}
+
+// appendAt appends the canonical JSON of n, a node at depth, nested at
+// depth+ind: what write appends, with every line indented by ind more
+// levels. It only reads the Shared's maps (see Doc.AppendNested): a part
+// or a key they lack is written out rather than kept.
+func (r *Shared) appendAt(b []byte, n *node, depth, ind int) ([]byte, bool) {
+	switch {
+	case n.val != nil:
+		return n.val.AppendIndent(b, depth+ind), true
+	case depth == memoDepth:
+		if t, ok := r.text[n]; ok {
+			if t == nil {
+				return b, false
+			}
+			return nest(b, t, ind), true
+		}
+	}
+	if len(n.kids) == 0 {
+		return b, false
+	}
+	start := len(b)
+	b = append(b, '{')
+	wrote := false
+	for _, c := range n.kids {
+		mark := len(b)
+		if wrote {
+			b = append(b, ',')
+		}
+		b = newline(b, depth+1+ind)
+		if k, ok := r.keys[c.key]; ok {
+			b = append(b, k...)
+		} else {
+			b = doc.AppendString(b, c.key)
+		}
+		b = append(b, ": "...)
+		var ok bool
+		if b, ok = r.appendAt(b, c.n, depth+1, ind); !ok {
+			b = b[:mark]
+			continue
+		}
+		wrote = true
+	}
+	if !wrote {
+		return b[:start], false
+	}
+	b = newline(b, depth+ind)
 	return append(b, '}'), true
 }
 
