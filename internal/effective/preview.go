@@ -21,10 +21,10 @@ import (
 type Account struct {
 	Account *org.Entity
 	Path    string
-	// Before and After are the canonical effective policies (indented
-	// JSON) under the current and the desired attachments. Accounts that
-	// share a chain share these values; they must not be modified.
-	Before, After []byte
+	// Before and After are the effective policies under the current and
+	// the desired attachments: Bytes is their canonical indented JSON.
+	// Accounts whose policies are equal share them.
+	Before, After *inherit.Doc
 	Changed       bool
 	Problems      []Problem
 	// Notes are what the inheritance engine ignored in the desired state:
@@ -38,8 +38,8 @@ type Account struct {
 // problems, so a preview of thousands of accounts stays readable.
 type Group struct {
 	Accounts []*Account
-	Before   []byte
-	After    []byte
+	Before   *inherit.Doc
+	After    *inherit.Doc
 	Changed  bool
 	Problems []Problem
 	Notes    []inherit.Note
@@ -108,7 +108,7 @@ func Compute(actual, desired *org.Org, baselines []*policy.Baseline, ours func(*
 	wg.Go(func() {
 		for i, a := range accounts {
 			d := before.Doc(before.State(a))
-			d.Bytes() // computed here, on this core, not when read below
+			d.Hash() // computed here, on this core, not when compared below
 			beforeDocs[i] = d
 		}
 	})
@@ -139,7 +139,7 @@ func Compute(actual, desired *org.Org, baselines []*policy.Baseline, ours func(*
 		accs[i] = Account{
 			Account: a,
 			Path:    desired.Path(a),
-			After:   afterDocs[i].Bytes(),
+			After:   afterDocs[i],
 			Notes:   ns,
 		}
 		pv.Accounts[i] = &accs[i]
@@ -187,7 +187,7 @@ func Compute(actual, desired *org.Org, baselines []*policy.Baseline, ours func(*
 		if !ok {
 			ch, ok := changed[[2]*inherit.Doc{db, da}]
 			if !ok {
-				ch = !bytes.Equal(db.Bytes(), da.Bytes())
+				ch = !db.Equal(da)
 				changed[[2]*inherit.Doc{db, da}] = ch
 			}
 			o = outcome{changed: ch, group: -1}
@@ -209,7 +209,7 @@ func Compute(actual, desired *org.Org, baselines []*policy.Baseline, ours func(*
 			}
 			outcomes[seen{db, da, c}] = o
 		}
-		accs[i].Before, accs[i].Changed = db.Bytes(), o.changed
+		accs[i].Before, accs[i].Changed = db, o.changed
 		accs[i].Problems = c.problems
 		pv.groupKeys[i] = o.group
 	}
@@ -322,7 +322,7 @@ func (p *Preview) Groups() []*Group {
 		if !a.Changed && len(a.Problems) == 0 {
 			continue
 		}
-		k := gkey{before: docID(a.Before), after: docID(a.After), problems: problemsID(a.Problems)}
+		k := gkey{before: docID(a.Before.Bytes()), after: docID(a.After.Bytes()), problems: problemsID(a.Problems)}
 		g := idx[k]
 		if g == nil {
 			g = &Group{Before: a.Before, After: a.After, Changed: a.Changed, Problems: a.Problems, Notes: a.Notes}
