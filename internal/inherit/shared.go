@@ -380,13 +380,27 @@ func (r *Shared) encode(n *node, depth int) []byte {
 // write appends the canonical JSON of n at depth to b, or reports false
 // and appends nothing when n is left out. The kids of a node are sorted by
 // key as doc's encoder sorts fields, so an object is its kids' encodings
-// joined.
+// joined. The parts at memoDepth and the keys it writes are kept.
 func (r *Shared) write(b []byte, n *node, depth int) ([]byte, bool) {
+	return r.emit(b, n, depth, 0, true)
+}
+
+// appendAt appends what write would, nested at depth+ind: every line
+// indented by ind more levels. It only reads the Shared's maps (see
+// Doc.AppendNested): a part or a key they lack is written out rather than
+// kept.
+func (r *Shared) appendAt(b []byte, n *node, depth, ind int) ([]byte, bool) {
+	return r.emit(b, n, depth, ind, false)
+}
+
+// emit is write and appendAt: n at depth, indented by ind more levels,
+// keeping what it encodes if keep.
+func (r *Shared) emit(b []byte, n *node, depth, ind int, keep bool) ([]byte, bool) {
 	switch {
 	case n.val != nil:
 		// A setting is a scalar or a list of scalars, indented as doc
 		// indents it at this depth.
-		return n.val.AppendIndent(b, depth), true
+		return n.val.AppendIndent(b, depth+ind), true
 	case len(n.kids) == 0:
 		return b, false
 	}
@@ -398,65 +412,18 @@ func (r *Shared) write(b []byte, n *node, depth int) ([]byte, bool) {
 		if wrote {
 			b = append(b, ',')
 		}
-		b = newline(b, depth+1)
-		b = append(b, r.key(c)...)
-		b = append(b, ": "...)
-		var ok bool
-		if depth+1 == memoDepth {
-			t := r.encode(c.n, depth+1)
-			b, ok = append(b, t...), t != nil
-		} else {
-			b, ok = r.write(b, c.n, depth+1)
-		}
-		if !ok {
-			b = b[:mark]
-			continue
-		}
-		wrote = true
-	}
-	if !wrote {
-		return b[:start], false
-	}
-	b = newline(b, depth)
-	return append(b, '}'), true
-}
-
-// appendAt appends the canonical JSON of n, a node at depth, nested at
-// depth+ind: what write appends, with every line indented by ind more
-// levels. It only reads the Shared's maps (see Doc.AppendNested): a part
-// or a key they lack is written out rather than kept.
-func (r *Shared) appendAt(b []byte, n *node, depth, ind int) ([]byte, bool) {
-	switch {
-	case n.val != nil:
-		return n.val.AppendIndent(b, depth+ind), true
-	case depth == memoDepth:
-		if t, ok := r.text[n]; ok {
-			if t == nil {
-				return b, false
-			}
-			return nest(b, t, ind), true
-		}
-	}
-	if len(n.kids) == 0 {
-		return b, false
-	}
-	start := len(b)
-	b = append(b, '{')
-	wrote := false
-	for _, c := range n.kids {
-		mark := len(b)
-		if wrote {
-			b = append(b, ',')
-		}
 		b = newline(b, depth+1+ind)
-		if k, ok := r.keys[c.key]; ok {
+		if k, ok := r.keys[c.key]; ok || keep {
+			if !ok {
+				k = r.key(c)
+			}
 			b = append(b, k...)
 		} else {
 			b = doc.AppendString(b, c.key)
 		}
 		b = append(b, ": "...)
 		var ok bool
-		if b, ok = r.appendAt(b, c.n, depth+1, ind); !ok {
+		if b, ok = r.emitKid(b, c.n, depth+1, ind, keep); !ok {
 			b = b[:mark]
 			continue
 		}
@@ -467,6 +434,26 @@ func (r *Shared) appendAt(b []byte, n *node, depth, ind int) ([]byte, bool) {
 	}
 	b = newline(b, depth+ind)
 	return append(b, '}'), true
+}
+
+// emitKid is emit for a kid, which at memoDepth is its kept encoding.
+func (r *Shared) emitKid(b []byte, n *node, depth, ind int, keep bool) ([]byte, bool) {
+	if depth == memoDepth {
+		t, ok := r.text[n]
+		if !ok && keep {
+			t, ok = r.encode(n, depth), true
+		}
+		if ok {
+			if t == nil {
+				return b, false
+			}
+			if ind == 0 {
+				return append(b, t...), true
+			}
+			return nest(b, t, ind), true
+		}
+	}
+	return r.emit(b, n, depth, ind, keep)
 }
 
 // newline appends a line break and the indentation of depth.

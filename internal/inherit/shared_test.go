@@ -22,26 +22,7 @@ func TestSharedMatchesEffective(t *testing.T) {
 	r := inherit.NewShared(inherit.LowerKeys)
 	docs := map[string]*inherit.Doc{}
 	for _, typ := range []string{policy.Type, "TAG_POLICY"} {
-		states := map[*org.Entity]*inherit.State{}
-		var state func(e *org.Entity) *inherit.State
-		state = func(e *org.Entity) *inherit.State {
-			if s, ok := states[e]; ok {
-				return s
-			}
-			s := inherit.New()
-			if e.Parent != nil {
-				s = state(e.Parent)
-			}
-			if attached := o.Attached(e, typ); len(attached) > 0 {
-				lvl := inherit.Level{Target: e.ID}
-				for _, p := range attached {
-					lvl.Policies = append(lvl.Policies, inherit.Policy{ID: p.ID, Doc: p.Content})
-				}
-				s = s.Apply(lvl)
-			}
-			states[e] = s
-			return s
-		}
+		state := stateOf(o, typ)
 		distinct := map[*inherit.State]bool{}
 		for _, a := range o.Accounts() {
 			s := state(a)
@@ -85,26 +66,7 @@ func TestDocWithoutBytes(t *testing.T) {
 	}{{policy.Type, inherit.LowerKeys}, {"TAG_POLICY", inherit.FirstSpelling}} {
 		var states []*inherit.State
 		seen := map[*inherit.State]bool{}
-		memo := map[*org.Entity]*inherit.State{}
-		var state func(e *org.Entity) *inherit.State
-		state = func(e *org.Entity) *inherit.State {
-			if s, ok := memo[e]; ok {
-				return s
-			}
-			s := inherit.New()
-			if e.Parent != nil {
-				s = state(e.Parent)
-			}
-			if attached := o.Attached(e, tc.typ); len(attached) > 0 {
-				lvl := inherit.Level{Target: e.ID}
-				for _, p := range attached {
-					lvl.Policies = append(lvl.Policies, inherit.Policy{ID: p.ID, Doc: p.Content})
-				}
-				s = s.Apply(lvl)
-			}
-			memo[e] = s
-			return s
-		}
+		state := stateOf(o, tc.typ)
 		for _, a := range o.Accounts() {
 			if s := state(a); !seen[s] {
 				seen[s] = true
@@ -161,4 +123,30 @@ func TestDocWithoutBytes(t *testing.T) {
 			}
 		}
 	}
+}
+
+// stateOf returns a function that merges an entity's chain of policies of
+// typ, each entity's state from its parent's, as the engine does.
+func stateOf(o *org.Org, typ string) func(e *org.Entity) *inherit.State {
+	states := map[*org.Entity]*inherit.State{}
+	var state func(e *org.Entity) *inherit.State
+	state = func(e *org.Entity) *inherit.State {
+		if s, ok := states[e]; ok {
+			return s
+		}
+		s := inherit.New()
+		if e.Parent != nil {
+			s = state(e.Parent)
+		}
+		if attached := o.Attached(e, typ); len(attached) > 0 {
+			lvl := inherit.Level{Target: e.ID}
+			for _, p := range attached {
+				lvl.Policies = append(lvl.Policies, inherit.Policy{ID: p.ID, Doc: p.Content})
+			}
+			s = s.Apply(lvl)
+		}
+		states[e] = s
+		return s
+	}
+	return state
 }
