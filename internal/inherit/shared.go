@@ -49,8 +49,8 @@ func NewShared(kc KeyCase) *Shared {
 
 // spelling is the key c shows in an effective policy.
 func (r *Shared) spelling(c child) string {
-	if r.kc == FirstSpelling && c.n.name != "" {
-		return c.n.name
+	if r.kc == FirstSpelling && c.n.name() != "" {
+		return c.n.name()
 	}
 	return c.key
 }
@@ -64,7 +64,7 @@ func (r *Shared) Effective(s *State) *doc.Node {
 	if n := r.tree(s.root); n != nil && n.Kind == doc.Object {
 		return n
 	}
-	return doc.NewObject(s.root.pos)
+	return doc.NewObject(s.root.pos())
 }
 
 func (r *Shared) tree(n *node) *doc.Node {
@@ -78,11 +78,11 @@ func (r *Shared) tree(n *node) *doc.Node {
 		// trees: the value itself, not a copy.
 		t = n.val
 	case len(n.kids) > 0:
-		obj := doc.NewObject(n.pos)
+		obj := doc.NewObject(n.pos())
 		obj.Fields = make([]doc.Field, 0, len(n.kids))
 		for _, c := range n.kids {
 			if v := r.tree(c.n); v != nil {
-				obj.Fields = append(obj.Fields, doc.Field{Key: r.spelling(c), KeyPos: c.n.keyPos, Value: v})
+				obj.Fields = append(obj.Fields, doc.Field{Key: r.spelling(c), KeyPos: c.n.keyPos(), Value: v})
 			}
 		}
 		if len(obj.Fields) > 0 {
