@@ -266,7 +266,7 @@ func template(b *policy.Baseline, part string, o *org.Org) templateInfo {
 // returns every account the baseline covers, the management account
 // included (StackSets skip it; the management stacks do not).
 func resolveTargets(o *org.Org, b *policy.Baseline, diags *diag.List) (ous []string, accounts []AccountTarget, covered []*org.Entity) {
-	seen := map[*org.Entity]bool{}
+	var under [][]*org.Entity
 	mgmt := o.ManagementAccount()
 	for _, t := range b.Targets {
 		e, err := o.Resolve(t.Raw)
@@ -279,12 +279,7 @@ func resolveTargets(o *org.Org, b *policy.Baseline, diags *diag.List) (ous []str
 			*diags = append(*diags, d.WithValue(fmt.Sprintf("%q", t.Raw)))
 			continue
 		}
-		for _, a := range o.AccountsUnder(e) {
-			if !seen[a] {
-				seen[a] = true
-				covered = append(covered, a)
-			}
-		}
+		under = append(under, o.AccountsUnder(e))
 		switch {
 		case e.Kind != org.Account:
 			ous = append(ous, e.ID)
@@ -296,8 +291,42 @@ func resolveTargets(o *org.Org, b *policy.Baseline, diags *diag.List) (ous []str
 	ous = slices.Compact(ous)
 	slices.SortFunc(accounts, func(a, b AccountTarget) int { return cmp.Compare(a.ID, b.ID) })
 	accounts = slices.CompactFunc(accounts, func(a, b AccountTarget) bool { return a.ID == b.ID })
-	slices.SortFunc(covered, func(a, b *org.Entity) int { return cmp.Compare(a.ID, b.ID) })
-	return ous, accounts, covered
+	return ous, accounts, union(o, under)
+}
+
+// union returns the accounts of lists, each sorted by id as AccountsUnder
+// returns them, in one list sorted by id without repeats. A baseline
+// deployed to the root covers every account: a map of 100,000 entities and
+// a sort by id string took 60 ms, where marking them by Entity.Index (the
+// accounts' indexes follow their ids) and reading them back in order takes
+// a pass.
+func union(o *org.Org, lists [][]*org.Entity) []*org.Entity {
+	switch len(lists) {
+	case 0:
+		return nil
+	case 1:
+		return lists[0]
+	}
+	in := make([]bool, o.NumEntities())
+	n := 0
+	for _, l := range lists {
+		for _, a := range l {
+			if !in[a.Index()] {
+				in[a.Index()] = true
+				n++
+			}
+		}
+	}
+	if n == 0 {
+		return nil
+	}
+	out := make([]*org.Entity, 0, n)
+	for _, a := range o.Accounts() {
+		if in[a.Index()] {
+			out = append(out, a)
+		}
+	}
+	return out
 }
 
 // reachedByRepo reports whether a repository policy is attached on a's

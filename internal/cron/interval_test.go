@@ -185,3 +185,56 @@ func TestMinDayGapCalendarOnly(t *testing.T) {
 		}
 	}
 }
+
+// TestMinDayGapWeekdayFloor checks the early stop for schedules chosen by
+// weekday (dayGapFloor) against walking every run day of 1970-2199, over
+// weekday sets whose steps wrap round the week, month sets that put gaps
+// across months and years, and year ranges.
+func TestMinDayGapWeekdayFloor(t *testing.T) {
+	walk := func(c *cronSpec) int {
+		best, prev := none, -1
+		c.eachRunDayUntil(minYear, 1, 1, maxYear, func(_, _, d int, m month) bool {
+			day := m.epochDay + d - 1
+			if prev >= 0 {
+				best = min(best, day-prev)
+			}
+			prev = day
+			return best > 1
+		})
+		return best
+	}
+	dows := []string{"1", "7", "MON", "1,7", "2,6", "1,4", "2-6", "3/3", "1,3,5", "*"}
+	months := []string{"*", "2", "1,3", "2/12", "12"}
+	years := []string{"*", "2030", "1999,2000", "2099-2101"}
+	n, floored := 0, 0
+	for _, dow := range dows {
+		for _, mon := range months {
+			for _, yr := range years {
+				expr := "cron(0 5 ? " + mon + " " + dow + " " + yr + ")"
+				s, err := Parse(expr)
+				if err != nil {
+					t.Fatalf("%s: %v", expr, err)
+				}
+				n++
+				if f := s.cron.dayGapFloor(); f > 1 {
+					floored++
+				}
+				if got, want := s.cron.minDayGapUntil(maxYear), walk(s.cron); got != want {
+					t.Errorf("%s: minDayGapUntil = %d, walking 1970-%d gives %d", expr, got, maxYear, want)
+				}
+			}
+		}
+	}
+	if floored < n/2 {
+		t.Fatalf("only %d of %d schedules stop early; the table is wrong", floored, n)
+	}
+	for expr, want := range map[string]int{"cron(0 5 ? * MON *)": 7, "cron(0 5 ? * 1,7 *)": 1, "cron(0 5 ? * 2,6 *)": 3, "cron(0 5 15 * ? *)": 1, "cron(0 5 ? * 2#1 *)": 1} {
+		s, err := Parse(expr)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if got := s.cron.dayGapFloor(); got != want {
+			t.Errorf("%s: dayGapFloor = %d, want %d", expr, got, want)
+		}
+	}
+}

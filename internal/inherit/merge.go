@@ -79,8 +79,8 @@ func (a *applier) applyDoc(root *node, p Policy) *node {
 	}
 	a.replay(o)
 	root = a.own(root)
-	if root.pos == (doc.Pos{}) {
-		root.pos = d.Pos
+	if root.pos() == (doc.Pos{}) {
+		root.src = &doc.Field{Value: d}
 	}
 	a.merge(root, o, a.path[:0], 0)
 	return root
@@ -231,9 +231,9 @@ func (a *applier) shapeConflict(n *node, o *object, path []string, have, got str
 	msg := "ignored this object: in earlier policies this key is " + have + ", but this policy writes it as " + got
 	nt := a.note(ShapeConflict, path, o.node.Pos, msg)
 	if n.set.ok {
-		nt.By, nt.ByPos = n.set.policy, n.set.pos
+		nt.By, nt.ByPos = n.set.policy, n.set.pos()
 	} else {
-		nt.By, nt.ByPos = n.origin, n.pos
+		nt.By, nt.ByPos = n.origin, n.pos()
 	}
 }
 
@@ -281,7 +281,7 @@ func (a *applier) mergeKey(n *node, k *key, path []string, depth int) {
 			a.blame(a.note(NotAllowed, cpath, f.KeyPos, msgKeyNotAllowed(f.Key, path, allowed, by)), by)
 			return
 		}
-		c = &node{gen: a.gen, pos: v.Pos, keyPos: f.KeyPos, origin: a.policy, name: f.Key}
+		c = &node{gen: a.gen, origin: a.policy, src: f}
 		if k.child != nil && len(k.child.keys) > 0 {
 			// The merge below inserts the object's keys one by one:
 			// room for all of them at once, not a slice grown four
@@ -333,7 +333,7 @@ func (a *applier) applyOp(n *node, o *object, bit opSet, f *doc.Field, path []st
 		// Later @@append and @@remove still apply; they do not overwrite.
 		if s := n.set; s.ok && s.level == a.level && s.index < a.index {
 			nt := a.note(SameLevel, path, f.KeyPos, msgSameLevel(s, a.target))
-			nt.By, nt.ByPos = s.policy, s.pos
+			nt.By, nt.ByPos = s.policy, s.pos()
 			return false
 		}
 		// @@assign "overwrites any inherited policy settings"; for lists it
@@ -379,7 +379,7 @@ func (a *applier) applyOp(n *node, o *object, bit opSet, f *doc.Field, path []st
 			}
 		}
 	}
-	n.set = setter{ok: true, level: a.level, index: a.index, policy: a.policy, pos: f.KeyPos}
+	n.set = setter{ok: true, level: a.level, index: a.index, policy: a.policy, op: f}
 	return true
 }
 

@@ -159,8 +159,8 @@ func msgKeyNotAllowed(key string, parent []string, allowed opSet, by *limit) str
 // msgSameLevel explains an @@assign an earlier policy at the level overrules.
 func msgSameLevel(earlier setter, target string) string {
 	at := ""
-	if earlier.pos.IsValid() {
-		at = " at " + earlier.pos.String()
+	if earlier.pos().IsValid() {
+		at = " at " + earlier.pos().String()
 	}
 	return fmt.Sprintf("ignored @@assign: %s, attached to %s before this policy, already set this value%s; at one level the first-attached policy wins",
 		earlier.policy, target, at)

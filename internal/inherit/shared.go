@@ -34,8 +34,10 @@ type Shared struct {
 	docs   map[string]*Doc
 	docOf  map[*State]*Doc
 
-	// scratch holds encode's buffer for each depth up to memoDepth.
+	// scratch holds encode's buffer for each depth up to memoDepth, and
+	// hashBuf Hash's.
 	scratch [memoDepth + 1][]byte
+	hashBuf []byte
 }
 
 // NewShared returns an empty Shared that spells keys as kc says (see
@@ -47,8 +49,8 @@ func NewShared(kc KeyCase) *Shared {
 
 // spelling is the key c shows in an effective policy.
 func (r *Shared) spelling(c child) string {
-	if r.kc == FirstSpelling && c.n.name != "" {
-		return c.n.name
+	if r.kc == FirstSpelling && c.n.name() != "" {
+		return c.n.name()
 	}
 	return c.key
 }
@@ -62,7 +64,7 @@ func (r *Shared) Effective(s *State) *doc.Node {
 	if n := r.tree(s.root); n != nil && n.Kind == doc.Object {
 		return n
 	}
-	return doc.NewObject(s.root.pos)
+	return doc.NewObject(s.root.pos())
 }
 
 func (r *Shared) tree(n *node) *doc.Node {
@@ -76,11 +78,11 @@ func (r *Shared) tree(n *node) *doc.Node {
 		// trees: the value itself, not a copy.
 		t = n.val
 	case len(n.kids) > 0:
-		obj := doc.NewObject(n.pos)
+		obj := doc.NewObject(n.pos())
 		obj.Fields = make([]doc.Field, 0, len(n.kids))
 		for _, c := range n.kids {
 			if v := r.tree(c.n); v != nil {
-				obj.Fields = append(obj.Fields, doc.Field{Key: r.spelling(c), KeyPos: c.n.keyPos, Value: v})
+				obj.Fields = append(obj.Fields, doc.Field{Key: r.spelling(c), KeyPos: c.n.keyPos(), Value: v})
 			}
 		}
 		if len(obj.Fields) > 0 {
@@ -101,10 +103,21 @@ func (r *Shared) Canonical(s *State) []byte { return r.Doc(s).Bytes() }
 // many states have it, so documents compare by pointer, and computes its
 // bytes only when asked: the states of 100,000 accounts compare and group
 // their documents without writing each out whole.
+//
+// A Doc need not hold its bytes to be compared or written out: Equal
+// compares two by a hash of their bytes, and AppendNested writes one from
+// the parts its Shared keeps. At 100,000 accounts the documents' bytes,
+// held whole, were 36 MB that no report needed.
 type Doc struct {
 	r     *Shared
 	state *State // a state whose policy this is
 	bytes []byte
+
+	// hashed says sum and size are set: the hash and the length of the
+	// document's bytes.
+	hashed bool
+	sum    uint64
+	size   int
 }
 
 // Bytes returns the document, computed once; callers must not modify it.
@@ -113,6 +126,76 @@ func (d *Doc) Bytes() []byte {
 		d.bytes = d.r.canonical(d.state)
 	}
 	return d.bytes
+}
+
+// docSeed seeds the hashes of every Shared's documents, so that documents
+// of different Shareds compare.
+var docSeed = maphash.MakeSeed()
+
+// Hash computes the hash Equal compares, if it is not known yet: a
+// Shared's documents can be hashed on the core that made them, so that
+// Equal, on another, finds it done. Like Doc, it is not safe for
+// concurrent use with the Shared's other methods.
+func (d *Doc) Hash() {
+	if d.hashed {
+		return
+	}
+	var b []byte
+	if d.bytes != nil {
+		b = d.bytes
+	} else {
+		b = d.r.canonicalInto(d.r.hashBuf[:0], d.state)
+		d.r.hashBuf = b
+	}
+	d.sum, d.size, d.hashed = maphash.Bytes(docSeed, b), len(b), true
+}
+
+// Equal reports whether d and o are the same document, which may come
+// from different Shareds. Documents whose hashes differ are different;
+// ones whose hashes agree are compared byte by byte, so the answer never
+// rests on the hash alone. Neither Shared may be in use meanwhile.
+func (d *Doc) Equal(o *Doc) bool {
+	if d == o {
+		return true
+	}
+	d.Hash()
+	o.Hash()
+	if d.sum != o.sum || d.size != o.size {
+		return false
+	}
+	return bytes.Equal(d.AppendNested(nil, 0), o.AppendNested(nil, 0))
+}
+
+// AppendNested appends the document to b as Bytes spells it, without the
+// final newline, nested in a JSON document at a line indented by depth
+// levels (two spaces each): every line after the first is indented by
+// depth levels more. It reads what the Shared has kept and changes
+// nothing, so documents may be written on many goroutines at once, as
+// long as none of them uses the Shared otherwise.
+func (d *Doc) AppendNested(b []byte, depth int) []byte {
+	if d.bytes != nil {
+		return nest(b, bytes.TrimSuffix(d.bytes, []byte("\n")), depth)
+	}
+	if s := d.state; s != nil && s.root != nil && s.root.val == nil {
+		if w, ok := d.r.appendAt(b, s.root, 0, depth); ok {
+			return w
+		}
+	}
+	return append(b, "{}"...)
+}
+
+// nest appends t to b with every line after the first indented by depth
+// more levels.
+func nest(b, t []byte, depth int) []byte {
+	for {
+		i := bytes.IndexByte(t, '\n')
+		if i < 0 {
+			return append(b, t...)
+		}
+		b = append(b, t[:i]...)
+		b = newline(b, depth)
+		t = t[i+1:]
+	}
 }
 
 // Doc returns the Doc of s's effective policy: the same *Doc for every
@@ -124,16 +207,19 @@ func (r *Shared) Doc(s *State) *Doc {
 	if d, ok := r.docOf[s]; ok {
 		return d
 	}
-	var key []byte
+	var key, text []byte
 	if r.kc != LowerKeys {
 		// Tag policies are few and small: their bytes are their identity.
 		key = r.canonical(s)
+		text = key
 	} else if s.root != nil && s.root.val == nil {
 		key = r.shape(nil, s.root, 0)
 	}
 	d, ok := r.docs[string(key)]
 	if !ok {
-		d = &Doc{r: r, state: s}
+		// A tag policy's Doc keeps the bytes it is known by: AppendNested
+		// writes only backup policies' from their parts.
+		d = &Doc{r: r, state: s, bytes: text}
 		r.docs[string(key)] = d
 	}
 	r.docOf[s] = d
@@ -155,6 +241,20 @@ func (r *Shared) canonical(s *State) []byte {
 		return []byte("{}\n")
 	}
 	return append(b, '\n')
+}
+
+// canonicalInto appends what canonical returns to b, without keeping a
+// copy of the whole document.
+func (r *Shared) canonicalInto(b []byte, s *State) []byte {
+	if r.kc != LowerKeys {
+		return append(b, r.canonical(s)...)
+	}
+	if s != nil && s.root != nil && s.root.val == nil {
+		if w, ok := r.write(b, s.root, 0); ok {
+			return append(w, '\n')
+		}
+	}
+	return append(b, "{}\n"...)
 }
 
 // shape appends to key a description of n's canonical encoding at depth
@@ -280,13 +380,27 @@ func (r *Shared) encode(n *node, depth int) []byte {
 // write appends the canonical JSON of n at depth to b, or reports false
 // and appends nothing when n is left out. The kids of a node are sorted by
 // key as doc's encoder sorts fields, so an object is its kids' encodings
-// joined.
+// joined. The parts at memoDepth and the keys it writes are kept.
 func (r *Shared) write(b []byte, n *node, depth int) ([]byte, bool) {
+	return r.emit(b, n, depth, 0, true)
+}
+
+// appendAt appends what write would, nested at depth+ind: every line
+// indented by ind more levels. It only reads the Shared's maps (see
+// Doc.AppendNested): a part or a key they lack is written out rather than
+// kept.
+func (r *Shared) appendAt(b []byte, n *node, depth, ind int) ([]byte, bool) {
+	return r.emit(b, n, depth, ind, false)
+}
+
+// emit is write and appendAt: n at depth, indented by ind more levels,
+// keeping what it encodes if keep.
+func (r *Shared) emit(b []byte, n *node, depth, ind int, keep bool) ([]byte, bool) {
 	switch {
 	case n.val != nil:
 		// A setting is a scalar or a list of scalars, indented as doc
 		// indents it at this depth.
-		return n.val.AppendIndent(b, depth), true
+		return n.val.AppendIndent(b, depth+ind), true
 	case len(n.kids) == 0:
 		return b, false
 	}
@@ -298,17 +412,18 @@ func (r *Shared) write(b []byte, n *node, depth int) ([]byte, bool) {
 		if wrote {
 			b = append(b, ',')
 		}
-		b = newline(b, depth+1)
-		b = append(b, r.key(c)...)
+		b = newline(b, depth+1+ind)
+		if k, ok := r.keys[c.key]; ok || keep {
+			if !ok {
+				k = r.key(c)
+			}
+			b = append(b, k...)
+		} else {
+			b = doc.AppendString(b, c.key)
+		}
 		b = append(b, ": "...)
 		var ok bool
-		if depth+1 == memoDepth {
-			t := r.encode(c.n, depth+1)
-			b, ok = append(b, t...), t != nil
-		} else {
-			b, ok = r.write(b, c.n, depth+1)
-		}
-		if !ok {
+		if b, ok = r.emitKid(b, c.n, depth+1, ind, keep); !ok {
 			b = b[:mark]
 			continue
 		}
@@ -317,8 +432,28 @@ func (r *Shared) write(b []byte, n *node, depth int) ([]byte, bool) {
 	if !wrote {
 		return b[:start], false
 	}
-	b = newline(b, depth)
+	b = newline(b, depth+ind)
 	return append(b, '}'), true
+}
+
+// emitKid is emit for a kid, which at memoDepth is its kept encoding.
+func (r *Shared) emitKid(b []byte, n *node, depth, ind int, keep bool) ([]byte, bool) {
+	if depth == memoDepth {
+		t, ok := r.text[n]
+		if !ok && keep {
+			t, ok = r.encode(n, depth), true
+		}
+		if ok {
+			if t == nil {
+				return b, false
+			}
+			if ind == 0 {
+				return append(b, t...), true
+			}
+			return nest(b, t, ind), true
+		}
+	}
+	return r.emit(b, n, depth, ind, keep)
 }
 
 // newline appends a line break and the indentation of depth.

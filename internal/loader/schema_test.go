@@ -355,6 +355,26 @@ var schemaCases = []schemaCase{
 		code:       "invalid-value", msg: `^invalid tag_value\[1\] in selection "s"`, hint: `tag value is up to 256`,
 	},
 	{
+		// The tag patterns count runes with strings.MaxRunes, not a
+		// repetition count (see schema/common.cue): 128 letters of
+		// two bytes each pass, 129 fail with their length.
+		constraint: "#TagKey (length)",
+		pass:       swap(`tag_key:      "Backup"`, `tag_key:      "`+strings.Repeat("é", 128)+`"`),
+		fail:       swap(`tag_key:      "Backup"`, `tag_key:      `+mark+`"`+strings.Repeat("é", 129)+`"`),
+		code:       "invalid-value", msg: `^tag_key is 129 characters long, at most 128 allowed in selection "s"`, hint: `tag key is 1 to 128`,
+	},
+	{
+		constraint: "#TagKey (empty)",
+		fail:       swap(`tag_key:      "Backup"`, `tag_key:      `+mark+`""`),
+		code:       "invalid-value", msg: `^tag_key is 0 characters long, at least 1 allowed in selection "s"`, hint: `tag key is 1 to 128`,
+	},
+	{
+		constraint: "#TagValue (length)",
+		pass:       swap(`tag_value: ["On"]`, `tag_value: ["`+strings.Repeat("é", 256)+`"]`),
+		fail:       swap(`tag_value: ["On"]`, `tag_value: ["On", `+mark+`"`+strings.Repeat("é", 257)+`"]`),
+		code:       "invalid-value", msg: `^tag_value\[1\] is 257 characters long, at most 256 allowed in selection "s"`, hint: `tag value is up to 256`,
+	},
+	{
 		constraint: "#TagValue (backup_plan_tags)",
 		pass:       add(inPlan + `backup_plan_tags: owner: {tag_key: "Owner", tag_value: "Team A"}`),
 		fail:       add(inPlan + `backup_plan_tags: owner: {tag_key: "Owner", tag_value: ` + mark + `"Team #1"}`),
@@ -764,6 +784,12 @@ var schemaCases = []schemaCase{
 		pass:       add(`organization: repository: "acme/backup-policies"`),
 		fail:       add(`organization: repository: ` + mark + `"acme/backup policies (prod)"`),
 		code:       "invalid-value", msg: `^invalid repository$`, hint: `Organizations tag value`,
+	},
+	{
+		constraint: "#Organization.repository (length)",
+		pass:       add(`organization: repository: "` + strings.Repeat("r", 256) + `"`),
+		fail:       add(`organization: repository: ` + mark + `"` + strings.Repeat("r", 257) + `"`),
+		code:       "invalid-value", msg: `^repository is 257 characters long, at most 256 allowed$`, hint: `Organizations tag value`,
 	},
 	{
 		constraint: "#Baseline.role_path",

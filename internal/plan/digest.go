@@ -127,6 +127,7 @@ func (p *Plan) Encode() []byte {
 	for i := range withDiffs.Effective {
 		g := &withDiffs.Effective[i]
 		g.Diff = g.DiffText()
+		g.RawBefore, g.RawAfter = g.Before(), g.After()
 	}
 	b, err := json.MarshalIndent(&withDiffs, "", " ")
 	if err != nil {

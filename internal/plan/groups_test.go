@@ -42,7 +42,7 @@ func TestGroupsAsByContent(t *testing.T) {
 	}
 	for i := range got {
 		g, w := got[i], want[i]
-		if !slices.Equal(ids(g), ids(w)) || !bytes.Equal(g.Before, w.Before) || !bytes.Equal(g.After, w.After) ||
+		if !slices.Equal(ids(g), ids(w)) || !bytes.Equal(g.Before.Bytes(), w.Before.Bytes()) || !bytes.Equal(g.After.Bytes(), w.After.Bytes()) ||
 			g.Changed != w.Changed || len(g.Problems) != len(w.Problems) || len(g.Notes) != len(w.Notes) {
 			t.Fatalf("group %d differs: %d accounts (first %s), want %d (first %s)", i, len(g.Accounts), g.Accounts[0].Account.ID, len(w.Accounts), w.Accounts[0].Account.ID)
 		}

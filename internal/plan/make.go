@@ -525,7 +525,7 @@ func (m *maker) effective(p *Plan, pv *effective.Preview) {
 		}
 	}
 	for i, g := range groups {
-		eg := EffectiveGroup{Changed: g.Changed, Before: rawJSON(g.Before), After: rawJSON(g.After), Accounts: accounts[i]}
+		eg := EffectiveGroup{Changed: g.Changed, before: g.Before, after: g.After, Accounts: accounts[i]}
 		var codes []string
 		for _, pr := range g.Problems {
 			eg.Problems = append(eg.Problems, EffectiveProblem{Code: pr.Code, Path: pr.PathString(), Message: pr.Message,

@@ -17,6 +17,7 @@ import (
 	"fmt"
 
 	"github.com/orgbackup/orgbackup/internal/effective"
+	"github.com/orgbackup/orgbackup/internal/inherit"
 	"github.com/orgbackup/orgbackup/internal/org"
 )
 
@@ -291,9 +292,15 @@ type EffectiveGroup struct {
 	// Changed is false for accounts whose effective policy the plan does
 	// not change but which have (or keep) problems.
 	Changed bool `json:"changed"`
-	// Before and After are the effective policies, {} for none.
-	Before json.RawMessage `json:"before"`
-	After  json.RawMessage `json:"after"`
+	// RawBefore and RawAfter are the effective policies, {} for none, in
+	// a plan decoded from JSON. A plan Make returns holds them as
+	// documents instead, and writes them only when they are read (Before,
+	// After) or encoded: the JSON preview of 100,000 accounts writes its
+	// groups' policies from their parts and never needs them whole.
+	RawBefore json.RawMessage `json:"before"`
+	RawAfter  json.RawMessage `json:"after"`
+	before    *inherit.Doc
+	after     *inherit.Doc
 	// Diff is a unified diff of the indented Before and After, empty when
 	// unchanged. Make leaves it to Encode, and views read it with
 	// DiffText: at 100,000 accounts the diffs of thousands of groups took
@@ -311,7 +318,21 @@ func (g *EffectiveGroup) DiffText() string {
 	if g.Diff != "" || !g.Changed {
 		return g.Diff
 	}
-	return string(effective.Diff(g.Before, g.After))
+	return string(effective.Diff(g.Before(), g.After()))
+}
+
+// Before returns the effective policy before the plan, {} for none.
+func (g *EffectiveGroup) Before() json.RawMessage { return rawDoc(g.RawBefore, g.before) }
+
+// After returns the effective policy after the plan, {} for none.
+func (g *EffectiveGroup) After() json.RawMessage { return rawDoc(g.RawAfter, g.after) }
+
+// rawDoc is raw, or else the bytes of d, {} for none.
+func rawDoc(raw json.RawMessage, d *inherit.Doc) json.RawMessage {
+	if raw == nil && d != nil {
+		raw = d.Bytes()
+	}
+	return rawJSON(raw)
 }
 
 // Account is one account of an EffectiveGroup.

@@ -823,11 +823,11 @@ func TestPlanConverges(t *testing.T) {
 			// The plan's effective view is what the organization now has.
 			showed := map[string][]byte{}
 			for _, a := range p.Preview.Accounts {
-				showed[a.Account.ID] = a.After
+				showed[a.Account.ID] = a.After.Bytes()
 			}
 			for _, a := range again.Preview.Accounts {
-				if !bytes.Equal(showed[a.Account.ID], a.Before) {
-					t.Errorf("account %s: the plan showed\n%s\nthe applied organization has\n%s", a.Account.ID, showed[a.Account.ID], a.Before)
+				if !bytes.Equal(showed[a.Account.ID], a.Before.Bytes()) {
+					t.Errorf("account %s: the plan showed\n%s\nthe applied organization has\n%s", a.Account.ID, showed[a.Account.ID], a.Before.Bytes())
 				}
 			}
 		})

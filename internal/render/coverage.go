@@ -179,22 +179,25 @@ func writeAccounts(out io.Writer, as []plan.Account, prefix string) {
 		io.WriteString(out, "[]")
 		return
 	}
+	// The lines around the values, joined once rather than for each of
+	// 100,000 accounts.
 	p1, p2 := prefix+"  ", prefix+"    "
+	open, name, path, end := "\n"+p1+"{\n"+p2+`"id": `, ",\n"+p2+`"name": `, ",\n"+p2+`"path": `, "\n"+p1+"}"
 	io.WriteString(out, "[")
 	writeChunks(out, len(as), 2048, func(dst []byte, i int) []byte {
 		a := &as[i]
 		if i > 0 {
 			dst = append(dst, ',')
 		}
-		dst = append(dst, "\n"+p1+"{\n"+p2+`"id": `...)
+		dst = append(dst, open...)
 		dst = doc.AppendString(dst, a.ID)
 		if a.Name != "" {
-			dst = append(dst, ",\n"+p2+`"name": `...)
+			dst = append(dst, name...)
 			dst = doc.AppendString(dst, a.Name)
 		}
-		dst = append(dst, ",\n"+p2+`"path": `...)
+		dst = append(dst, path...)
 		dst = doc.AppendString(dst, a.Path)
-		return append(dst, "\n"+p1+"}"...)
+		return append(dst, end...)
 	})
 	io.WriteString(out, "\n"+prefix+"]")
 }

@@ -403,9 +403,9 @@ func groupText(g plan.EffectiveGroup) string {
 		return n + ": effective policy changes and would be invalid"
 	case len(g.Problems) > 0:
 		return n + ": effective policy is invalid"
-	case isEmptyJSON(g.Before):
+	case isEmptyJSON(g.Before()):
 		return n + ": gain a backup policy"
-	case isEmptyJSON(g.After):
+	case isEmptyJSON(g.After()):
 		return n + ": lose their backup policy"
 	}
 	return n + ": effective policy changes"

@@ -8,6 +8,7 @@ import (
 	"runtime"
 	"strconv"
 	"strings"
+	"sync/atomic"
 
 	"github.com/orgbackup/orgbackup/internal/diag"
 	"github.com/orgbackup/orgbackup/internal/doc"
@@ -275,13 +276,24 @@ func writePreviewJSON(w io.Writer, r *PreviewReport) error {
 				b = doc.AppendString(b, id)
 			}
 			b = append(b, "\n      ],\n      \"after\": "...)
-			b = appendNested(b, orEmpty(g.After), "      ")
+			b = appendDoc(b, g.After)
 			b = append(b, ",\n      \"before\": "...)
-			b = appendNested(b, orEmpty(g.Before), "      ")
+			b = appendDoc(b, g.Before)
+			// Most groups have neither notes nor problems, and encoding
+			// an empty list through doc (marshal, parse, indent) for each
+			// of 5,000 groups took 25 ms and 11 MB.
 			b = append(b, ",\n      \"notes\": "...)
-			b = appendNested(b, doc.MustFromStruct(notesJSON(g.Notes)).Indent(), "      ")
+			if len(g.Notes) == 0 {
+				b = append(b, "[]"...)
+			} else {
+				b = appendNested(b, doc.MustFromStruct(notesJSON(g.Notes)).Indent(), "      ")
+			}
 			b = append(b, ",\n      \"problems\": "...)
-			b = appendNested(b, doc.MustFromStruct(ProblemsJSON(g.Problems)).Indent(), "      ")
+			if len(g.Problems) == 0 {
+				b = append(b, "[]"...)
+			} else {
+				b = appendNested(b, doc.MustFromStruct(ProblemsJSON(g.Problems)).Indent(), "      ")
+			}
 			return append(b, "\n    }"...)
 		})
 		out.WriteString("\n  ]")
@@ -311,6 +323,10 @@ func writeChunks(out io.Writer, n, size int, render func(b []byte, i int) []byte
 	// Written buffers are used again: the report is tens of MB, its
 	// buffers a few.
 	free := make(chan []byte, cap(slots))
+	// A new buffer starts at the size of the largest chunk so far, not
+	// empty: grown by doubling, each of the report's first buffers
+	// left as much garbage as it held.
+	var largest atomic.Int64
 	go func() {
 		for c := range chunks {
 			slots <- struct{}{}
@@ -319,10 +335,14 @@ func writeChunks(out io.Writer, n, size int, render func(b []byte, i int) []byte
 				select {
 				case b = <-free:
 				default:
+					b = make([]byte, 0, largest.Load()+largest.Load()/4)
 				}
 				b = b[:0]
 				for i := c * size; i < min(n, (c+1)*size); i++ {
 					b = render(b, i)
+				}
+				if l := int64(len(b)); l > largest.Load() {
+					largest.Store(l) // a race between two stores loses only a hint
 				}
 				done[c] <- b
 			}()
@@ -355,12 +375,15 @@ func appendNested(dst, b []byte, prefix string) []byte {
 	}
 }
 
-// orEmpty is an effective policy's bytes, or an empty object's.
-func orEmpty(b []byte) []byte {
-	if len(b) == 0 {
-		return []byte("{}")
+// appendDoc appends a group's effective policy, {} for none, nested in
+// the report at a group's field (three levels in). The Doc writes itself
+// from the parts the engine keeps, on every core at once: the report
+// never holds a document whole.
+func appendDoc(b []byte, d *inherit.Doc) []byte {
+	if d == nil {
+		return append(b, "{}"...)
 	}
-	return b
+	return d.AppendNested(b, 3)
 }
 
 func previewMarkdown(w io.Writer, r *PreviewReport) error {

@@ -91,8 +91,8 @@ func previewTree(t *testing.T, r *PreviewReport) *doc.Node {
 		}
 		n := doc.NewObject(doc.Pos{})
 		n.Set("accounts", ids)
-		n.Set("after", parse(g.After))
-		n.Set("before", parse(g.Before))
+		n.Set("after", parse(g.After.Bytes()))
+		n.Set("before", parse(g.Before.Bytes()))
 		n.Set("notes", doc.MustFromStruct(notesJSON(g.Notes)))
 		n.Set("problems", doc.MustFromStruct(ProblemsJSON(g.Problems)))
 		groups.Items = append(groups.Items, n)
