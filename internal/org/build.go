@@ -5,10 +5,12 @@ import (
 	"fmt"
 	"hash/maphash"
 	"slices"
+	"sort"
 	"strconv"
 	"strings"
 	"time"
 	"unicode/utf8"
+	"unsafe"
 
 	"github.com/orgbackup/orgbackup/internal/doc"
 )
@@ -21,11 +23,25 @@ type builder struct {
 	o  *Org
 
 	roots []*Entity
-	// ents are the entities in the order of the file (roots, OUs,
-	// accounts), and metas what the builder knows about each: entity e's
-	// is metas[e.index] until finish numbers the entities for good.
+	// ents are the roots and OUs in the order of the file, and metas
+	// what the builder knows about each; the accounts follow them, in
+	// o.accounts and f.Accounts (accts). Entity e's meta is meta(e)
+	// until finish numbers the entities for good. The accounts' metas
+	// are read from accts when needed: copying them was 3 MB at 100,000.
 	ents  []*Entity
 	metas []meta
+	accts []SnapshotAccount
+	// sorted holds the accounts' places in the file and id numbers in id
+	// order: the account of rank r is accounts[r] and accts[sorted[r].i].
+	sorted []keyed
+	// detach says to copy the strings the Org keeps (see build).
+	detach bool
+	// runs maps the number of a long run of accounts in sorted (see
+	// accountDups) to the rank of the first account of each id in it.
+	runs map[uint64]map[string]int
+	// unlinked are the accounts accountEntities did not link to a parent
+	// (see parents), in the order of the file.
+	unlinked []int
 	// accounts holds the accounts, each at its rank in id order.
 	accounts []Entity
 	// found is what attachments resolved, for applyAttachments.
@@ -59,13 +75,18 @@ type meta struct {
 const badRef = "\x00bad"
 
 // build validates f and returns the Org, or nil with problems added to ps.
-func build(f *Snapshot, ps *problems) *Org {
+// With detach, f's strings are substrings of a buffer (the snapshot file)
+// that the Org is not to keep alive: the Org gets copies of those it
+// keeps.
+func build(f *Snapshot, ps *problems, detach bool) *Org {
 	b := &builder{
-		ps:    ps,
-		ents:  make([]*Entity, 0, len(f.Roots)+len(f.OUs)+len(f.Accounts)),
-		metas: make([]meta, 0, len(f.Roots)+len(f.OUs)+len(f.Accounts)),
+		ps:     ps,
+		detach: detach,
+		ents:   make([]*Entity, 0, len(f.Roots)+len(f.OUs)),
+		metas:  make([]meta, 0, len(f.Roots)+len(f.OUs)),
+		accts:  f.Accounts,
 		o: &Org{
-			byID:     make(map[string]*Entity, 1+len(f.OUs)+len(f.Accounts)),
+			byID:     make(map[string]*Entity, len(f.Roots)+len(f.OUs)),
 			policyID: make(map[string]*Policy, len(f.Policies)),
 			attached: map[*Entity]map[string][]*Policy{},
 			targets:  map[*Policy]map[*Entity]bool{},
@@ -90,6 +111,9 @@ func build(f *Snapshot, ps *problems) *Org {
 	}()
 	b.finish()
 	<-applied
+	if detach {
+		b.o.detach()
+	}
 	return b.o
 }
 
@@ -248,7 +272,7 @@ func at(p doc.Pos) string {
 }
 
 func (b *builder) add(e *Entity, l *loc, parentID string, policies map[string][]string) {
-	e.index = len(b.ents)
+	e.index = int32(len(b.ents))
 	b.ents = append(b.ents, e)
 	b.metas = append(b.metas, meta{loc: l, parentID: parentID, refs: policies})
 	if e.ID == "" || l.isBad("id") {
@@ -353,39 +377,46 @@ func (b *builder) accountEntities(f *Snapshot) {
 	// preview makes about a dozen: both merges, baselines, coverage, the
 	// report's lists) read memory at random, a cache miss per account per
 	// pass at 100,000 accounts.
-	rank := accountRanks(f.Accounts)
+	b.sorted = sortAccounts(f.Accounts)
+	rank := ranks(b.sorted)
 	n := len(f.Accounts)
 	b.accounts = make([]Entity, n)
 	b.names = make([]uint64, n)
 	b.seed = maphash.MakeSeed()
 	o.accounts = make([]*Entity, n)
 	base := len(b.ents)
-	b.ents, b.metas = b.ents[:base+n], b.metas[:base+n]
 
-	type dup struct {
-		i     int     // the account
-		first *Entity // what has its id already
-	}
-	var dups []dup
-	filed := make(chan struct{})
-	go func() {
-		defer close(filed)
-		for i := range f.Accounts {
-			a := &f.Accounts[i]
-			if a.ID == "" || a.loc.isBad("id") {
-				continue
+	dups := make(chan []dup, 1)
+	go func() { dups <- b.accountDups() }()
+
+	// With detach, the strings accounts keep are copied into one array,
+	// each account's where its rank puts it (at[i] for account i): they
+	// were scattered over the 30 MB snapshot in the order of the file,
+	// and every pass over the accounts in id order (the preview's report
+	// makes three) missed the cache reading them. They are copied here,
+	// where the checks have just read them.
+	var arena []byte
+	var at []int
+	if b.detach {
+		at = make([]int, n)
+		chunked(n, minChunkItems, func(lo, hi int) struct{} {
+			for i := lo; i < hi; i++ {
+				a := &f.Accounts[i]
+				at[i] = len(a.ID) + len(a.Name) + len(a.ARN) + len(a.Email)
 			}
-			if first, ok := o.byID[a.ID]; ok {
-				dups = append(dups, dup{i, first})
-				continue
-			}
-			o.byID[a.ID] = &b.accounts[rank[i]]
+			return struct{}{}
+		})
+		size := 0
+		for _, k := range b.sorted {
+			at[k.i], size = size, size+at[k.i]
 		}
-	}()
+		arena = make([]byte, size)
+	}
 
 	type checked struct {
-		ps problems
-		of []int // of[j] is the account ps.list[j] is about
+		ps       problems
+		of       []int // of[j] is the account ps.list[j] is about
+		unlinked []int // the accounts whose parent is not the root or an OU
 	}
 	res := chunked(n, minChunkItems, func(lo, hi int) *checked {
 		r := &checked{}
@@ -394,36 +425,174 @@ func (b *builder) accountEntities(f *Snapshot) {
 		for i := lo; i < hi; i++ {
 			e := &b.accounts[rank[i]]
 			c.account(&f.Accounts[i], e, base+i)
+			if arena != nil {
+				e.detach(arena[at[i]:])
+			}
 			b.names[rank[i]] = nameKey(b.seed, e.Name)
-			b.ents[base+i], o.accounts[i] = e, e
-			b.metas[base+i] = meta{loc: f.Accounts[i].loc, parentID: f.Accounts[i].ParentID, refs: f.Accounts[i].Policies}
+			o.accounts[i] = e
+			// Linked to its parent while at hand, where parents did it
+			// later, reading every account once more at random. byID
+			// holds the root and the OUs, done by now: what it does not
+			// have is reported by parents, in order.
+			if pid := f.Accounts[i].ParentID; pid == "" {
+				e.Parent = o.root
+			} else if p := o.byID[pid]; p != nil {
+				e.Parent = p
+			} else {
+				r.unlinked = append(r.unlinked, i)
+			}
 			for len(r.of) < len(r.ps.list) {
 				r.of = append(r.of, i)
 			}
 		}
 		return r
 	})
-	<-filed
+	dup := <-dups
+	for _, r := range res {
+		b.unlinked = append(b.unlinked, r.unlinked...)
+	}
 
 	d := 0
 	for _, r := range res {
 		for j, p := range r.ps.list {
-			for ; d < len(dups) && dups[d].i < r.of[j]; d++ {
-				b.duplicateID(f.Accounts[dups[d].i].loc, dups[d].first)
+			for ; d < len(dup) && dup[d].i < r.of[j]; d++ {
+				b.duplicateID(f.Accounts[dup[d].i].loc, dup[d].first)
 			}
 			b.ps.list = append(b.ps.list, p)
 		}
 	}
-	for ; d < len(dups); d++ {
-		b.duplicateID(f.Accounts[dups[d].i].loc, dups[d].first)
+	for ; d < len(dup); d++ {
+		b.duplicateID(f.Accounts[dup[d].i].loc, dup[d].first)
 	}
+}
+
+// dup is an account whose id something has already.
+type dup struct {
+	i     int     // the account, in the order of the file
+	first *Entity // what has its id already
+}
+
+// accountDups returns the accounts whose id a root, an OU or an account
+// earlier in the file has already, in the order of the file, with what
+// has it first: what filing the accounts in byID one by one found. The
+// accounts are not filed in byID: 100,000 of them were 3.5 MB of map and
+// a core busy for 30 ms, where the accounts sorted by the numbers their
+// ids spell (b.sorted) find one by binary search (see accountByID), and
+// equal ids are next to one another.
+func (b *builder) accountDups() []dup {
+	as := b.accts
+	filed := func(i int) bool { return as[i].ID != "" && !as[i].loc.isBad("id") }
+	var out []dup
+	// Accounts with the id of a root or an OU, which were filed first.
+	// Long runs of one number are left to the loop below.
+	taken := map[int]bool{}
+	for id, x := range b.o.byID {
+		lo, hi := b.numbered(idNumber(id))
+		if hi-lo > longRun {
+			continue
+		}
+		for r := lo; r < hi; r++ {
+			if i := b.sorted[r].i; as[i].ID == id && filed(i) {
+				out = append(out, dup{i, x})
+				taken[i] = true
+			}
+		}
+	}
+	// Accounts with the id of an earlier account. Equal ids spell equal
+	// numbers, and accounts of equal numbers are in the order of the
+	// file; only different ids that spell the same number (not account
+	// ids, which build reports) make a run of more than a few. A long
+	// run, which looking through for each id would make quadratic, has
+	// its first account of each id kept in b.runs for accountByID.
+	firstOf := map[string]int{}
+	for lo := 0; lo < len(b.sorted); {
+		hi := lo + 1
+		for hi < len(b.sorted) && b.sorted[hi].id == b.sorted[lo].id {
+			hi++
+		}
+		if hi-lo > 1 {
+			long := hi-lo > longRun
+			first := firstOf
+			if long {
+				first = map[string]int{}
+				if b.runs == nil {
+					b.runs = map[uint64]map[string]int{}
+				}
+				b.runs[b.sorted[lo].id] = first
+			} else {
+				clear(first)
+			}
+			for r := lo; r < hi; r++ {
+				i := b.sorted[r].i
+				if !filed(i) || taken[i] {
+					continue
+				}
+				if x := b.o.byID[as[i].ID]; x != nil && long {
+					out = append(out, dup{i, x})
+				} else if f, ok := first[as[i].ID]; ok {
+					out = append(out, dup{i, &b.accounts[f]})
+				} else {
+					first[as[i].ID] = r
+				}
+			}
+		}
+		lo = hi
+	}
+	slices.SortFunc(out, func(x, y dup) int { return cmp.Compare(x.i, y.i) })
+	return out
+}
+
+// longRun is how many accounts whose ids spell one number accountDups
+// and accountByID look through one by one; a longer run has a map.
+const longRun = 16
+
+// numbered returns the ranks [lo, hi) of the accounts whose ids spell
+// the number n.
+func (b *builder) numbered(n uint64) (lo, hi int) {
+	lo, _ = slices.BinarySearchFunc(b.sorted, n, func(k keyed, n uint64) int { return cmp.Compare(k.id, n) })
+	hi = lo + sort.Search(len(b.sorted)-lo, func(j int) bool { return b.sorted[lo+j].id != n })
+	return lo, hi
+}
+
+// entity returns the root, OU or account with the given id, as byID of
+// every entity would: the first in the file to have the id.
+func (b *builder) entity(id string) *Entity {
+	if e := b.o.byID[id]; e != nil {
+		return e
+	}
+	return b.accountByID(id)
+}
+
+// accountByID returns the first account in the file with the given id,
+// unless a root or an OU has it, or nil.
+func (b *builder) accountByID(id string) *Entity {
+	if id == "" {
+		return nil
+	}
+	n := idNumber(id)
+	lo, hi := b.numbered(n)
+	if hi-lo > longRun {
+		if r, ok := b.runs[n][id]; ok && b.o.byID[id] == nil {
+			return &b.accounts[r]
+		}
+		return nil
+	}
+	for r := lo; r < hi; r++ {
+		if a := &b.accts[b.sorted[r].i]; a.ID == id && !a.loc.isBad("id") {
+			if b.o.byID[id] != nil {
+				return nil
+			}
+			return &b.accounts[r]
+		}
+	}
+	return nil
 }
 
 // account checks account a and fills in its entity e, the index-th in
 // the order of the file.
 func (b *builder) account(a *SnapshotAccount, e *Entity, index int) {
 	l := a.loc
-	*e = Entity{Kind: Account, ID: a.ID, Name: a.Name, ARN: a.ARN, Email: a.Email, Status: a.Status, State: a.State, JoinedMethod: a.JoinedMethod, index: index}
+	*e = Entity{Kind: Account, ID: a.ID, Name: a.Name, ARN: a.ARN, Email: a.Email, Status: a.Status, State: a.State, JoinedMethod: a.JoinedMethod, index: int32(index)}
 	switch {
 	case l.isBad("id"):
 	case a.ID == "":
@@ -438,9 +607,9 @@ func (b *builder) account(a *SnapshotAccount, e *Entity, index int) {
 		b.ps.add(l.at("email"), "write the account's root user email address, or leave the key out", "bad email %q", a.Email)
 	}
 	b.arn(l, a.ARN)
-	b.enum(l, "status", a.Status, "ACTIVE", "SUSPENDED", "PENDING_CLOSURE")
-	b.enum(l, "state", a.State, "PENDING_ACTIVATION", "ACTIVE", "SUSPENDED", "PENDING_CLOSURE", "CLOSED")
-	b.enum(l, "joined_method", a.JoinedMethod, "INVITED", "CREATED")
+	b.enum(l, "status", a.Status, accountStatuses...)
+	b.enum(l, "state", a.State, accountStates...)
+	b.enum(l, "joined_method", a.JoinedMethod, joinedMethods...)
 	if a.JoinedTimestamp != "" {
 		t, err := time.Parse(time.RFC3339, a.JoinedTimestamp)
 		if err != nil {
@@ -448,10 +617,28 @@ func (b *builder) account(a *SnapshotAccount, e *Entity, index int) {
 		}
 		e.JoinedTimestamp = t
 	}
+	if b.detach {
+		e.Status = known(a.Status, accountStatuses)
+		e.State = known(a.State, accountStates)
+		e.JoinedMethod = known(a.JoinedMethod, joinedMethods)
+	}
 }
 
 // meta returns what the builder knows about e.
-func (b *builder) meta(e *Entity) *meta { return &b.metas[e.index] }
+func (b *builder) meta(e *Entity) meta { return b.metaAt(int(e.index)) }
+
+// metaAt returns what the builder knows about the entity of index i:
+// b.ents[i], or past them o.accounts[i-len(b.ents)].
+func (b *builder) metaAt(i int) meta {
+	if i < len(b.metas) {
+		return b.metas[i]
+	}
+	return accountMeta(&b.accts[i-len(b.metas)])
+}
+
+func accountMeta(a *SnapshotAccount) meta {
+	return meta{loc: a.loc, parentID: a.ParentID, refs: a.Policies}
+}
 
 // describe names e in messages.
 func describe(e *Entity) string {
@@ -474,17 +661,10 @@ func describe(e *Entity) string {
 // nesting depth and sibling OU names.
 func (b *builder) parents() {
 	o := b.o
-	// Parents are the root and OUs: a map of those alone (2,000 at
-	// 100,000 accounts) stays in the cache, where byID missed it for
-	// every account. It holds what byID holds for them, so looking in
-	// it first, then in byID, finds what byID alone does.
-	containers := make(map[string]*Entity, len(b.roots)+len(o.ous))
-	for _, x := range append(slices.Clone(b.roots), o.ous...) {
-		if o.byID[x.ID] == x {
-			containers[x.ID] = x
-		}
-	}
-	link := func(b *builder, e *Entity, m *meta) {
+	// Parents are the root and OUs, which byID holds (2,000 at 100,000
+	// accounts): it stays in the cache. An account is looked for only
+	// when no root or OU has the id, to say that the parent is one.
+	link := func(b *builder, e *Entity, m meta) {
 		pid, l := m.parentID, m.loc
 		if pid == "" {
 			// Omitted parent_id means "directly under the root"; with no
@@ -492,9 +672,9 @@ func (b *builder) parents() {
 			e.Parent = o.root
 			return
 		}
-		p := containers[pid]
+		p := o.byID[pid]
 		if p == nil {
-			p = o.byID[pid]
+			p = b.accountByID(pid)
 		}
 		switch {
 		case p == nil:
@@ -524,21 +704,11 @@ func (b *builder) parents() {
 	for _, u := range o.ous {
 		link(b, u, b.meta(u))
 	}
-	// The accounts' links only read the maps of ids: chunks of them are
-	// linked side by side, each with problems of its own, put back in
-	// order. The accounts come last among the entities, in the order of
-	// the file, as in o.accounts, so their metas are found without
-	// reading each account's index (a cache miss each).
-	metas := b.metas[len(b.metas)-len(o.accounts):]
-	for _, ps := range chunked(len(o.accounts), minChunkItems, func(lo, hi int) *problems {
-		c := *b
-		c.ps = &problems{}
-		for i, a := range o.accounts[lo:hi] {
-			link(&c, a, &metas[lo+i])
-		}
-		return c.ps
-	}) {
-		b.ps.list = append(b.ps.list, ps.list...)
+	// accountEntities linked the accounts under the root or an OU; the
+	// others, in the order of the file, as in o.accounts (until finish),
+	// have a parent that is unknown or an account.
+	for _, i := range b.unlinked {
+		link(b, o.accounts[i], accountMeta(&b.accts[i]))
 	}
 
 	// Depths, and cycles among OUs. An OU below a broken link or a cycle
@@ -655,18 +825,25 @@ func (b *builder) attachments() {
 	}
 	// Resolving is independent from one entity to the next: chunks of
 	// them are resolved side by side, each with problems of its own, put
-	// back in order. b.ents[i]'s meta is b.metas[i] until finish.
+	// back in order. The entities are b.ents and then o.accounts, in
+	// the order of the file until finish.
 	type resolved struct {
 		ps    problems
 		found []attachment
 	}
-	for _, r := range chunked(len(b.ents), minChunkItems, func(lo, hi int) *resolved {
+	for _, r := range chunked(len(b.ents)+len(o.accounts), minChunkItems, func(lo, hi int) *resolved {
 		r := &resolved{}
 		c := *b
 		c.ps = &r.ps
-		for i, e := range b.ents[lo:hi] {
-			if m := &b.metas[lo+i]; m.refs != nil {
-				r.found = c.resolve(e, m, enabled, byName, r.found)
+		for i := lo; i < hi; i++ {
+			if m := b.metaAt(i); m.refs != nil {
+				var e *Entity
+				if i < len(b.ents) {
+					e = b.ents[i]
+				} else {
+					e = o.accounts[i-len(b.ents)]
+				}
+				r.found = c.resolve(e, &m, enabled, byName, r.found)
 			}
 		}
 		return r
@@ -709,6 +886,7 @@ func (b *builder) resolve(e *Entity, m *meta, enabled map[string]bool, byName ma
 		if !b.policyType(l.typeKey(t), t) {
 			continue
 		}
+		t = policyTypeName(t) // not the snapshot's string (see detach)
 		if enabled != nil && !enabled[t] && len(refs) > 0 {
 			b.ps.add(l.typeKey(t), fmt.Sprintf(`add {"type": %q, "status": "ENABLED"} to the root's policy_types, or remove these attachments`, t),
 				"%s policies are attached to %s but the policy type is not enabled on the root", t, describe(e))
@@ -767,7 +945,7 @@ func (b *builder) managementAccount(f *Snapshot) {
 	if m == "" || !IsAccountID(m) {
 		return
 	}
-	if e := b.o.byID[m]; e == nil || e.Kind != Account {
+	if e := b.entity(m); e == nil || e.Kind != Account {
 		b.ps.add(f.Organization.loc.at("management_account_id"), "add the management account under accounts (it is a member of the organization like any other), or fix the id",
 			"management account %s is not among the accounts", m)
 	}
@@ -811,7 +989,7 @@ func (b *builder) settings(f *Snapshot) {
 			ids := []string{}
 			for i, id := range s.DelegatedAdministrators[sp] {
 				pos := al.item(sp, i)
-				switch e := b.o.byID[id]; {
+				switch e := b.entity(id); {
 				case id == badRef:
 				case !IsAccountID(id):
 					b.ps.add(pos, "an account id is exactly 12 digits, written as a string", "bad delegated administrator account id %q for %s", id, sp)
@@ -888,10 +1066,10 @@ func (b *builder) finish() {
 	}
 	o.root.index = 0
 	for i, u := range o.ous {
-		u.index = 1 + i
+		u.index = int32(1 + i)
 	}
 	for i, a := range o.accounts {
-		a.index = 1 + len(o.ous) + i
+		a.index = int32(1 + len(o.ous) + i)
 	}
 	// The parents (the root and the OUs, each at its index) and how many
 	// OUs and children each has: the children of all share one array,
@@ -907,27 +1085,42 @@ func (b *builder) finish() {
 		kids[a.Parent.index]++
 	}
 	shared := make([]*Entity, len(o.ous)+len(o.accounts))
+	// keys holds the children's name keys (see nameKey) where shared
+	// holds the children, for siblings.finish to tell the names apart
+	// without reading each child: a parent's accounts are spread over
+	// all of them, and reading each one missed the cache.
+	keys := make([]uint64, len(shared))
+	at := make([]int, len(parents)) // where each parent's children start
 	for i, p := range parents {
+		if i > 0 {
+			at[i] = at[i-1] + kids[i-1]
+		}
 		if kids[i] > 0 {
-			p.Children, shared = shared[:0:kids[i]], shared[kids[i]:]
+			p.Children = shared[at[i] : at[i] : at[i]+kids[i]]
 		}
 	}
 	// OUs first, then accounts, each in id order: each parent's accounts
 	// are then in order already, and only its OUs need sorting, by name.
 	for _, u := range o.ous {
-		u.segment = u.Name
-		u.Parent.Children = append(u.Parent.Children, u)
+		p := u.Parent
+		keys[at[p.index]+len(p.Children)] = nameKey(b.seed, u.Name) >> 1
+		p.Children = append(p.Children, u)
 	}
-	for _, a := range o.accounts {
-		a.Parent.Children = append(a.Parent.Children, a)
+	for r, a := range o.accounts {
+		p := a.Parent
+		keys[at[p.index]+len(p.Children)] = b.names[r] >> 1
+		// An account goes by its name if the name can be a segment, and
+		// (siblings.finish sees to it) no sibling shares it.
+		a.idSegment = b.names[r]&1 == 0
+		p.Children = append(p.Children, a)
 	}
 	// Parents are independent of one another: chunks of them, holding
 	// minChunkItems accounts or so, are finished side by side.
 	chunked(len(parents), minChunkItems*len(parents)/max(len(o.accounts), 1), func(lo, hi int) struct{} {
 		// Reused: one map per parent was a hundred thousand entries.
-		s := siblings{b: b, keys: map[uint64]int{}, names: map[string]int{}}
+		s := siblings{names: map[string]int{}}
 		for i, e := range parents[lo:hi] {
-			s.finish(e, ous[lo+i])
+			s.finish(e, ous[lo+i], keys[at[lo+i]:at[lo+i]+kids[lo+i]])
 		}
 		return struct{}{}
 	})
@@ -942,18 +1135,18 @@ func (b *builder) finish() {
 		as := o.accounts[lo:hi]
 		n := 0
 		for _, a := range as {
-			n += len(a.Parent.path) + 1 + len(a.segment)
+			n += len(a.Parent.path) + 1 + len(a.segment())
 		}
 		var all strings.Builder
 		all.Grow(n)
 		for _, a := range as {
 			all.WriteString(a.Parent.path)
 			all.WriteByte('/')
-			all.WriteString(a.segment)
+			all.WriteString(a.segment())
 		}
 		paths := all.String()
 		for _, a := range as {
-			k := len(a.Parent.path) + 1 + len(a.segment)
+			k := len(a.Parent.path) + 1 + len(a.segment())
 			a.path, paths = paths[:k], paths[k:]
 		}
 		return struct{}{}
@@ -965,57 +1158,42 @@ func (b *builder) finish() {
 // accounts after them to pass them by missed the cache for every one.
 func setPaths(e *Entity, ous []int) {
 	for _, c := range e.Children[:ous[e.index]] {
-		c.path = e.path + "/" + c.segment
+		c.path = e.path + "/" + c.segment()
 		setPaths(c, ous)
 	}
 }
 
 // siblings is scratch space for finishing the children of parents.
 type siblings struct {
-	b     *builder
-	keys  map[uint64]int
 	names map[string]int
 }
 
 // finish sorts e's children, the first ous of which are OUs (OUs by name,
-// then accounts by id, which they are already), and picks each account's
-// path segment: its name, unless the name is empty, shared with a
-// sibling, or could be read as something else in a path.
+// then accounts by id, which they are already), and sees that no account
+// goes by a name a sibling shares (see Entity.idSegment).
 //
-// Names are told apart by the hashes in b.names (OUs, being few, are
-// hashed here): when no two children's hashes are equal, no two names
-// are. Only when two are (a name shared, or a hash) are the names
-// themselves counted.
-func (s *siblings) finish(e *Entity, ous int) {
+// Names are told apart by their hashes, keys, which finish may reorder:
+// when no two are equal, no two names are. Only when two are (a name
+// shared, or a hash) are the names themselves counted.
+func (s *siblings) finish(e *Entity, ous int, keys []uint64) {
 	slices.SortFunc(e.Children[:ous], func(x, y *Entity) int {
 		return cmp.Or(strings.Compare(x.Name, y.Name), strings.Compare(x.ID, y.ID))
 	})
-	first := 1 + len(s.b.o.ous) // the index of the account of rank 0
-	clear(s.keys)
+	slices.Sort(keys)
 	shared := false
+	for i := 1; i < len(keys) && !shared; i++ {
+		shared = keys[i] == keys[i-1]
+	}
+	if !shared {
+		return
+	}
+	clear(s.names)
 	for _, c := range e.Children {
-		k := uint64(0)
+		s.names[c.Name]++
+	}
+	for _, c := range e.Children {
 		if c.Kind == Account {
-			k = s.b.names[c.index-first] >> 1
-		} else {
-			k = nameKey(s.b.seed, c.Name) >> 1
-		}
-		s.keys[k]++
-		shared = shared || s.keys[k] > 1
-	}
-	if shared {
-		clear(s.names)
-		for _, c := range e.Children {
-			s.names[c.Name]++
-		}
-	}
-	for _, c := range e.Children {
-		if c.Kind != Account {
-			continue
-		}
-		c.segment = c.ID
-		if s.b.names[c.index-first]&1 != 0 && (!shared || s.names[c.Name] == 1) {
-			c.segment = c.Name
+			c.idSegment = c.idSegment || s.names[c.Name] != 1
 		}
 	}
 }
@@ -1036,11 +1214,17 @@ func sortByID(es []*Entity) {
 // the lowest, skipping the bytes all numbers share (twelve digits use
 // five of eight): at 100,000 accounts, a few milliseconds where sorting
 // by comparison took forty.
-func accountRanks(as []SnapshotAccount) []int {
-	type keyed struct {
-		id uint64
-		i  int
-	}
+func accountRanks(as []SnapshotAccount) []int { return ranks(sortAccounts(as)) }
+
+// keyed is an account's place in the file and the number its id spells.
+type keyed struct {
+	id uint64
+	i  int
+}
+
+// sortAccounts returns the accounts' numbers and places sorted by number,
+// then place: ranks(sortAccounts(as)) is accountRanks(as).
+func sortAccounts(as []SnapshotAccount) []keyed {
 	ks := make([]keyed, len(as))
 	chunked(len(as), minChunkItems, func(lo, hi int) struct{} {
 		for i := lo; i < hi; i++ {
@@ -1070,28 +1254,32 @@ func accountRanks(as []SnapshotAccount) []int {
 		}
 		ks, tmp = tmp, ks
 	}
-	rank := make([]int, len(as))
-	for r, k := range ks {
+	return ks
+}
+
+// ranks returns where each account of sorted comes, by its place.
+func ranks(sorted []keyed) []int {
+	rank := make([]int, len(sorted))
+	for r, k := range sorted {
 		rank[k.i] = r
 	}
 	return rank
 }
 
 // idNumber is strconv.ParseUint(id, 10, 64), ignoring its error, at a
-// third of the cost for twelve digits.
+// third of the cost for twelve digits, and without allocating the error
+// for an id that is not a number (every OU's, which build looks up).
 func idNumber(id string) uint64 {
-	if len(id) == 0 || len(id) > 19 {
-		n, _ := strconv.ParseUint(id, 10, 64)
-		return n
-	}
 	var n uint64
 	for i := 0; i < len(id); i++ {
 		c := id[i] - '0'
 		if c > 9 {
-			n, _ := strconv.ParseUint(id, 10, 64)
-			return n
+			return 0 // a syntax error
 		}
 		n = n*10 + uint64(c)
+	}
+	if len(id) > 19 { // may not fit
+		n, _ = strconv.ParseUint(id, 10, 64)
 	}
 	return n
 }
@@ -1103,4 +1291,128 @@ func sortedKeys[V any](m map[string]V) []string {
 	}
 	slices.Sort(ks)
 	return ks
+}
+
+// policyTypeName returns the element of PolicyTypes that is t: the Org
+// keeps that, rather than t, which may be part of the snapshot's text.
+func policyTypeName(t string) string {
+	if i, ok := slices.BinarySearch(PolicyTypes, t); ok {
+		return PolicyTypes[i]
+	}
+	return t
+}
+
+// detach copies the account e's ID, Name, ARN and Email into buf, one
+// after the other, and makes them refer to the copies. Nothing writes
+// buf again.
+func (e *Entity) detach(buf []byte) {
+	for _, p := range []*string{&e.ID, &e.Name, &e.ARN, &e.Email} {
+		n := copy(buf, *p)
+		if n > 0 {
+			*p = unsafe.String(unsafe.SliceData(buf), n)
+		}
+		buf = buf[n:]
+	}
+}
+
+// The values of an account's enumerated fields.
+var (
+	accountStatuses = []string{"ACTIVE", "SUSPENDED", "PENDING_CLOSURE"}
+	accountStates   = []string{"PENDING_ACTIVATION", "ACTIVE", "SUSPENDED", "PENDING_CLOSURE", "CLOSED"}
+	joinedMethods   = []string{"INVITED", "CREATED"}
+)
+
+// known returns the element of values that is s, or a copy of s: a
+// string the Org keeps rather than s.
+func known(s string, values []string) string {
+	if s == "" {
+		return ""
+	}
+	for _, v := range values {
+		if v == s {
+			return v
+		}
+	}
+	return strings.Clone(s)
+}
+
+// detach gives o copies of the strings it keeps other than the
+// accounts' (see build and Entity.detach): those of the root, the OUs,
+// the policies, the organization and its settings, and the keys of the
+// maps that hold them. There are a few thousand, copied into one
+// allocation but for the maps'.
+func (o *Org) detach() {
+	o.Source = known(o.Source, []string{"hand-written", "aws", "synthetic"})
+	strs := make([]*string, 0, 4+3*(1+len(o.ous))+4*len(o.policies)+16)
+	strs = append(strs, &o.Info.ID, &o.Info.ARN, &o.Info.ManagementAccountID, &o.Info.FeatureSet)
+	if s := o.Settings; s != nil {
+		for i := range s.TrustedServices {
+			strs = append(strs, &s.TrustedServices[i])
+		}
+		if s.DelegatedAdministrators != nil {
+			m := make(map[string][]string, len(s.DelegatedAdministrators))
+			for sp, ids := range s.DelegatedAdministrators {
+				for i := range ids {
+					strs = append(strs, &ids[i])
+				}
+				m[strings.Clone(sp)] = ids
+			}
+			s.DelegatedAdministrators = m
+		}
+		s.BackupGlobalSettings = cloneStrings(s.BackupGlobalSettings)
+	}
+	ents := append([]*Entity{o.root}, o.ous...)
+	for _, e := range ents {
+		strs = append(strs, &e.ID, &e.Name, &e.ARN)
+		for i, pt := range e.PolicyTypes {
+			e.PolicyTypes[i] = PolicyTypeStatus{Type: policyTypeName(pt.Type), Status: known(pt.Status, []string{"ENABLED", "PENDING_ENABLE", "PENDING_DISABLE"})}
+		}
+	}
+	for _, p := range o.policies {
+		strs = append(strs, &p.ID, &p.Name, &p.ARN, &p.Description)
+		p.Type = policyTypeName(p.Type)
+		p.Tags = cloneStrings(p.Tags)
+	}
+	copyStrings(strs)
+	// The maps' keys were the old strings.
+	o.byID = make(map[string]*Entity, len(o.byID))
+	for _, e := range ents {
+		o.byID[e.ID] = e
+	}
+	o.policyID = make(map[string]*Policy, len(o.policyID))
+	for _, p := range o.policies {
+		if p.ID != "" {
+			o.policyID[p.ID] = p
+		}
+	}
+}
+
+// copyStrings gives each string that strs points to a copy, all of them
+// in one allocation.
+func copyStrings(strs []*string) {
+	n := 0
+	for _, p := range strs {
+		n += len(*p)
+	}
+	var all strings.Builder
+	all.Grow(n)
+	for _, p := range strs {
+		all.WriteString(*p)
+	}
+	s := all.String()
+	for _, p := range strs {
+		*p, s = s[:len(*p)], s[len(*p):]
+	}
+}
+
+// cloneStrings returns a copy of m whose keys and values are copies.
+func cloneStrings(m map[string]string) map[string]string {
+	if m == nil {
+		return nil
+	}
+	out := make(map[string]string, len(m))
+	for k, v := range m {
+		out[strings.Clone(k)] = strings.Clone(v)
+	}
+	return out
 }

@@ -6,6 +6,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"maps"
 	"math/rand/v2"
 	"reflect"
 	"slices"
@@ -249,5 +250,118 @@ func TestFastAccountFields(t *testing.T) {
 	}
 	if !reflect.DeepEqual(got, want) {
 		t.Errorf("decoded %+v, want %+v", got, want)
+	}
+}
+
+// TestAccountChunksOutgrowRoom checks decoding in chunks where the first
+// accounts are long and the later ones short, so that the room
+// accountRoom makes from the first is too small for the later chunks,
+// and the other way round: both decode what one piece does.
+func TestAccountChunksOutgrowRoom(t *testing.T) {
+	for _, longFirst := range []bool{true, false} {
+		var src strings.Builder
+		src.WriteString(`{"format_version":"1","roots":[{"id":"r-ab12"}],"accounts":[`)
+		for i := range 3000 {
+			if i > 0 {
+				src.WriteByte(',')
+			}
+			name := "a"
+			if (i < 300) == longFirst {
+				name = strings.Repeat("n", 40)
+			}
+			fmt.Fprintf(&src, `{"id":"%012d","name":"%s%d"}`, 100000000000+i, name, i)
+		}
+		src.WriteString(`],"policies":[]}`)
+		data := []byte(src.String())
+		text := src.String()
+		body := strings.Index(text, `"accounts"`)
+		body += strings.IndexByte(text[body:], '[') + 1
+		d := &fast{data: data, text: text, i: body - 1}
+		want := list(d, (*fast).account)
+		cuts := accountCuts(data, body, 4)
+		_, parts := accountRoom(data, text, cuts)
+		as, end, ok := decodeChunks(data, text, cuts)
+		if !ok || end != d.i || !reflect.DeepEqual(as, want) {
+			t.Errorf("long first %v: cuts %v, parts %v: decoded %d accounts to %d, ok %v; want %d to %d", longFirst, cuts, parts, len(as), end, ok, len(want), d.i)
+		}
+		// The room of the last chunk, sized from the long accounts, is
+		// too small for the short ones.
+		if longFirst && parts[4]-parts[3] >= len(want)/4 {
+			t.Errorf("parts %v: the last chunk has room for its accounts; the test does not outgrow it", parts)
+		}
+	}
+}
+
+// TestAccountDups checks accountDups and accountByID against filing the
+// accounts in a map one by one, as build did: on ids of every sort
+// (repeats, ids of OUs, ids that spell the same number, empty and
+// ill-typed ones), long runs of one number included.
+func TestAccountDups(t *testing.T) {
+	r := rand.New(rand.NewPCG(3, 4))
+	ou := &Entity{Kind: OU, ID: "ou-ab12-11111111"}
+	odd := &Entity{Kind: OU, ID: "000000000042"} // an OU with an account's id: build reports it
+	var as []SnapshotAccount
+	for i := range 3000 {
+		id := fmt.Sprintf("%012d", r.Uint64N(1e12))
+		switch i % 12 {
+		case 1, 2:
+			id = as[r.IntN(len(as))].ID
+		case 3:
+			id = fmt.Sprint(r.Uint64N(50)) // same numbers, other spellings
+		case 4:
+			id = fmt.Sprintf("%013d", r.Uint64N(50))
+		case 5:
+			id = "x" + fmt.Sprint(r.IntN(40)) // number 0: one long run
+		case 6:
+			id = []string{ou.ID, odd.ID, ""}[r.IntN(3)]
+		}
+		a := SnapshotAccount{ID: id}
+		if i%50 == 7 {
+			a.loc = &loc{bad: map[string]bool{"id": true}}
+		}
+		as = append(as, a)
+	}
+	b := &builder{o: &Org{byID: map[string]*Entity{ou.ID: ou, odd.ID: odd}}, accts: as}
+	b.sorted = sortAccounts(as)
+	b.accounts = make([]Entity, len(as))
+	rank := ranks(b.sorted)
+
+	byID := maps.Clone(b.o.byID)
+	var want []dup
+	for i := range as {
+		a := &as[i]
+		if a.ID == "" || a.loc.isBad("id") {
+			continue
+		}
+		if first, ok := byID[a.ID]; ok {
+			want = append(want, dup{i, first})
+			continue
+		}
+		byID[a.ID] = &b.accounts[rank[i]]
+	}
+	if got := b.accountDups(); !slices.Equal(got, want) {
+		t.Errorf("accountDups: %d duplicates, want %d", len(got), len(want))
+	}
+	for _, id := range append(slices.Collect(maps.Keys(byID)), "", "1", "x", "999999999999") {
+		if got := b.entity(id); got != byID[id] {
+			t.Errorf("entity(%q) = %p, want %p", id, got, byID[id])
+		}
+	}
+}
+
+// TestFastRepeatedKey checks that the fast decoder refuses a key written
+// twice in an account when its guess of the next key (learned from the
+// accounts before) is that key.
+func TestFastRepeatedKey(t *testing.T) {
+	for src, ok := range map[string]bool{
+		`[{"name":"a","id":"1"},{"id":"2","name":"b"}]`:            true,
+		`[{"name":"a","id":"1"},{"id":"2","name":"b","id":"3"}]`:   false,
+		`[{"name":"a","id":"1"},{"name":"b","id":"2","name":"c"}]`: false,
+	} {
+		d := &fast{data: []byte(src), text: src}
+		as := list(d, (*fast).account)
+		if d.bad == ok || ok && len(as) != 2 {
+			t.Errorf("%s: decoded %d accounts, bad %v", src, len(as), d.bad)
+		}
 	}
 }

@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"os"
+	"slices"
 	"strings"
 	"testing"
 
@@ -522,6 +523,54 @@ func TestPolicyTypeEnabled(t *testing.T) {
 			if e, k := again.PolicyTypeEnabled(policy.Type); e != tc.enabled || k != tc.known {
 				t.Errorf("%s, %s path, encoded: PolicyTypeEnabled = %v, %v", tc.name, path, e, k)
 			}
+		}
+	}
+}
+
+// TestLoadProblemOrder checks that the accounts' problems come in the
+// order of the accounts when they are not in id order, which is the
+// order build checks them in. Problems are sorted by position, then
+// message; New's have no lines, so the same message about two accounts
+// keeps the order it was found in.
+func TestLoadProblemOrder(t *testing.T) {
+	s := &Snapshot{FormatVersion: FormatVersion, Roots: []SnapshotRoot{{ID: "r-ab12"}}}
+	var ids, dups, unlinked []string
+	for i := range 30 {
+		id := fmt.Sprintf("%012d", (i*7919)%30+100) // not in id order
+		a := SnapshotAccount{ID: id, Email: "bad", Status: "GONE"}
+		switch {
+		case i%5 == 4:
+			a.ParentID = "ou-ab12-99999999"
+			unlinked = append(unlinked, id)
+		case i == 20, i == 27:
+			a.ID = s.Accounts[3].ID
+			dups = append(dups, a.ID)
+		}
+		ids = append(ids, a.ID)
+		s.Accounts = append(s.Accounts, a)
+	}
+	_, err := New(s)
+	var le *LoadError
+	if !errors.As(err, &le) {
+		t.Fatalf("New = %v, want a *LoadError", err)
+	}
+	got := map[string][]string{}
+	for _, p := range le.Problems {
+		got[p.Msg] = append(got[p.Msg], strings.TrimPrefix(strings.Split(p.Pos.File, ",")[0], "account "))
+	}
+	for msg, want := range map[string][]string{
+		`bad email "bad"`:       ids,
+		`unknown status "GONE"`: ids,
+		// Both repeats read the same, and are said once.
+		fmt.Sprintf("duplicate id %q", dups[0]): dups[:1],
+	} {
+		if !slices.Equal(got[msg], want) {
+			t.Errorf("%s: accounts %v, want %v", msg, got[msg], want)
+		}
+	}
+	for _, id := range unlinked {
+		if msg := fmt.Sprintf(`account %s is under an unknown parent "ou-ab12-99999999"`, id); len(got[msg]) != 1 {
+			t.Errorf("%s: %d times, want once", msg, len(got[msg]))
 		}
 	}
 }

@@ -57,7 +57,7 @@ func fromSnapshot(s *Snapshot, locate bool, ps *problems) *Org {
 			setPos(p.content, what)
 		}
 	}
-	return build(c, ps)
+	return build(c, ps, false)
 }
 
 // clone copies s deeply enough that checking the copy (which records

@@ -37,7 +37,7 @@ func (o *Org) Resolve(target string) (*Entity, error) {
 	case strings.HasPrefix(target, "Root/"):
 		return o.resolvePath(target)
 	case IsRootID(target), IsOUID(target), IsAccountID(target):
-		if e := o.byID[target]; e != nil {
+		if e := o.Entity(target); e != nil {
 			return e, nil
 		}
 		return nil, o.unknownID(target)
@@ -147,7 +147,7 @@ func accountChild(e *Entity, seg string) (*Entity, []*Entity) {
 		if c.Kind != Account {
 			continue
 		}
-		if c.ID == seg || c.segment == seg {
+		if c.ID == seg || c.segment() == seg {
 			return c, nil
 		}
 		if c.Name == seg {
@@ -183,7 +183,7 @@ func (o *Org) missing(e *Entity, target, seg string, more bool) *ResolveError {
 			ous = append(ous, c.Name)
 			cands = append(cands, c.Name)
 		} else if !more {
-			cands = append(cands, c.segment)
+			cands = append(cands, c.segment())
 		}
 	}
 	add := func(p string) {

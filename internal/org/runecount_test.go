@@ -46,3 +46,38 @@ func BenchmarkRuneCount(b *testing.B) {
 		}
 	})
 }
+
+// TestPositioner checks the positioner against counting from the start
+// for every offset: lines and columns in characters, at offsets asked
+// for in order (as the fast path does), and out of order.
+func TestPositioner(t *testing.T) {
+	pieces := []string{"a", "{", "abcdefgh", "é", "日", "😀", "\n", "\r\n", "\n\n", "\t"}
+	r := rand.New(rand.NewPCG(5, 6))
+	for range 300 {
+		var s []byte
+		var offs []int
+		for range r.IntN(60) {
+			if r.IntN(4) == 0 {
+				offs = append(offs, len(s))
+			}
+			s = append(s, pieces[r.IntN(len(pieces))]...)
+		}
+		offs = append(offs, len(s))
+		if r.IntN(3) == 0 {
+			r.Shuffle(len(offs), func(i, j int) { offs[i], offs[j] = offs[j], offs[i] })
+		}
+		p := newPositioner("f", s)
+		for _, off := range offs {
+			line, start := 1, 0
+			for i, c := range s[:off] {
+				if c == '\n' {
+					line, start = line+1, i+1
+				}
+			}
+			col := 1 + utf8.RuneCount(s[start:off])
+			if got := p.pos(off); got.File != "f" || got.Line != line || got.Col != col {
+				t.Fatalf("pos(%d) in %q = %d:%d, want %d:%d", off, s, got.Line, got.Col, line, col)
+			}
+		}
+	}
+}
