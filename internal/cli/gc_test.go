@@ -3,20 +3,24 @@ package cli
 import "testing"
 
 // TestGCChoices checks that orgbackup sets the collector's target and soft
-// memory limit only when the user has not set GOGC or GOMEMLIMIT.
+// memory limit only when the user has not set GOGC or GOMEMLIMIT, and
+// starts a collection of its own only when the user set neither.
 func TestGCChoices(t *testing.T) {
 	for _, c := range []struct {
-		env            map[string]string
-		percent, limit bool
+		env                   map[string]string
+		percent, limit, early bool
 	}{
-		{map[string]string{}, true, true},
-		{map[string]string{"GOGC": "100"}, false, true},
-		{map[string]string{"GOMEMLIMIT": "1GiB"}, true, false},
-		{map[string]string{"GOGC": "off", "GOMEMLIMIT": "1GiB"}, false, false},
+		{map[string]string{}, true, true, true},
+		{map[string]string{"GOGC": "100"}, false, true, false},
+		{map[string]string{"GOMEMLIMIT": "1GiB"}, true, false, false},
+		{map[string]string{"GOGC": "off", "GOMEMLIMIT": "1GiB"}, false, false, false},
 	} {
 		percent, limit := gcChoices(func(k string) string { return c.env[k] })
 		if percent != c.percent || limit != c.limit {
 			t.Errorf("env %v: sets GOGC %v, GOMEMLIMIT %v; want %v, %v", c.env, percent, limit, c.percent, c.limit)
+		}
+		if early := collectsEarly(percent, limit); early != c.early {
+			t.Errorf("env %v: collects after loading a snapshot %v, want %v", c.env, early, c.early)
 		}
 	}
 }

@@ -90,7 +90,7 @@ func planRun(opts *planOptions) error {
 	var deployed *baseline.Live
 	against := "the live organization"
 	if opts.Org != "" {
-		actual, err = org.Load(opts.Org)
+		actual, err = loadOrg(opts.Org)
 		if err != nil {
 			return err
 		}

@@ -118,7 +118,7 @@ func loadRepoAndOrg(o *IO, dir, orgFile string) (*policy.Repo, *org.Org, string,
 	if orgFile != "" {
 		early = make(chan loaded, 1)
 		go func() {
-			actual, err := org.Load(orgFile)
+			actual, err := loadOrg(orgFile)
 			early <- loaded{actual, err}
 		}()
 	}
@@ -146,7 +146,7 @@ func loadRepoAndOrg(o *IO, dir, orgFile string) (*policy.Repo, *org.Org, string,
 	default:
 		return nil, nil, "", usagef("%d snapshot files in %s (%s); choose one with --org", len(repo.Snapshots), dir, strings.Join(repo.Snapshots, ", "))
 	}
-	actual, err := org.Load(orgFile)
+	actual, err := loadOrg(orgFile)
 	if err != nil {
 		return nil, nil, "", err
 	}
