@@ -35,7 +35,6 @@ type fastParser struct {
 	high                   bool
 	// nodes is the rest of the block the next nodes are cut from.
 	nodes []Node
-	chunk int
 	// fields and items hold the members of the objects and arrays being
 	// parsed, copied out as each one closes into the rest of a block,
 	// fieldBlock or itemBlock: one allocation each was most of the
@@ -45,6 +44,9 @@ type fastParser struct {
 	fieldBlock []Field
 	itemBlock  []*Node
 	buf        []byte // for unescaping
+	// How many nodes, fields and items the blocks so far held, to size
+	// the next block by.
+	nodesUsed, fieldsUsed, itemsUsed int
 }
 
 // parseFast returns the tree Parse's slow path would build from data, or
@@ -53,9 +55,7 @@ func parseFast(file string, data []byte) (n *Node, ok bool) {
 	p := &fastParser{data: data, text: string(data), file: file, line: 1, lastCol: 1,
 		// Room for the members of the objects and arrays open at once in
 		// a policy document, so that they are not grown a step at a time.
-		fields: make([]Field, 0, 16), items: make([]*Node, 0, 8),
-		// About one node per 20 bytes in policy documents.
-		chunk: min(max(len(data)/20, 4), 256)}
+		fields: make([]Field, 0, 16), items: make([]*Node, 0, 8)}
 	p.ws()
 	if n = p.value(); n == nil {
 		return nil, false
@@ -95,8 +95,9 @@ func (p *fastParser) node(k Kind, text string, pos Pos) *Node {
 	if len(p.nodes) == 0 {
 		// Nodes come in blocks: one allocation each was a third of the
 		// parser's allocations.
-		p.nodes = make([]Node, p.chunk)
-		p.chunk = min(p.chunk*2, 256)
+		// About one node per 20 bytes in policy documents.
+		p.nodes = make([]Node, p.blockSize(p.nodesUsed, 20))
+		p.nodesUsed += len(p.nodes)
 	}
 	n := &p.nodes[0]
 	p.nodes = p.nodes[1:]
@@ -234,8 +235,12 @@ func (p *fastParser) object(pos Pos) *Node {
 		// The slow path reports it, with both positions.
 		return nil
 	}
-	// About one field per 24 bytes in policy documents.
-	n.Fields = carve(&p.fieldBlock, fs, min(max(len(p.data)/24, 4), 256))
+	if len(p.fieldBlock) < len(fs) {
+		// About one field per 24 bytes in policy documents.
+		p.fieldBlock = make([]Field, max(p.blockSize(p.fieldsUsed, 24), len(fs)))
+		p.fieldsUsed += len(p.fieldBlock)
+	}
+	n.Fields = carve(&p.fieldBlock, fs)
 	p.fields = p.fields[:base]
 	p.depth--
 	return n
@@ -268,21 +273,35 @@ func (p *fastParser) array(pos Pos) *Node {
 	if p.i < 0 {
 		return nil
 	}
-	// Arrays in policy documents are few and short.
-	n.Items = carve(&p.itemBlock, p.items[base:], min(max(len(p.data)/128, 4), 256))
+	is := p.items[base:]
+	if len(p.itemBlock) < len(is) {
+		// Arrays in policy documents are few and short.
+		p.itemBlock = make([]*Node, max(p.blockSize(p.itemsUsed, 128), len(is)))
+		p.itemsUsed += len(p.itemBlock)
+	}
+	n.Items = carve(&p.itemBlock, is)
 	p.items = p.items[:base]
 	p.depth--
 	return n
 }
 
-// carve copies s to the front of *block, first allocating a block of
-// want elements (or of len(s), if more) when it is too short, and returns
-// the copy with no room to spare: appending to it then cannot write over
-// the next copy.
-func carve[T any](block *[]T, s []T, want int) []T {
-	if len(*block) < len(s) {
-		*block = make([]T, max(want, len(s)))
+// blockSize is how many elements the next block of nodes, fields or
+// items should hold, used having been allocated so far: a guess of one
+// per per bytes for the first block, then as many as the rest of the
+// input would need at the rate of the part read, so that little of the
+// last block is left over.
+func (p *fastParser) blockSize(used, per int) int {
+	n := len(p.data) / per
+	if used > 0 {
+		n = used*(len(p.data)-p.i)/max(p.i, 1) + 4
 	}
+	return min(max(n, 4), 1024)
+}
+
+// carve copies s to the front of *block, which must have room, and
+// returns the copy with no room to spare: appending to it then cannot
+// write over the next copy.
+func carve[T any](block *[]T, s []T) []T {
 	c := (*block)[:len(s):len(s)]
 	copy(c, s)
 	*block = (*block)[len(s):]
