@@ -17,7 +17,7 @@ import (
 // UTF-8 becomes U+FFFD), the same positions. It gives up on anything else
 // (any syntax error, a duplicate key, nesting deeper than MaxDepth, data
 // after the value) and Parse then takes the slow path, so that every error
-// is reported by the one parser that reports errors. FuzzParseFast holds
+// is reported by the one parser that reports errors. FuzzParse holds
 // the two to the same trees.
 type fastParser struct {
 	data []byte
