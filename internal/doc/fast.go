@@ -93,9 +93,9 @@ func (p *fastParser) pos() Pos {
 
 func (p *fastParser) node(k Kind, text string, pos Pos) *Node {
 	if len(p.nodes) == 0 {
-		// Nodes come in blocks: one allocation each was a third of the
-		// parser's allocations.
-		// About one node per 20 bytes in policy documents.
+		// Nodes come in blocks (one allocation each was a third of the
+		// parser's allocations), at first one per 20 bytes, about what
+		// policy documents hold.
 		p.nodes = make([]Node, p.blockSize(p.nodesUsed, 20))
 		p.nodesUsed += len(p.nodes)
 	}
