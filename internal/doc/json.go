@@ -33,6 +33,18 @@ func (e *SyntaxError) Error() string { return e.Pos.String() + ": " + e.Msg }
 // MaxDepth deep, so hostile input cannot exhaust the stack; errors are
 // *SyntaxError.
 func Parse(file string, data []byte) (*Node, error) {
+	if !bytes.HasPrefix(data, bom) {
+		if n, ok := parseFast(file, data); ok {
+			return n, nil
+		}
+	}
+	return parseSlow(file, data)
+}
+
+// parseSlow is Parse without the fast path: it builds the tree from
+// encoding/json's token stream, and every error Parse reports comes from
+// here.
+func parseSlow(file string, data []byte) (*Node, error) {
 	if bytes.HasPrefix(data, bom) {
 		// encoding/json would call it an invalid character 'ï', which
 		// sends people looking for a typo they cannot see.

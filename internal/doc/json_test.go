@@ -60,11 +60,24 @@ func TestCanonical(t *testing.T) {
 	}
 }
 
+// FuzzParse checks that for any input the fast path declines or builds
+// exactly the slow path's tree, that Parse answers as the slow path alone
+// does, error for error, and that canonical output parses back to the
+// same tree.
 func FuzzParse(f *testing.F) {
 	for _, s := range []string{`{"plans":{"a":{"regions":{"@@assign":["us-east-1"]}}}}`, `[1,2`, `{"a":"\ud800"}`, "\xff"} {
 		f.Add([]byte(s))
 	}
+	for _, s := range fastAccepts {
+		f.Add([]byte(s))
+	}
+	for _, s := range fastDeclines {
+		if len(s) < 10000 {
+			f.Add([]byte(s))
+		}
+	}
 	f.Fuzz(func(t *testing.T, data []byte) {
+		checkFast(t, data)
 		n, err := Parse("f", data)
 		if err != nil {
 			return
