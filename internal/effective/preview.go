@@ -73,9 +73,12 @@ func Compute(actual, desired *org.Org, baselines []*policy.Baseline, ours func(*
 	pv := &Preview{Actual: actual, Desired: desired}
 	// Each side renders with its own Shared, which is not safe for
 	// concurrent use, so that the before side's documents are encoded on
-	// another core while this one does the after side's (below).
+	// another core while this one does the after side's (below). The two
+	// are siblings, numbering the parts of documents alike, so that a
+	// document of one compares with one of the other by what identifies
+	// it, not by writing both out.
 	before := NewEngine(actual, policy.Type)
-	after := NewEngine(desired, policy.Type)
+	after := before.Sibling(desired)
 	bl := NewBaselines(desired, baselines)
 	label := Label(desired)
 	var oursID func(id string) bool
@@ -125,7 +128,6 @@ func Compute(actual, desired *org.Org, baselines []*policy.Baseline, ours func(*
 				continue
 			}
 			d := before.Doc(before.State(a))
-			d.Hash() // computed here, on this core, not when compared below
 			beforeDocs[i] = d
 			if plain(before, a) {
 				shared[p] = d
@@ -188,22 +190,12 @@ func Compute(actual, desired *org.Org, baselines []*policy.Baseline, ours func(*
 	// baselines), so the distinct checks run on every core.
 	// States share most of their plans' documents (inherit.Shared), so
 	// each distinct plan is checked once.
-	//
-	// Meanwhile the after side's documents are hashed for the comparison
-	// below, which reads only the after side's Shared (validation reads
-	// none): done there, one document at a time, it was 20 ms on one core
-	// while the other idled.
-	wg.Go(func() {
-		for _, d := range afterDocs {
-			d.Hash()
-		}
-	})
 	memo := &backup.Memo{}
 	parallel(len(order), func(i int) {
 		c := order[i]
 		c.problems = validate(memo, c.s, c.eff, c.provided, oursID, label)
 	})
-	wg.Wait() // the before side, and the hashes
+	wg.Wait() // the before side, which validation does not read
 	// A Shared hands out one Doc per distinct document, so the sides'
 	// documents are compared once per distinct pair, not once per account
 	// (100,000 comparisons of several KiB).
