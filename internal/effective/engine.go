@@ -41,6 +41,16 @@ func NewEngine(o *org.Org, policyType string) *Engine {
 	}
 }
 
+// Sibling returns an engine for the same policy type in o, another state
+// of e's organization, whose documents compare with e's without being
+// written out (see inherit.Shared.Sibling). It may be used on another
+// goroutine at the same time as e.
+func (e *Engine) Sibling(o *org.Org) *Engine {
+	s := NewEngine(o, e.typ)
+	s.shared = e.shared.Sibling()
+	return s
+}
+
 // Org returns the organization the engine works on.
 func (e *Engine) Org() *org.Org { return e.org }
 

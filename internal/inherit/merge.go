@@ -256,19 +256,26 @@ func (a *applier) mergeKey(n *node, k *key, path []string, depth int) {
 	// Siblings share one backing array for their paths (see
 	// applier.path).
 	cpath := append(path, key)
-	v := f.Value
-	if depth > maxDepth {
-		a.note(Malformed, cpath, f.KeyPos, "ignored key "+quote(f.Key)+": policy objects nest more than "+strconv.Itoa(maxDepth)+" deep")
-		return
-	}
-	if v == nil || v.Kind != doc.Object {
-		// Policies are written in operator form: every setting is an object
-		// such as {"@@assign": ...}, every map an object of keys. A bare
-		// value is what an effective policy looks like, and "you can't
-		// directly use the contents of a displayed effective policy as the
-		// contents of a new policy" (INHERIT).
-		a.note(Malformed, cpath, f.KeyPos, "ignored key "+quote(f.Key)+": expected an object holding a value-setting operator or keys, found "+kindName(v))
-		return
+	// compile gave the key a child exactly when its value is an object
+	// merge may reach, so only a key without one reads its value here: a
+	// merge of a 100,000-account preview reads a million keys, and
+	// reading each value (which the child holds compiled) was a cache miss.
+	if k.child == nil {
+		v := f.Value
+		if depth > maxDepth {
+			a.note(Malformed, cpath, f.KeyPos, "ignored key "+quote(f.Key)+": policy objects nest more than "+strconv.Itoa(maxDepth)+" deep")
+			return
+		}
+		if v == nil || v.Kind != doc.Object {
+			// Policies are written in operator form: every setting is an
+			// object such as {"@@assign": ...}, every map an object of
+			// keys. A bare value is what an effective policy looks like,
+			// and "you can't directly use the contents of a displayed
+			// effective policy as the contents of a new policy" (INHERIT).
+			a.note(Malformed, cpath, f.KeyPos, "ignored key "+quote(f.Key)+": expected an object holding a value-setting operator or keys, found "+kindName(v))
+			return
+		}
+		return // not reached: compile gives every such key a child
 	}
 	i, c := n.find(key)
 	if c == nil {

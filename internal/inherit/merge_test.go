@@ -1,6 +1,7 @@
 package inherit
 
 import (
+	"bytes"
 	"testing"
 )
 
@@ -431,5 +432,23 @@ func TestMalformedDocuments(t *testing.T) {
 	want := []string{"malformed 0 nil-doc ", "malformed 0 by-name ", "malformed 0 policy #3 "}
 	if diff := lineDiff(want, noteSummaries(s.Notes())); diff != "" {
 		t.Errorf("notes (-want +got):\n%s", diff)
+	}
+}
+
+// TestAppendValue holds appendValue, which writes settings' values for
+// Shared, to doc's AppendIndent at every depth, for every kind of value a
+// setting can hold and some it cannot.
+func TestAppendValue(t *testing.T) {
+	for _, src := range []string{
+		`"plain"`, `"esc\"aped \\ \u0001 \u2028 <é>"`, `""`, `0`, `-1.50e+3`, `true`, `false`, `null`,
+		`[]`, `["us-east-1"]`, `["a", "b\n", 1, true, null]`, `[[]]`, `[{"k": "v"}, "x"]`, `{"k": ["v"]}`, `{}`,
+	} {
+		v := mustParse(t, "v.json", src)
+		for depth := range 4 {
+			want := v.AppendIndent([]byte("x"), depth)
+			if got := appendValue([]byte("x"), v, depth); !bytes.Equal(got, want) {
+				t.Errorf("%s at depth %d:\n got %q\nwant %q", src, depth, got, want)
+			}
+		}
 	}
 }

@@ -100,14 +100,33 @@ func TestDocWithoutBytes(t *testing.T) {
 			})
 		}
 		wg.Wait()
+		// Equal between two Shareds (by hash), and between two siblings
+		// (by shape), the siblings' Docs made on two goroutines at once,
+		// in opposite orders, numbering their parts in one table.
+		x := inherit.NewShared(tc.kc)
+		y := x.Sibling()
+		dx, dy := make([]*inherit.Doc, len(states)), make([]*inherit.Doc, len(states))
+		var made sync.WaitGroup
+		made.Go(func() {
+			for i, s := range states {
+				dx[i] = x.Doc(s)
+			}
+		})
+		for i := len(states) - 1; i >= 0; i-- {
+			dy[i] = y.Doc(states[i])
+		}
+		made.Wait()
 		equal := 0
 		for i := range states {
 			for j := i; j < len(states) && j < i+40; j++ {
-				got, w := da[i].Equal(db[j]), bytes.Equal(want[i], want[j])
-				if got != w {
+				w := bytes.Equal(want[i], want[j])
+				if got := da[i].Equal(db[j]); got != w {
 					t.Errorf("%s: states %d and %d: Equal %v, their bytes equal %v", tc.typ, i, j, got, w)
 				}
-				if got {
+				if got := dx[i].Equal(dy[j]); got != w {
+					t.Errorf("%s: states %d and %d: Equal of siblings' Docs %v, their bytes equal %v", tc.typ, i, j, got, w)
+				}
+				if w {
 					equal++
 				}
 			}

@@ -47,6 +47,17 @@ func TestPreviewJSONStreamed(t *testing.T) {
 		}
 		t.Fatalf("%d lines, want %d", len(g), len(w))
 	}
+	// The groups' accounts come from the plan's effective groups; a plan
+	// without them (not made by Make) gives the same report.
+	bare := *p
+	bare.Effective = nil
+	var again bytes.Buffer
+	if err := WritePreview(&again, JSON, &PreviewReport{Dir: r.Dir, Snapshot: r.Snapshot, Plan: &bare}, Style{}); err != nil {
+		t.Fatal(err)
+	}
+	if !bytes.Equal(again.Bytes(), got.Bytes()) {
+		t.Error("the report differs when the plan has no effective groups")
+	}
 	groups, problems := len(pv.Groups()), len(pv.Invalid())
 	if diags := r.previewDiags(); groups < 10 || problems == 0 || len(diags) == 0 {
 		t.Errorf("%d groups, %d invalid accounts, %d diagnostics: the fixture should have many of each", groups, problems, len(diags))
