@@ -432,3 +432,31 @@ func TestIndex(t *testing.T) {
 		}
 	}
 }
+
+// TestCloneSharingContent checks the clone a plan edits: its policies are
+// copies (tags, attachments, replaced content leave the original alone)
+// whose Content trees are the original's, not copies.
+func TestCloneSharingContent(t *testing.T) {
+	o := mustParse(t, treeSrc)
+	before := o.Encode()
+	c := o.CloneSharingContent()
+	p, orig := c.Policy("p-prodbackup1"), o.Policy("p-prodbackup1")
+	if p == orig {
+		t.Fatal("CloneSharingContent did not copy policies")
+	}
+	if p.Content != orig.Content {
+		t.Fatal("CloneSharingContent copied a policy's content")
+	}
+	p.Content = obj("plans", obj("replaced", obj()))
+	p.Tags = map[string]string{"k": "v"}
+	c.SetAttachments(c.Root(), policy.Type, nil)
+	if got := o.Encode(); string(got) != string(before) {
+		t.Errorf("editing the clone changed the original:\n%s", lineDiff(string(before), string(got)))
+	}
+	checkTargets(t, c)
+	checkTargets(t, o)
+	// Clone still copies the content.
+	if d := o.Clone(); d.Policy("p-prodbackup1").Content == orig.Content {
+		t.Error("Clone shared a policy's content")
+	}
+}

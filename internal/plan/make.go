@@ -215,7 +215,9 @@ func (m *maker) sortedProblems() []Problem {
 // conflicts.
 func (m *maker) desire() {
 	actual := m.in.Actual
-	o := actual.Clone()
+	// The plan replaces the documents of the policies it defines and
+	// never edits one in place.
+	o := actual.CloneSharingContent()
 	m.desired = o
 	m.ours = map[*org.Policy]bool{}
 	for _, p := range m.in.Repo.Policies {
