@@ -47,9 +47,12 @@ type Baselines struct {
 	// targeted marks, by index, the entities some baseline's targets
 	// resolve to: the few that reach has to be asked about.
 	targeted []bool
-	// memo holds each entity's answer by its index, once known.
-	memo  []reached
-	known []bool
+	// memo holds each entity's answer, once known, by its index: 1 + the
+	// answer's index in answers, 0 for not yet known. Most entities share
+	// their parent's answer, so the answers are few and the memo 4 bytes
+	// an entity, not the 40 of a reached.
+	memo    []int32
+	answers []reached
 }
 
 // reached is what reaches one entity: the baselines, and a key that is
@@ -64,7 +67,7 @@ type reached struct {
 // baselines).
 func NewBaselines(o *org.Org, list []*policy.Baseline) *Baselines {
 	n := o.NumEntities()
-	b := &Baselines{org: o, list: list, targeted: make([]bool, n), memo: make([]reached, n), known: make([]bool, n)}
+	b := &Baselines{org: o, list: list, targeted: make([]bool, n), memo: make([]int32, n), answers: []reached{{}}}
 	for _, bl := range list {
 		m := map[*org.Entity]bool{}
 		for _, t := range bl.Targets {
@@ -97,36 +100,46 @@ func (b *Baselines) reached(e *org.Entity) reached {
 	if b == nil || e == nil {
 		return reached{}
 	}
-	if b.known[e.Index()] {
-		return b.memo[e.Index()]
+	return b.answers[b.answer(e)]
+}
+
+// answer returns the index in answers of what reaches e, worked out once
+// from its parent's.
+func (b *Baselines) answer(e *org.Entity) int32 {
+	if e == nil {
+		return 0 // nothing
 	}
-	p := b.reached(e.Parent)
-	if !b.targeted[e.Index()] {
-		// Nothing deployed to e itself: its parent's answer, without a
-		// map lookup per baseline for each of 100,000 accounts.
-		b.memo[e.Index()], b.known[e.Index()] = p, true
-		return p
+	if i := b.memo[e.Index()]; i > 0 {
+		return i - 1
 	}
-	own := false
-	for i := range b.list {
-		if b.reach[i][e] && !slices.Contains(p.list, b.list[i]) {
-			own = true
-			break
-		}
-	}
-	if own {
-		var names []string
-		var list []*policy.Baseline
-		for i, bl := range b.list {
-			if b.reach[i][e] || slices.Contains(p.list, bl) {
-				list = append(list, bl)
-				names = append(names, bl.Name)
+	i := b.answer(e.Parent)
+	// Only an entity something is deployed to can differ from its parent:
+	// the others take its answer without a map lookup per baseline, for
+	// each of 100,000 accounts.
+	if b.targeted[e.Index()] {
+		p := b.answers[i]
+		own := false
+		for j := range b.list {
+			if b.reach[j][e] && !slices.Contains(p.list, b.list[j]) {
+				own = true
+				break
 			}
 		}
-		p = reached{list: list, key: strings.Join(names, "\x00")}
+		if own {
+			var names []string
+			var list []*policy.Baseline
+			for j, bl := range b.list {
+				if b.reach[j][e] || slices.Contains(p.list, bl) {
+					list = append(list, bl)
+					names = append(names, bl.Name)
+				}
+			}
+			b.answers = append(b.answers, reached{list: list, key: strings.Join(names, "\x00")})
+			i = int32(len(b.answers) - 1)
+		}
 	}
-	b.memo[e.Index()], b.known[e.Index()] = p, true
-	return p
+	b.memo[e.Index()] = i + 1
+	return i
 }
 
 // Validate checks an account's effective backup policy: AWS's rules for an
