@@ -42,11 +42,15 @@ example: build ## run orgbackup on the bundled example (validate, build, preview
 	$(BIN) plan policies --org policies/example-org.snapshot.json
 
 .PHONY: test
-test: lint schema-check unit fuzz ## everything CI runs: lint, schema check, tests, bounded fuzzing
+test: lint schema-check unit race fuzz ## everything CI runs: lint, schema check, tests, the race detector, bounded fuzzing
 
 .PHONY: unit
 unit: ## go test (unit, golden and end-to-end testscript tests)
 	$(GO) test -count=1 $(PKGS)
+
+.PHONY: race
+race: ## the tests of the code that runs on several goroutines, under the race detector
+	$(GO) test -race -count=1 -run '^(TestDocWithoutBytes|TestComputeMatchesEachAccount|TestGroupsAsByContent|TestPreviewJSONStreamed|TestAccountChunks|TestLoadProblemOrder)$$' ./internal/inherit ./internal/effective ./internal/plan ./internal/render ./internal/org
 
 .PHONY: lint
 lint: ## go vet, staticcheck and gofmt

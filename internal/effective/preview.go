@@ -71,12 +71,12 @@ type Preview struct {
 // baselines (see Validate). ours may be nil.
 func Compute(actual, desired *org.Org, baselines []*policy.Baseline, ours func(*org.Policy) bool) *Preview {
 	pv := &Preview{Actual: actual, Desired: desired}
-	// Each side renders with its own Shared, which is not safe for
-	// concurrent use, so that the before side's documents are encoded on
-	// another core while this one does the after side's (below). The two
-	// are siblings, numbering the parts of documents alike, so that a
-	// document of one compares with one of the other by what identifies
-	// it, not by writing both out.
+	// Each side has its own Shared, which is not safe for concurrent use,
+	// so that the before side's documents (their parts encoded and
+	// numbered) are worked out on another core while this one does the
+	// after side's (below). The two are siblings, numbering the parts of
+	// documents alike, so that a document of one compares with one of the
+	// other by what identifies it, not by writing both out.
 	before := NewEngine(actual, policy.Type)
 	after := before.Sibling(desired)
 	bl := NewBaselines(desired, baselines)
@@ -105,10 +105,10 @@ func Compute(actual, desired *org.Org, baselines []*policy.Baseline, ours func(*
 	checks := map[key]*check{}
 	var order []*check
 	accounts := desired.Accounts()
-	// The two organizations' merges and encodings are independent (an
+	// The two organizations' merges and documents are independent (an
 	// Engine is not safe for concurrent use, but two are, and States are
 	// immutable): the before side on another core, all of it, while this
-	// one merges and encodes the after side.
+	// one merges the after side and works out its documents and checks.
 	beforeDocs, afterDocs := make([]*inherit.Doc, len(accounts)), make([]*inherit.Doc, len(accounts))
 	// Most accounts have no policy and no baseline target of their own,
 	// so their outcome is their parent's: what a parent's plain accounts

@@ -36,7 +36,7 @@ type Shared struct {
 	docOf  map[*State]*Doc
 
 	// scratch holds encode's buffer for each depth up to memoDepth, and
-	// hashBuf Hash's.
+	// hashBuf hash's.
 	scratch [memoDepth + 1][]byte
 	hashBuf []byte
 }
@@ -150,7 +150,12 @@ type Doc struct {
 }
 
 // Bytes returns the document, computed once; callers must not modify it.
+// It writes to the Shared, so it must not run while documents of that
+// Shared are written with AppendNested on other goroutines.
 func (d *Doc) Bytes() []byte {
+	if d == nil {
+		return nil // no document: a hand-built preview's account may have none
+	}
 	if d.bytes == nil {
 		d.bytes = d.r.canonical(d.state)
 	}
@@ -161,11 +166,10 @@ func (d *Doc) Bytes() []byte {
 // of different Shareds compare.
 var docSeed = maphash.MakeSeed()
 
-// Hash computes the hash Equal compares, if it is not known yet: a
-// Shared's documents can be hashed on the core that made them, so that
-// Equal, on another, finds it done. Like Doc, it is not safe for
-// concurrent use with the Shared's other methods.
-func (d *Doc) Hash() {
+// hash computes the hash Equal compares documents of unrelated Shareds
+// by, if it is not known yet. Like Doc, it is not safe for concurrent use
+// with the Shared's other methods.
+func (d *Doc) hash() {
 	if d.hashed {
 		return
 	}
@@ -193,8 +197,8 @@ func (d *Doc) Equal(o *Doc) bool {
 	if d.r.parts == o.r.parts {
 		return d.shape == o.shape
 	}
-	d.Hash()
-	o.Hash()
+	d.hash()
+	o.hash()
 	if d.sum != o.sum || d.size != o.size {
 		return false
 	}

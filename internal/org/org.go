@@ -263,9 +263,12 @@ type Org struct {
 	// byID holds the root and the OUs. Accounts are found in accounts
 	// by binary search: a map of 100,000 of them was 3.5 MB and 30 ms of
 	// a core at every load.
-	byID     map[string]*Entity
-	ous      []*Entity // sorted by id
-	accounts []*Entity // sorted by id, which is their order as numbers too
+	byID map[string]*Entity
+	ous  []*Entity // sorted by id
+	// accounts is sorted by id. Every id is twelve digits (build refuses
+	// any other), so that is their order as numbers too, and Entity finds
+	// one by binary search.
+	accounts []*Entity
 
 	policies []*Policy // sorted by policyLess
 	policyID map[string]*Policy

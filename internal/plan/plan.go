@@ -146,7 +146,9 @@ type Plan struct {
 	// entity the attachment order the effective policies assume).
 	Changes []Change `json:"changes"`
 	// Effective groups the accounts whose effective backup policy changes
-	// or is invalid, by identical before, after and problems.
+	// or is invalid, by identical before, after and problems. In a plan
+	// Make returns, Effective[i] is Preview.Groups()[i] (the JSON preview
+	// takes each group's accounts from here).
 	Effective []EffectiveGroup `json:"effective"`
 	// Problems that make the plan unusable (errors), need attention
 	// (warnings) or inform (notices). Apply refuses a plan with errors.

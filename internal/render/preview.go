@@ -194,11 +194,10 @@ func fields(kv ...any) *doc.Node {
 // (keys sorted) of one document, streamed as it is produced rather than
 // built as a tree and encoded at the end. At 100,000 accounts the report is
 // about 92 MB; the tree and the buffer it was encoded into took several
-// times that. The groups' effective policies are the engine's canonical
-// bytes, each rendered once however many groups and accounts share it,
-// and nested here by indenting their lines. The accounts and the groups
-// are rendered in chunks on every core (see writeChunks) and written in
-// order.
+// times that. Each group's effective policies are written from the parts
+// the engine keeps (inherit.Doc.AppendNested), which only reads them, and
+// are never held whole. The accounts and the groups are rendered in chunks
+// on every core (see writeChunks) and written in order.
 func writePreviewJSON(w io.Writer, r *PreviewReport) error {
 	out := bufio.NewWriterSize(w, 256<<10)
 	total, changed, invalid := counts(r)
