@@ -135,14 +135,25 @@ func (c *countingCFN) n(op string) int {
 	return c.calls[op]
 }
 
+// The calls are counted once they have returned without error. Counted
+// as they started, a test that cancels an apply once two operations are
+// counted could cancel the second in flight, before CloudFormation had
+// it: TestRerunWhileOperationRunsSubmitsNothing then saw one running
+// operation instead of two (once, in a .ci/run; not in 8 runs alone).
 func (c *countingCFN) CreateStackInstances(ctx context.Context, in *cloudformation.CreateStackInstancesInput, f ...func(*cloudformation.Options)) (*cloudformation.CreateStackInstancesOutput, error) {
-	c.count("CreateStackInstances")
-	return c.Client.CreateStackInstances(ctx, in, f...)
+	out, err := c.Client.CreateStackInstances(ctx, in, f...)
+	if err == nil {
+		c.count("CreateStackInstances")
+	}
+	return out, err
 }
 
 func (c *countingCFN) UpdateStackSet(ctx context.Context, in *cloudformation.UpdateStackSetInput, f ...func(*cloudformation.Options)) (*cloudformation.UpdateStackSetOutput, error) {
-	c.count("UpdateStackSet")
-	return c.Client.UpdateStackSet(ctx, in, f...)
+	out, err := c.Client.UpdateStackSet(ctx, in, f...)
+	if err == nil {
+		c.count("UpdateStackSet")
+	}
+	return out, err
 }
 
 // read reads what is deployed.
