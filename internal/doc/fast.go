@@ -361,6 +361,15 @@ func hasByteBelow(x uint64, n byte) uint64 { return (x - lsbs*uint64(n)) &^ x & 
 // hasByte is non-zero if a byte of x is c.
 func hasByte(x uint64, c byte) uint64 { return hasByteBelow(x^(lsbs*uint64(c)), 1) }
 
+// StringStops is non-zero when one of the eight bytes of x, read
+// little-endian from JSON text, ends or interrupts a string's plain run:
+// a quote, a backslash or a control character. This parser and
+// internal/org's skip a string eight bytes at a time while it is zero.
+func StringStops(x uint64) uint64 { return hasByteBelow(x, 0x20) | hasByte(x, '"') | hasByte(x, '\\') }
+
+// NonASCII is non-zero when one of the eight bytes of x is not ASCII.
+func NonASCII(x uint64) uint64 { return x & (0x80 * lsbs) }
+
 // str reads the string whose opening quote is at p.i.
 func (p *fastParser) str() (string, bool) {
 	p.i++
@@ -369,7 +378,7 @@ func (p *fastParser) str() (string, bool) {
 	// is a control character or is not ASCII.
 	for p.i+8 <= len(p.data) {
 		x := binary.LittleEndian.Uint64(p.data[p.i:])
-		if hasByteBelow(x, 0x20)|hasByte(x, '"')|hasByte(x, '\\')|x&(0x80*lsbs) != 0 {
+		if StringStops(x)|NonASCII(x) != 0 {
 			break
 		}
 		p.i += 8

@@ -35,10 +35,8 @@ type Shared struct {
 	docs   map[string]*Doc
 	docOf  map[*State]*Doc
 
-	// scratch holds encode's buffer for each depth up to memoDepth, and
-	// hashBuf hash's.
+	// scratch holds encode's buffer for each depth up to memoDepth.
 	scratch [memoDepth + 1][]byte
-	hashBuf []byte
 }
 
 // NewShared returns an empty Shared that spells keys as kc says (see
@@ -130,8 +128,8 @@ func (r *Shared) Canonical(s *State) []byte { return r.Doc(s).Bytes() }
 // their documents without writing each out whole.
 //
 // A Doc need not hold its bytes to be compared or written out: Equal
-// compares two by a hash of their bytes, and AppendNested writes one from
-// the parts its Shared keeps. At 100,000 accounts the documents' bytes,
+// compares the documents of siblings by their shapes, and AppendNested
+// writes one from the parts its Shared keeps. At 100,000 accounts the documents' bytes,
 // held whole, were 36 MB that no report needed.
 type Doc struct {
 	r     *Shared
@@ -141,12 +139,6 @@ type Doc struct {
 	// shape identifies the document among those of its Shared and the
 	// Shared's siblings: equal for equal documents (see Shared.shape).
 	shape string
-
-	// hashed says sum and size are set: the hash and the length of the
-	// document's bytes.
-	hashed bool
-	sum    uint64
-	size   int
 }
 
 // Bytes returns the document, computed once; callers must not modify it.
@@ -162,45 +154,17 @@ func (d *Doc) Bytes() []byte {
 	return d.bytes
 }
 
-// docSeed seeds the hashes of every Shared's documents, so that documents
-// of different Shareds compare.
-var docSeed = maphash.MakeSeed()
-
-// hash computes the hash Equal compares documents of unrelated Shareds
-// by, if it is not known yet. Like Doc, it is not safe for concurrent use
-// with the Shared's other methods.
-func (d *Doc) hash() {
-	if d.hashed {
-		return
-	}
-	var b []byte
-	if d.bytes != nil {
-		b = d.bytes
-	} else {
-		b = d.r.canonicalInto(d.r.hashBuf[:0], d.state)
-		d.r.hashBuf = b
-	}
-	d.sum, d.size, d.hashed = maphash.Bytes(docSeed, b), len(b), true
-}
-
 // Equal reports whether d and o are the same document, which may come
 // from different Shareds. The documents of one Shared and its siblings
-// compare by what identifies them, which numbers their parts alike.
-// Others are compared by hash: documents whose hashes differ are
-// different, and ones whose hashes agree are compared byte by byte, so the
-// answer never rests on the hash alone. Neither Shared may be in use
-// meanwhile.
+// compare by what identifies them, which numbers their parts alike;
+// others are written out and compared byte by byte (no preview does
+// that). Neither Shared may be in use meanwhile.
 func (d *Doc) Equal(o *Doc) bool {
 	if d == o {
 		return true
 	}
 	if d.r.parts == o.r.parts {
 		return d.shape == o.shape
-	}
-	d.hash()
-	o.hash()
-	if d.sum != o.sum || d.size != o.size {
-		return false
 	}
 	return bytes.Equal(d.AppendNested(nil, 0), o.AppendNested(nil, 0))
 }
@@ -280,20 +244,6 @@ func (r *Shared) canonical(s *State) []byte {
 		return []byte("{}\n")
 	}
 	return append(b, '\n')
-}
-
-// canonicalInto appends what canonical returns to b, without keeping a
-// copy of the whole document.
-func (r *Shared) canonicalInto(b []byte, s *State) []byte {
-	if r.kc != LowerKeys {
-		return append(b, r.canonical(s)...)
-	}
-	if s != nil && s.root != nil && s.root.val == nil {
-		if w, ok := r.write(b, s.root, 0); ok {
-			return append(w, '\n')
-		}
-	}
-	return append(b, "{}\n"...)
 }
 
 // shape appends to key a description of n's canonical encoding at depth

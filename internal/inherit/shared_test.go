@@ -100,7 +100,7 @@ func TestDocWithoutBytes(t *testing.T) {
 			})
 		}
 		wg.Wait()
-		// Equal between two Shareds (by hash), and between two siblings
+		// Equal between two Shareds (by bytes), and between two siblings
 		// (by shape), the siblings' Docs made on two goroutines at once,
 		// in opposite orders, numbering their parts in one table.
 		x := inherit.NewShared(tc.kc)

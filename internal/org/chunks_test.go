@@ -134,7 +134,7 @@ func TestAccountCutsWork(t *testing.T) {
 	}
 }
 
-// TestAccountRanks checks the radix sort of accountRanks against sorting
+// TestAccountRanks checks the radix sort of sortAccounts and ranks against sorting
 // by comparison, on ids of every sort: account ids, repeats, numbers too
 // large for 64 bits, and no numbers at all.
 func TestAccountRanks(t *testing.T) {
@@ -168,11 +168,11 @@ func TestAccountRanks(t *testing.T) {
 	for r, k := range ks {
 		want[k.i] = r
 	}
-	if got := accountRanks(as); !slices.Equal(got, want) {
-		t.Errorf("accountRanks differs from sorting by comparison")
+	if got := ranks(sortAccounts(as)); !slices.Equal(got, want) {
+		t.Errorf("ranks(sortAccounts) differs from sorting by comparison")
 	}
-	if got := accountRanks(nil); len(got) != 0 {
-		t.Errorf("accountRanks(nil) = %v", got)
+	if got := ranks(sortAccounts(nil)); len(got) != 0 {
+		t.Errorf("ranks(sortAccounts(nil)) = %v", got)
 	}
 	for _, id := range []string{"", "0", "012345678901", "9999999999999999999", "18446744073709551615", "18446744073709551616", "-1", "+1", "1_0", "12a"} {
 		if want, _ := strconv.ParseUint(id, 10, 64); idNumber(id) != want {

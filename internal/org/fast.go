@@ -9,6 +9,8 @@ import (
 
 	"unicode/utf16"
 	"unicode/utf8"
+
+	"github.com/orgbackup/orgbackup/internal/doc"
 )
 
 // fast decodes a snapshot into a Snapshot for Parse's fast path, without
@@ -133,7 +135,7 @@ func (d *fast) key() []byte {
 	start := d.i
 	for d.i+8 <= len(d.data) { // as in str
 		x := binary.LittleEndian.Uint64(d.data[d.i:])
-		if hasByteBelow(x, 0x20)|hasByte(x, '"')|hasByte(x, '\\')|x&(0x80*lsbs) != 0 {
+		if doc.StringStops(x)|doc.NonASCII(x) != 0 {
 			break
 		}
 		d.i += 8
@@ -179,10 +181,10 @@ func (d *fast) str() string {
 	// are in strings, and the byte loop below was a third of decoding.
 	for d.i+8 <= len(d.data) {
 		x := binary.LittleEndian.Uint64(d.data[d.i:])
-		if hasByteBelow(x, 0x20)|hasByte(x, '"')|hasByte(x, '\\') != 0 {
+		if doc.StringStops(x) != 0 {
 			break
 		}
-		high = high || x&(0x80*lsbs) != 0
+		high = high || doc.NonASCII(x) != 0
 		d.i += 8
 	}
 	for d.i < len(d.data) {
@@ -209,15 +211,6 @@ func (d *fast) str() string {
 	d.fail()
 	return ""
 }
-
-// lsbs has the lowest bit of each of eight bytes set.
-const lsbs = 0x0101010101010101
-
-// hasByteBelow is non-zero if a byte of x is below n (at most 0x80).
-func hasByteBelow(x uint64, n byte) uint64 { return (x - lsbs*uint64(n)) &^ x & (0x80 * lsbs) }
-
-// hasByte is non-zero if a byte of x is c.
-func hasByte(x uint64, c byte) uint64 { return hasByteBelow(x^(lsbs*uint64(c)), 1) }
 
 // unescape finishes a string that has escapes, from its start.
 func (d *fast) unescape(start int) string {
